@@ -1,0 +1,33 @@
+"""The ten agent functions: one roster entry each, picked by ``AGENT_ID`` in the environment."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from .. import analysts, faults, market
+from ..models import AgentInput
+from ..pipeline import run_agent
+from ..settings import get_settings
+from ..wiring import stores
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    settings = get_settings()
+    state = AgentInput.model_validate(event)
+    symbol, task_id = state.context.symbol, state.context.task_id
+    logger.append_keys(task_id=task_id, agent_id=settings.agent_id)
+    _, log = stores(settings)
+    result = run_agent(
+        settings.agent_id, state, log,
+        load_snapshot=market.load_snapshot, analyze=analysts.analyze,
+        simulated_llm_ms=settings.simulated_llm_ms,
+        before_compute=partial(faults.inject, settings.faults, settings.agent_id, symbol, task_id),
+    )
+    logger.info("agent done", extra={"status": result.status, "score": result.score})
+    return result.model_dump(mode="json")

@@ -1,0 +1,25 @@
+"""PrepareFunction: resolve the symbol and as_of against the data; open the analysis."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from .. import faults, market
+from ..models import StartRequest
+from ..pipeline import prepare
+from ..settings import get_settings
+from ..wiring import stores
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    start = StartRequest.model_validate(event)
+    settings = get_settings()
+    logger.append_keys(task_id=start.task_id)
+    faults.inject(settings.faults, "prepare", start.symbol, start.task_id)
+    _, log = stores(settings)
+    task_context = prepare(start, log, market.load_snapshot)
+    return {"context": task_context.model_dump(mode="json")}

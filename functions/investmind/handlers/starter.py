@@ -1,0 +1,36 @@
+"""StarterFunction: one state machine execution per queued task (SQS batch, partial failures)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from .. import aws
+from ..executions import start_execution
+from ..models import StartRequest
+from ..settings import get_settings
+from ..wiring import stores
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> None:
+    start = StartRequest.model_validate_json(record.body)
+    settings = get_settings()
+    tasks, _ = stores(settings)
+    if tasks.get(start.task_id).terminal:
+        logger.info("task already ended (cancelled while queued); not starting", extra={"task_id": start.task_id})
+        return
+    started = start_execution(aws.client("stepfunctions"), settings.state_machine_arn, start)
+    logger.info("execution started" if started else "duplicate delivery; execution exists",
+                extra={"task_id": start.task_id})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)

@@ -1,0 +1,306 @@
+"""Pydantic models shared by the API, the handlers, the agents and the tests (DESIGN §2-3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .market.symbols import normalize_symbol
+from .roster import AGENT_IDS, STAGE1_IDS
+
+
+class Priority(StrEnum):
+    high = "high"
+    normal = "normal"
+    low = "low"
+
+
+class TaskStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+TERMINAL_STATUSES = frozenset({TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED})
+
+
+class EventType(StrEnum):
+    task_queued = "task_queued"
+    task_started = "task_started"
+    stage_started = "stage_started"
+    agent_started = "agent_started"
+    log = "log"
+    agent_completed = "agent_completed"
+    agent_failed = "agent_failed"
+    stage_completed = "stage_completed"
+    progress = "progress"
+    task_completed = "task_completed"
+    task_failed = "task_failed"
+    task_cancelled = "task_cancelled"
+
+
+TERMINAL_EVENTS = frozenset({EventType.task_completed, EventType.task_failed, EventType.task_cancelled})
+
+
+class Stance(StrEnum):
+    bullish = "bullish"
+    neutral = "neutral"
+    bearish = "bearish"
+
+
+class AgentStatus(StrEnum):
+    succeeded = "succeeded"
+    failed = "failed"
+    skipped = "skipped"
+
+
+class AgentState(StrEnum):
+    """An agent's place in a running task (the projection's view)."""
+
+    pending = "pending"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    skipped = "skipped"
+
+
+Score = Annotated[float, Field(ge=-100, le=100)]
+Unit = Annotated[float, Field(ge=0, le=1)]
+
+
+class Usage(BaseModel):
+    llm_calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    latency_ms: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            llm_calls=self.llm_calls + other.llm_calls,
+            tokens_in=self.tokens_in + other.tokens_in,
+            tokens_out=self.tokens_out + other.tokens_out,
+            latency_ms=self.latency_ms + other.latency_ms,
+            cost_usd=round(self.cost_usd + other.cost_usd, 8),
+        )
+
+
+Action = Literal["BUY", "HOLD", "SELL"]
+Rating = Literal["Buy", "Overweight", "Hold", "Underweight", "Sell"]
+RATINGS_FOR_ACTION: dict[str, frozenset[str]] = {
+    "BUY": frozenset({"Buy", "Overweight"}),
+    "HOLD": frozenset({"Hold"}),
+    "SELL": frozenset({"Underweight", "Sell"}),
+}
+
+
+class Decision(BaseModel):
+    """The investment decision manager's verdict; its text never contradicts its fields."""
+
+    action: Action
+    rating: Rating
+    position_pct: Annotated[float, Field(ge=0, le=100)]
+    entry_range: tuple[float, float] | None = None
+    stop_loss: float | None = None
+    take_profit: float | None = None
+    horizon_days: Annotated[int, Field(ge=1, le=3650)]
+    confidence: Unit
+    rationale: str
+    dissent: list[str] = Field(default_factory=list)
+    degraded: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Decision:
+        if self.rating not in RATINGS_FOR_ACTION[self.action]:
+            raise ValueError(f"rating {self.rating} contradicts action {self.action}")
+        if self.action not in self.rationale:
+            raise ValueError(f"the rationale must name the action {self.action}")
+        if self.action == "SELL" and self.position_pct > 0:
+            raise ValueError("a SELL decision holds no position")
+        return self
+
+
+class AgentResult(BaseModel):
+    agent_id: str
+    stage: Annotated[int, Field(ge=1, le=4)]
+    status: AgentStatus
+    stance: Stance = Stance.neutral
+    score: Score = 0.0
+    confidence: Unit = 0.0
+    summary: str = ""
+    signals: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, float | int | None] = Field(default_factory=dict)
+    evidence: list[str] = Field(default_factory=list)
+    provider: str = "quant"
+    usage: Usage = Field(default_factory=Usage)
+    error: str | None = None
+    decision: Decision | None = None
+    """Set by ``investment_gm`` only."""
+
+    @field_validator("agent_id")
+    @classmethod
+    def _known_agent(cls, value: str) -> str:
+        if value not in AGENT_IDS:
+            raise ValueError(f"unknown agent {value!r}")
+        return value
+
+
+class AnalysisRequest(BaseModel):
+    """Body of ``POST /v1/analyses``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"symbol": "600519"}]})
+
+    symbol: Annotated[str, Field(min_length=1, max_length=16, description="600519, 600519.SH, sh.600519, …")]
+    market: Annotated[str | None, Field(description="SH, SZ or BJ; inferred from the code when absent")] = None
+    as_of: Annotated[dt.date | None, Field(description="analyse as of this date; default: latest data")] = None
+    priority: Priority = Priority.normal
+    agents: Annotated[
+        list[str] | None, Field(description=f"a subset of the stage-1 analysts: {', '.join(STAGE1_IDS)}")
+    ] = None
+
+    @model_validator(mode="after")
+    def _normalise(self) -> AnalysisRequest:
+        self.symbol = normalize_symbol(self.symbol, self.market)
+        self.market = self.symbol.split(".")[1]
+        return self
+
+    @field_validator("as_of")
+    @classmethod
+    def _not_future(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and value > dt.datetime.now(dt.UTC).date():
+            raise ValueError("as_of is in the future")
+        return value
+
+    @field_validator("agents")
+    @classmethod
+    def _stage1_subset(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        unknown = sorted(set(value) - set(STAGE1_IDS))
+        if unknown:
+            raise ValueError(f"not stage-1 analysts: {', '.join(unknown)} (choose from {', '.join(STAGE1_IDS)})")
+        if not value:
+            raise ValueError("agents, when given, must name at least one stage-1 analyst")
+        return [a for a in STAGE1_IDS if a in value]
+
+
+class StartRequest(BaseModel):
+    """What the API puts on the queue and the starter passes to the state machine as its input."""
+
+    task_id: str
+    owner: str
+    symbol: str
+    as_of: dt.date | None = None
+    priority: Priority = Priority.normal
+    agents: list[str] = Field(default_factory=lambda: list(STAGE1_IDS))
+
+
+class TaskContext(BaseModel):
+    """What PrepareData resolved for one analysis; every agent receives it."""
+
+    task_id: str
+    owner: str
+    symbol: str
+    name: str | None = None
+    industry: str | None = None
+    as_of: dt.date
+    agents: list[str]
+    started_at: str
+    data: dict[str, Any] = Field(default_factory=dict)
+    """Per data part: source, first/last date, rows, stale (issue 3 fills more)."""
+
+
+class AgentInput(BaseModel):
+    """The state an agent Task receives: the context and the results of earlier stages."""
+
+    context: TaskContext
+    stage1: list[AgentResult] = Field(default_factory=list)
+    stage2: list[AgentResult] = Field(default_factory=list)
+    stage3: list[AgentResult] = Field(default_factory=list)
+    stage4: list[AgentResult] = Field(default_factory=list)
+
+    def upstream(self) -> dict[str, AgentResult]:
+        return {r.agent_id: r for r in (*self.stage1, *self.stage2, *self.stage3, *self.stage4)}
+
+
+class EventDraft(BaseModel):
+    """An event before the log gives it a seq and a timestamp."""
+
+    type: EventType
+    stage: int | None = None
+    agent_id: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Event(EventDraft):
+    seq: Annotated[int, Field(ge=1)]
+    task_id: str
+    ts: str
+    """ISO-8601 UTC with milliseconds, set by the writer."""
+
+    @property
+    def terminal(self) -> bool:
+        return self.type in TERMINAL_EVENTS
+
+
+class AgentView(BaseModel):
+    """One agent's state inside the Task projection."""
+
+    agent_id: str
+    stage: int
+    state: AgentState = AgentState.pending
+    stance: Stance | None = None
+    score: float | None = None
+    confidence: float | None = None
+    summary: str | None = None
+    provider: str | None = None
+    error: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    result: AgentResult | None = None
+
+
+class Progress(BaseModel):
+    percent: Annotated[int, Field(ge=0, le=100)] = 0
+    stage: int | None = None
+    completed: int = 0
+    total: int = 0
+
+
+class Task(BaseModel):
+    """The projection of a task's event log, as the API returns it."""
+
+    task_id: str
+    owner: str
+    symbol: str
+    as_of: dt.date | None = None
+    priority: Priority = Priority.normal
+    agents_requested: list[str] = Field(default_factory=lambda: list(STAGE1_IDS))
+    status: TaskStatus = TaskStatus.QUEUED
+    degraded: bool = False
+    stage: int | None = None
+    progress: Progress = Field(default_factory=Progress)
+    agents: dict[str, AgentView] = Field(default_factory=dict)
+    decision: Decision | None = None
+    usage: Usage = Field(default_factory=Usage)
+    error: str | None = None
+    created_at: str
+    updated_at: str
+    started_at: str | None = None
+    ended_at: str | None = None
+    applied_seq: int = 0
+    """The last event seq folded into this projection (replayed stream records at or below it are skipped)."""
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+def utc_now_iso() -> str:
+    """Now, UTC, ISO-8601 with milliseconds and a ``Z`` (sortable as text)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -1,0 +1,73 @@
+"""The ports of the task store and the event log; backends: DynamoDB (sync and async) and memory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from ..models import Event, EventDraft, Task, TaskStatus
+
+
+class EventLog(Protocol):
+    """A task's ordered event log (invariants 1 and 6 of DESIGN §4)."""
+
+    def append(self, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> list[Event]:
+        """Append ``drafts`` atomically with the next consecutive seqs and return them as stored.
+
+        ``once`` names a marker: the append happens only if no earlier append carried the same
+        marker for this task, else nothing is written and ``[]`` is returned (e.g. ``stage:2``, so
+        that of the agents of stage 2 exactly one writes ``stage_started``).
+        Raises ``TaskEnded`` when the log already holds a terminal event (the refusal is part of
+        the same conditional write that allocates the seqs), and ``NotFound`` for an unknown task.
+        """
+        ...
+
+    def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
+        """Events with seq > ``after``, in seq order, at most ``limit`` (strongly consistent)."""
+        ...
+
+
+class TaskStore(Protocol):
+    """Tasks: created by the API, folded from the log by ProgressFunction."""
+
+    def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
+        """Write the task and its first event (seq 1) in one transaction.
+
+        With ``idempotency_key``, a second create by the same owner with the same key writes
+        nothing and returns ``(existing task, False)``; otherwise ``(task, True)``.
+        """
+        ...
+
+    def get(self, task_id: str, owner: str | None = None) -> Task:
+        """The task; ``NotFound`` if missing or (when ``owner`` is given) owned by someone else."""
+        ...
+
+    def list(
+        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+    ) -> tuple[list[Task], str | None]:
+        """The owner's tasks, newest first, and an opaque cursor for the next page (or None)."""
+        ...
+
+    def save_projection(self, task: Task, expected_applied_seq: int) -> bool:
+        """Write the projection fields if the stored ``applied_seq`` still equals ``expected_applied_seq``.
+
+        Returns False when another writer moved it first (the caller re-reads and folds again).
+        Never touches the log's own bookkeeping (``next_seq``, ended marker, markers).
+        """
+        ...
+
+
+class AsyncEventLog(Protocol):
+    async def append(self, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> list[Event]: ...
+
+    async def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]: ...
+
+
+class AsyncTaskStore(Protocol):
+    async def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]: ...
+
+    async def get(self, task_id: str, owner: str | None = None) -> Task: ...
+
+    async def list(
+        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+    ) -> tuple[list[Task], str | None]: ...

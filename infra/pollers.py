@@ -1,0 +1,197 @@
+"""Event source mappings, emulated as AWS runs them: SQS batches, DynamoDB streams, an EventBridge rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+import time
+from typing import Any
+
+import boto3
+
+from .lambdas import LocalLambda
+
+logger = logging.getLogger(__name__)
+
+
+class Poller(threading.Thread):
+    def __init__(self, name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+class SqsPoller(Poller):
+    """Receives batches and invokes the function; deletes what succeeded (all, or all but the
+    reported ``batchItemFailures``). The rest becomes visible again after the visibility timeout
+    and, after ``maxReceiveCount`` receives, moto's redrive moves it to the DLQ."""
+
+    def __init__(self, lambdas: LocalLambda, function: str, queue_url: str, queue_arn: str, batch_size: int,
+                 report_failures: bool, region: str) -> None:
+        super().__init__(f"sqs:{queue_url.rsplit('/', 1)[-1]}")
+        self.lambdas, self.function, self.queue_url, self.queue_arn = lambdas, function, queue_url, queue_arn
+        self.batch_size, self.report_failures, self.region = batch_size, report_failures, region
+        self.sqs = boto3.client("sqs", region_name=region)
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self._poll_once()
+            except Exception:  # noqa: BLE001 - a poller outlives one bad poll, as AWS's does
+                logger.exception("sqs poll failed")
+                self.stopping.wait(1)
+
+    def _poll_once(self) -> None:
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size, WaitTimeSeconds=1,
+            AttributeNames=["All"], MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return
+        result, error = self.lambdas.invoke(self.function, {"Records": [self._record(m) for m in messages]})
+        if error:
+            logger.warning("%s failed on a batch of %d: %s", self.function, len(messages), result)
+            return
+        failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])} \
+            if self.report_failures else set()
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for chunk in range(0, len(done), 10):
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[chunk:chunk + 10])]
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
+
+    def _record(self, message: dict) -> dict:
+        attributes = {
+            name[0].upper() + name[1:]: value for name, value in message.get("Attributes", {}).items()
+        }
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": attributes,
+            "messageAttributes": {
+                k: {"stringValue": v.get("StringValue"), "dataType": v["DataType"], "stringListValues": [],
+                    "binaryListValues": []}
+                for k, v in message.get("MessageAttributes", {}).items()
+            },
+            "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.queue_arn,
+            "awsRegion": self.region,
+        }
+
+
+class StreamPoller(Poller):
+    """Reads a DynamoDB stream in order and invokes the function with batches of records.
+
+    On a partial failure it resumes from the lowest failed sequence number, delivering the later
+    records again (as Lambda does), up to ``max_retries`` attempts before moving past the batch.
+    """
+
+    IDLE_S = 0.02
+
+    def __init__(self, lambdas: LocalLambda, function: str, stream_arn: str, batch_size: int,
+                 max_retries: int, region: str) -> None:
+        super().__init__(f"stream:{function}")
+        self.lambdas, self.function, self.stream_arn = lambdas, function, stream_arn
+        self.batch_size, self.max_retries, self.region = batch_size, max_retries, region
+        self.streams = boto3.client("dynamodbstreams", region_name=region)
+
+    def run(self) -> None:
+        shard = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"][0]
+        iterator = self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard["ShardId"],
+                                                   ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        attempts = 0
+        while not self.stopping.is_set():
+            response = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
+            records = response.get("Records", [])
+            if not records:
+                iterator = response["NextShardIterator"]
+                self.stopping.wait(self.IDLE_S)
+                continue
+            retry_from = self._deliver(records)
+            if retry_from is None or attempts >= self.max_retries:
+                if retry_from is not None:
+                    logger.error("%s: giving up on records from %s after %d retries", self.function, retry_from,
+                                 attempts)
+                attempts = 0
+                iterator = response["NextShardIterator"]
+                continue
+            attempts += 1
+            self.stopping.wait(min(0.05 * 2**attempts, 2))
+            iterator = self.streams.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="AT_SEQUENCE_NUMBER",
+                SequenceNumber=retry_from)["ShardIterator"]
+
+    def _deliver(self, records: list[dict]) -> str | None:
+        """Invoke once; the sequence number to resume from, or None when all succeeded."""
+        event = {"Records": [self._record(r) for r in records]}
+        result, error = self.lambdas.invoke(self.function, event)
+        if error:
+            logger.warning("%s failed on a batch: %s", self.function, result)
+            return records[0]["dynamodb"]["SequenceNumber"]
+        failures = (result or {}).get("batchItemFailures", [])
+        if not failures:
+            return None
+        return min((f["itemIdentifier"] for f in failures), key=int)
+
+    def _record(self, record: dict) -> dict:
+        body = dict(record["dynamodb"])
+        created = body.get("ApproximateCreationDateTime")
+        if isinstance(created, dt.datetime):
+            body["ApproximateCreationDateTime"] = created.timestamp()
+        return {
+            "eventID": record["eventID"],
+            "eventName": record["eventName"],
+            "eventVersion": record.get("eventVersion", "1.1"),
+            "eventSource": "aws:dynamodb",
+            "awsRegion": self.region,
+            "dynamodb": body,
+            "eventSourceARN": self.stream_arn,
+        }
+
+
+class ExecutionEndedRule(Poller):
+    """The EventBridge rule on 'Step Functions Execution Status Change': moto emits no such
+    events, so this watches the state machine's executions and invokes the target for each one
+    that ends with a status the rule's pattern names."""
+
+    INTERVAL_S = 0.5
+
+    def __init__(self, lambdas: LocalLambda, function: str, state_machine_arn: str, statuses: list[str],
+                 region: str) -> None:
+        super().__init__(f"rule:{function}")
+        self.lambdas, self.function, self.state_machine_arn = lambdas, function, state_machine_arn
+        self.statuses, self.region = statuses, region
+        self.sfn = boto3.client("stepfunctions", region_name=region)
+        self.seen: set[str] = set()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.INTERVAL_S):
+            for status in self.statuses:
+                try:
+                    self._check(status)
+                except Exception:  # noqa: BLE001
+                    logger.exception("execution watch failed")
+
+    def _check(self, status: str) -> None:
+        pages = self.sfn.get_paginator("list_executions").paginate(
+            stateMachineArn=self.state_machine_arn, statusFilter=status)
+        for page in pages:
+            for execution in page["executions"]:
+                if execution["executionArn"] in self.seen:
+                    continue
+                self.seen.add(execution["executionArn"])
+                self.lambdas.invoke(self.function, self._event(execution, status))
+
+    def _event(self, execution: dict[str, Any], status: str) -> dict:
+        return {
+            "version": "0", "id": execution["executionArn"], "source": "aws.states",
+            "detail-type": "Step Functions Execution Status Change", "region": self.region,
+            "resources": [execution["executionArn"]],
+            "detail": {"executionArn": execution["executionArn"], "stateMachineArn": self.state_machine_arn,
+                       "name": execution["name"], "status": status},
+        }

@@ -1,0 +1,259 @@
+"""The embedded runtime: the whole system on loopback, built from ``template.yaml`` (DESIGN §6).
+
+A moto server (DynamoDB, SQS, Step Functions executing the real ASL), every function of the
+template run in-process, the template's event sources emulated by pollers, and uvicorn serving
+the ApiFunction's ASGI app with true streaming SSE. Adding a table, queue or function to the
+template needs no edit here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from .emulator import MotoEmulator, free_port
+from .lambdas import LocalFunction, LocalLambda
+from .pollers import ExecutionEndedRule, Poller, SqsPoller, StreamPoller
+from .template import ROOT, Template, create_table_request
+
+logger = logging.getLogger(__name__)
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+# Per-function variables that differ between functions cannot be process-wide; they reach each
+# in-process invocation through investmind.settings.function_environment instead.
+_SERVED_API_ENV = {"INVESTMIND_SSE_MODE": "stream"}  # uvicorn streams; Mangum on Lambda is bounded
+
+
+class EmbeddedRuntime:
+    def __init__(self, api_port: int | None = None, stack_name: str = "investmind-local",
+                 extra_env: dict[str, str] | None = None) -> None:
+        self.api_port = api_port or int(os.environ.get("INVESTMIND_PORT", "8000"))
+        self.template = Template.load(stack_name=stack_name, region=REGION, account_id=ACCOUNT,
+                                      parameters={"Stage": "local"})
+        self.lambdas = LocalLambda()
+        self.emulator = MotoEmulator(self.lambdas.invoke_http)
+        self.pollers: list[Poller] = []
+        self.outputs: dict[str, str] = {}
+        self.extra_env = extra_env or {}
+        self._uvicorn: Any = None
+        self._api_thread: threading.Thread | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self, serve_api: bool = True) -> EmbeddedRuntime:
+        self._set_process_env()
+        self.emulator.start()
+        self._provision()
+        self._start_event_sources()
+        if serve_api:
+            self._start_api()
+        return self
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+        if self._uvicorn is not None:
+            self._uvicorn.should_exit = True
+            if self._api_thread:
+                self._api_thread.join(timeout=10)
+        for poller in self.pollers:
+            poller.join(timeout=5)
+        self.lambdas.shutdown()
+        self.emulator.stop()
+
+    def __enter__(self) -> EmbeddedRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _set_process_env(self) -> None:
+        os.environ.update({
+            "AWS_ENDPOINT_URL": self.emulator.endpoint, "MOTO_PORT": str(self.emulator.port),
+            "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+        })
+        os.environ.update(self.extra_env)
+        from investmind.settings import get_settings
+
+        get_settings.cache_clear()
+
+    # -- resources -------------------------------------------------------------------------------
+    def _provision(self) -> None:
+        t = self.template
+        pending = dict(t.resources)
+        creators = {
+            "AWS::DynamoDB::Table": self._create_table,
+            "AWS::SQS::Queue": self._create_queue,
+            "AWS::Serverless::Function": self._declare_function,
+            "AWS::Serverless::StateMachine": self._create_state_machine,
+            "AWS::Serverless::HttpApi": self._declare_http_api,
+        }
+        # Create in dependency order: a resource whose intrinsics cannot resolve yet waits a round.
+        while pending:
+            progressed = False
+            for logical_id, resource in list(pending.items()):
+                create = creators.get(resource["Type"])
+                if create is None:
+                    raise NotImplementedError(f"the embedded runtime cannot create {resource['Type']} ({logical_id})")
+                try:
+                    create(logical_id, resource.get("Properties", {}))
+                except KeyError:
+                    continue
+                del pending[logical_id]
+                progressed = True
+            if not progressed:
+                raise RuntimeError(f"unresolvable references among {sorted(pending)}")
+        self._configure_functions()
+        self.outputs = {key: self._output(spec["Value"]) for key, spec in t.doc.get("Outputs", {}).items()}
+        self.outputs.update({"MotoEndpoint": self.emulator.endpoint, "Region": REGION})
+
+    def _physical_name(self, logical_id: str) -> str:
+        return f"{self.template.stack_name}-{logical_id}"
+
+    def _create_table(self, logical_id: str, props: dict) -> None:
+        props = self.template.resolve(props)
+        name = self._physical_name(logical_id)
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        description = ddb.create_table(**create_table_request(name, props))["TableDescription"]
+        if props.get("TimeToLiveSpecification"):
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+        self.template.refs[logical_id] = name
+        self.template.attrs[(logical_id, "Arn")] = description["TableArn"]
+        if "LatestStreamArn" in description:
+            self.template.attrs[(logical_id, "StreamArn")] = description["LatestStreamArn"]
+
+    def _create_queue(self, logical_id: str, props: dict) -> None:
+        props = self.template.resolve(props)
+        name = self._physical_name(logical_id)
+        attributes = {k: (json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in props.items()
+                      if k in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "DelaySeconds")}
+        url = boto3.client("sqs", region_name=REGION).create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        self.template.refs[logical_id] = url
+        self.template.attrs[(logical_id, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+        self.template.attrs[(logical_id, "QueueName")] = name
+
+    def _declare_function(self, logical_id: str, props: dict) -> None:
+        name = self._physical_name(logical_id)
+        self.template.refs[logical_id] = name
+        self.template.attrs[(logical_id, "Arn")] = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+    def _create_state_machine(self, logical_id: str, props: dict) -> None:
+        substitutions = self.template.resolve(props.get("DefinitionSubstitutions", {}))
+        definition = (ROOT / props["DefinitionUri"]).read_text()
+        for key, value in substitutions.items():
+            definition = definition.replace("${" + key + "}", value)
+        name = self._physical_name(logical_id)
+        arn = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
+            name=name, definition=definition, type=props.get("Type", "STANDARD"),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{name}",
+        )["stateMachineArn"]
+        self.template.refs[logical_id] = arn
+        self.template.attrs[(logical_id, "Arn")] = arn
+        self.template.attrs[(logical_id, "Name")] = name
+
+    def _declare_http_api(self, logical_id: str, props: dict) -> None:
+        self.template.refs[logical_id] = "local"
+
+    def _output(self, value: Any) -> str:
+        # An output built on an HttpApi is the API's URL: here, the local uvicorn.
+        if "HttpApi" in json.dumps(value):
+            return self.api_url
+        return str(self.template.resolve(value))
+
+    # -- functions and their event sources -------------------------------------------------------
+    def _configure_functions(self) -> None:
+        t = self.template
+        envs: dict[str, dict[str, str]] = {}
+        for logical_id in t.of_type("AWS::Serverless::Function"):
+            props = t.function_properties(logical_id)
+            env = {k: str(v) for k, v in t.resolve(props["Environment"]["Variables"]).items()}
+            env.update(self.extra_env)
+            envs[logical_id] = env
+            self.lambdas.add(LocalFunction(
+                logical_id=logical_id, name=t.refs[logical_id], arn=t.attrs[(logical_id, "Arn")],
+                handler_path=props["Handler"], timeout_s=float(props.get("Timeout", 3)),
+                memory_mb=int(props.get("MemorySize", 128)), environment=env,
+            ))
+        # Variables every function agrees on become process-wide (the API served by uvicorn and
+        # the pollers' own clients read them); the rest stay per invocation.
+        shared = {k: v for env in envs.values() for k, v in env.items()
+                  if all(other.get(k, v) == v for other in envs.values())}
+        shared.update(_SERVED_API_ENV)
+        os.environ.update(shared)
+        from investmind.settings import get_settings
+
+        get_settings.cache_clear()
+
+    def _start_event_sources(self) -> None:
+        t = self.template
+        for logical_id in t.of_type("AWS::Serverless::Function"):
+            name = t.refs[logical_id]
+            for event in t.resources[logical_id]["Properties"].get("Events", {}).values():
+                props = t.resolve(event.get("Properties", {}))
+                reports = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
+                if event["Type"] == "SQS":
+                    queue_arn = props["Queue"]
+                    queue_name = queue_arn.rsplit(":", 1)[-1]
+                    url = next(u for u in t.refs.values() if isinstance(u, str) and u.endswith("/" + queue_name))
+                    self.pollers.append(SqsPoller(self.lambdas, name, url, queue_arn, int(props.get("BatchSize", 10)),
+                                                  reports, REGION))
+                elif event["Type"] == "DynamoDB":
+                    self.pollers.append(StreamPoller(self.lambdas, name, props["Stream"],
+                                                     int(props.get("BatchSize", 100)),
+                                                     int(props.get("MaximumRetryAttempts", 10)), REGION))
+                elif event["Type"] == "EventBridgeRule":
+                    pattern = props["Pattern"]
+                    if pattern.get("source") == ["aws.states"]:
+                        for arn in pattern["detail"].get("stateMachineArn", []):
+                            self.pollers.append(ExecutionEndedRule(self.lambdas, name, arn,
+                                                                   pattern["detail"]["status"], REGION))
+        for poller in self.pollers:
+            poller.start()
+
+    def _start_api(self) -> None:
+        import uvicorn
+
+        api = self.lambdas.by_logical_id("ApiFunction")
+        app = api.handler().app  # the Mangum handler wraps the ASGI app; uvicorn serves it directly
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.api_port, log_level="warning", lifespan="on")
+        self._uvicorn = uvicorn.Server(config)
+        self._api_thread = threading.Thread(target=self._uvicorn.run, name="uvicorn", daemon=True)
+        self._api_thread.start()
+        deadline = time.monotonic() + 30
+        while not self._uvicorn.started and self._api_thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not self._uvicorn.started:
+            raise RuntimeError(f"the API could not start on port {self.api_port}")
+
+    def write_outputs(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.outputs, indent=2))
+
+
+def serve(port: int | None = None, outputs_path: Path | None = None) -> None:
+    """Run the embedded runtime until interrupted (``make run``, ``investmind local``)."""
+    runtime = EmbeddedRuntime(api_port=port).start()
+    if outputs_path:
+        runtime.write_outputs(outputs_path)
+    print(f"InvestMind is serving on {runtime.api_url}  (console: {runtime.api_url}/, Ctrl-C to stop)", flush=True)
+    stop = threading.Event()
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.stop()
+
+
+__all__ = ["EmbeddedRuntime", "serve", "free_port"]

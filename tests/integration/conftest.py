@@ -1,0 +1,90 @@
+"""The system under test: the embedded runtime (default), or a deployed stack named by AWS_SAM_STACK_NAME.
+
+The runtime runs in its own process, as a deployed stack would: the tests reach it only over HTTP
+(the API) and AWS's APIs (the stack's queues, tables and state machine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+
+from infra.emulator import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SIMULATED_LLM_MS = 400
+# Faults scoped by symbol, so one runtime serves healthy and faulty analyses side by side.
+FAULTS = [
+    {"target": "technical", "error": "permanent", "symbol": "000858.SZ"},
+    {"target": "funds", "error": "transient", "times": 1, "symbol": "601318.SH"},
+    {"target": "finalize", "error": "permanent", "symbol": "300750.SZ"},
+]
+
+
+@pytest.fixture(scope="session")
+def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    stack = os.environ.get("AWS_SAM_STACK_NAME")
+    if stack:
+        cfn = boto3.client("cloudformation")
+        described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+        yield {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+        return
+    outputs_path = tmp_path_factory.mktemp("runtime") / "outputs.json"
+    port = free_port()
+    env = {**os.environ, "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS),
+           "INVESTMIND_FAULTS": json.dumps(FAULTS), "PYTHONUNBUFFERED": "1"}
+    env.pop("AWS_ENDPOINT_URL", None)
+    log_path = outputs_path.with_name("runtime.log")
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra", "serve", "--port", str(port), "--outputs", str(outputs_path)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+        )
+        try:
+            # The runtime prints its URL once everything is up: wait for that line, not a timer.
+            line = process.stdout.readline()
+            if "serving on" not in line:
+                raise RuntimeError(f"embedded runtime did not start: {line!r}\n{log_path.read_text()[-3000:]}")
+            yield json.loads(outputs_path.read_text())
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="session")
+def api_url(stack_outputs: dict[str, str]) -> str:
+    return stack_outputs["ApiUrl"].rstrip("/")
+
+
+@pytest.fixture
+def api(api_url: str) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {os.environ['INVESTMIND_API_KEY']}"} if os.environ.get(
+        "INVESTMIND_API_KEY") else {}
+    with httpx.Client(base_url=api_url, headers=headers, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def aws_session(stack_outputs: dict[str, str]) -> boto3.session.Session:
+    return boto3.session.Session(region_name=stack_outputs.get("Region", os.environ.get("AWS_REGION", "us-east-1")),
+                                 aws_access_key_id="test" if "MotoEndpoint" in stack_outputs else None,
+                                 aws_secret_access_key="test" if "MotoEndpoint" in stack_outputs else None)
+
+
+@pytest.fixture(scope="session")
+def aws_client(stack_outputs: dict[str, str], aws_session: boto3.session.Session):
+    def make(service: str):
+        return aws_session.client(service, endpoint_url=stack_outputs.get("MotoEndpoint"))
+
+    return make
