@@ -23,8 +23,13 @@ TRANSIENT_ERRORS = [
     "Lambda.TooManyRequestsException",
     *TRANSIENT_ERROR_NAMES,
 ]
-RETRY = {"ErrorEquals": TRANSIENT_ERRORS, "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 2.0,
-         "JitterStrategy": "FULL"}
+RETRY = {
+    "ErrorEquals": TRANSIENT_ERRORS,
+    "IntervalSeconds": 1,
+    "MaxAttempts": 2,
+    "BackoffRate": 2.0,
+    "JitterStrategy": "FULL",
+}
 TO_FAIL_TASK = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FailTask"}]
 EXECUTION_TIMEOUT_S = 1800
 

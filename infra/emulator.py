@@ -95,7 +95,8 @@ class MotoEmulator:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the logs
         self._server.start()
         request = urllib.request.Request(
-            f"{self.endpoint}/moto-api/config", method="POST",
+            f"{self.endpoint}/moto-api/config",
+            method="POST",
             data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
             headers={"Content-Type": "application/json"},
         )

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import logging
 import threading
-import time
 from typing import Any
 
 import boto3
@@ -30,8 +29,16 @@ class SqsPoller(Poller):
     reported ``batchItemFailures``). The rest becomes visible again after the visibility timeout
     and, after ``maxReceiveCount`` receives, moto's redrive moves it to the DLQ."""
 
-    def __init__(self, lambdas: LocalLambda, function: str, queue_url: str, queue_arn: str, batch_size: int,
-                 report_failures: bool, region: str) -> None:
+    def __init__(
+        self,
+        lambdas: LocalLambda,
+        function: str,
+        queue_url: str,
+        queue_arn: str,
+        batch_size: int,
+        report_failures: bool,
+        region: str,
+    ) -> None:
         super().__init__(f"sqs:{queue_url.rsplit('/', 1)[-1]}")
         self.lambdas, self.function, self.queue_url, self.queue_arn = lambdas, function, queue_url, queue_arn
         self.batch_size, self.report_failures, self.region = batch_size, report_failures, region
@@ -47,8 +54,11 @@ class SqsPoller(Poller):
 
     def _poll_once(self) -> None:
         messages = self.sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size, WaitTimeSeconds=1,
-            AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=1,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
             return
@@ -56,25 +66,32 @@ class SqsPoller(Poller):
         if error:
             logger.warning("%s failed on a batch of %d: %s", self.function, len(messages), result)
             return
-        failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])} \
-            if self.report_failures else set()
+        failed = (
+            {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+            if self.report_failures
+            else set()
+        )
         done = [m for m in messages if m["MessageId"] not in failed]
         for chunk in range(0, len(done), 10):
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[chunk:chunk + 10])]
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[chunk : chunk + 10])
+            ]
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
 
     def _record(self, message: dict) -> dict:
-        attributes = {
-            name[0].upper() + name[1:]: value for name, value in message.get("Attributes", {}).items()
-        }
+        attributes = {name[0].upper() + name[1:]: value for name, value in message.get("Attributes", {}).items()}
         return {
             "messageId": message["MessageId"],
             "receiptHandle": message["ReceiptHandle"],
             "body": message["Body"],
             "attributes": attributes,
             "messageAttributes": {
-                k: {"stringValue": v.get("StringValue"), "dataType": v["DataType"], "stringListValues": [],
-                    "binaryListValues": []}
+                k: {
+                    "stringValue": v.get("StringValue"),
+                    "dataType": v["DataType"],
+                    "stringListValues": [],
+                    "binaryListValues": [],
+                }
                 for k, v in message.get("MessageAttributes", {}).items()
             },
             "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324
@@ -93,8 +110,9 @@ class StreamPoller(Poller):
 
     IDLE_S = 0.02
 
-    def __init__(self, lambdas: LocalLambda, function: str, stream_arn: str, batch_size: int,
-                 max_retries: int, region: str) -> None:
+    def __init__(
+        self, lambdas: LocalLambda, function: str, stream_arn: str, batch_size: int, max_retries: int, region: str
+    ) -> None:
         super().__init__(f"stream:{function}")
         self.lambdas, self.function, self.stream_arn = lambdas, function, stream_arn
         self.batch_size, self.max_retries, self.region = batch_size, max_retries, region
@@ -102,8 +120,9 @@ class StreamPoller(Poller):
 
     def run(self) -> None:
         shard = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"][0]
-        iterator = self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard["ShardId"],
-                                                   ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        iterator = self.streams.get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
         attempts = 0
         while not self.stopping.is_set():
             response = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
@@ -115,16 +134,20 @@ class StreamPoller(Poller):
             retry_from = self._deliver(records)
             if retry_from is None or attempts >= self.max_retries:
                 if retry_from is not None:
-                    logger.error("%s: giving up on records from %s after %d retries", self.function, retry_from,
-                                 attempts)
+                    logger.error(
+                        "%s: giving up on records from %s after %d retries", self.function, retry_from, attempts
+                    )
                 attempts = 0
                 iterator = response["NextShardIterator"]
                 continue
             attempts += 1
             self.stopping.wait(min(0.05 * 2**attempts, 2))
             iterator = self.streams.get_shard_iterator(
-                StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="AT_SEQUENCE_NUMBER",
-                SequenceNumber=retry_from)["ShardIterator"]
+                StreamArn=self.stream_arn,
+                ShardId=shard["ShardId"],
+                ShardIteratorType="AT_SEQUENCE_NUMBER",
+                SequenceNumber=retry_from,
+            )["ShardIterator"]
 
     def _deliver(self, records: list[dict]) -> str | None:
         """Invoke once; the sequence number to resume from, or None when all succeeded."""
@@ -161,8 +184,9 @@ class ExecutionEndedRule(Poller):
 
     INTERVAL_S = 0.5
 
-    def __init__(self, lambdas: LocalLambda, function: str, state_machine_arn: str, statuses: list[str],
-                 region: str) -> None:
+    def __init__(
+        self, lambdas: LocalLambda, function: str, state_machine_arn: str, statuses: list[str], region: str
+    ) -> None:
         super().__init__(f"rule:{function}")
         self.lambdas, self.function, self.state_machine_arn = lambdas, function, state_machine_arn
         self.statuses, self.region = statuses, region
@@ -179,7 +203,8 @@ class ExecutionEndedRule(Poller):
 
     def _check(self, status: str) -> None:
         pages = self.sfn.get_paginator("list_executions").paginate(
-            stateMachineArn=self.state_machine_arn, statusFilter=status)
+            stateMachineArn=self.state_machine_arn, statusFilter=status
+        )
         for page in pages:
             for execution in page["executions"]:
                 if execution["executionArn"] in self.seen:
@@ -189,9 +214,16 @@ class ExecutionEndedRule(Poller):
 
     def _event(self, execution: dict[str, Any], status: str) -> dict:
         return {
-            "version": "0", "id": execution["executionArn"], "source": "aws.states",
-            "detail-type": "Step Functions Execution Status Change", "region": self.region,
+            "version": "0",
+            "id": execution["executionArn"],
+            "source": "aws.states",
+            "detail-type": "Step Functions Execution Status Change",
+            "region": self.region,
             "resources": [execution["executionArn"]],
-            "detail": {"executionArn": execution["executionArn"], "stateMachineArn": self.state_machine_arn,
-                       "name": execution["name"], "status": status},
+            "detail": {
+                "executionArn": execution["executionArn"],
+                "stateMachineArn": self.state_machine_arn,
+                "name": execution["name"],
+                "status": status,
+            },
         }

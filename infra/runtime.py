@@ -32,11 +32,13 @@ _SERVED_API_ENV = {"INVESTMIND_SSE_MODE": "stream"}  # uvicorn streams; Mangum o
 
 
 class EmbeddedRuntime:
-    def __init__(self, api_port: int | None = None, stack_name: str = "investmind-local",
-                 extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, api_port: int | None = None, stack_name: str = "investmind-local", extra_env: dict[str, str] | None = None
+    ) -> None:
         self.api_port = api_port or int(os.environ.get("INVESTMIND_PORT", "8000"))
-        self.template = Template.load(stack_name=stack_name, region=REGION, account_id=ACCOUNT,
-                                      parameters={"Stage": "local"})
+        self.template = Template.load(
+            stack_name=stack_name, region=REGION, account_id=ACCOUNT, parameters={"Stage": "local"}
+        )
         self.lambdas = LocalLambda()
         self.emulator = MotoEmulator(self.lambdas.invoke_http)
         self.pollers: list[Poller] = []
@@ -78,11 +80,16 @@ class EmbeddedRuntime:
         self.stop()
 
     def _set_process_env(self) -> None:
-        os.environ.update({
-            "AWS_ENDPOINT_URL": self.emulator.endpoint, "MOTO_PORT": str(self.emulator.port),
-            "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-        })
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": self.emulator.endpoint,
+                "MOTO_PORT": str(self.emulator.port),
+                "AWS_ACCESS_KEY_ID": "test",
+                "AWS_SECRET_ACCESS_KEY": "test",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+            }
+        )
         os.environ.update(self.extra_env)
         from investmind.settings import get_settings
 
@@ -136,8 +143,11 @@ class EmbeddedRuntime:
     def _create_queue(self, logical_id: str, props: dict) -> None:
         props = self.template.resolve(props)
         name = self._physical_name(logical_id)
-        attributes = {k: (json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in props.items()
-                      if k in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "DelaySeconds")}
+        attributes = {
+            k: (json.dumps(v) if isinstance(v, dict) else str(v))
+            for k, v in props.items()
+            if k in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "DelaySeconds")
+        }
         url = boto3.client("sqs", region_name=REGION).create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         self.template.refs[logical_id] = url
         self.template.attrs[(logical_id, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
@@ -155,7 +165,9 @@ class EmbeddedRuntime:
             definition = definition.replace("${" + key + "}", value)
         name = self._physical_name(logical_id)
         arn = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
-            name=name, definition=definition, type=props.get("Type", "STANDARD"),
+            name=name,
+            definition=definition,
+            type=props.get("Type", "STANDARD"),
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/{name}",
         )["stateMachineArn"]
         self.template.refs[logical_id] = arn
@@ -180,15 +192,25 @@ class EmbeddedRuntime:
             env = {k: str(v) for k, v in t.resolve(props["Environment"]["Variables"]).items()}
             env.update(self.extra_env)
             envs[logical_id] = env
-            self.lambdas.add(LocalFunction(
-                logical_id=logical_id, name=t.refs[logical_id], arn=t.attrs[(logical_id, "Arn")],
-                handler_path=props["Handler"], timeout_s=float(props.get("Timeout", 3)),
-                memory_mb=int(props.get("MemorySize", 128)), environment=env,
-            ))
+            self.lambdas.add(
+                LocalFunction(
+                    logical_id=logical_id,
+                    name=t.refs[logical_id],
+                    arn=t.attrs[(logical_id, "Arn")],
+                    handler_path=props["Handler"],
+                    timeout_s=float(props.get("Timeout", 3)),
+                    memory_mb=int(props.get("MemorySize", 128)),
+                    environment=env,
+                )
+            )
         # Variables every function agrees on become process-wide (the API served by uvicorn and
         # the pollers' own clients read them); the rest stay per invocation.
-        shared = {k: v for env in envs.values() for k, v in env.items()
-                  if all(other.get(k, v) == v for other in envs.values())}
+        shared = {
+            k: v
+            for env in envs.values()
+            for k, v in env.items()
+            if all(other.get(k, v) == v for other in envs.values())
+        }
         shared.update(_SERVED_API_ENV)
         os.environ.update(shared)
         from investmind.settings import get_settings
@@ -206,18 +228,27 @@ class EmbeddedRuntime:
                     queue_arn = props["Queue"]
                     queue_name = queue_arn.rsplit(":", 1)[-1]
                     url = next(u for u in t.refs.values() if isinstance(u, str) and u.endswith("/" + queue_name))
-                    self.pollers.append(SqsPoller(self.lambdas, name, url, queue_arn, int(props.get("BatchSize", 10)),
-                                                  reports, REGION))
+                    self.pollers.append(
+                        SqsPoller(self.lambdas, name, url, queue_arn, int(props.get("BatchSize", 10)), reports, REGION)
+                    )
                 elif event["Type"] == "DynamoDB":
-                    self.pollers.append(StreamPoller(self.lambdas, name, props["Stream"],
-                                                     int(props.get("BatchSize", 100)),
-                                                     int(props.get("MaximumRetryAttempts", 10)), REGION))
+                    self.pollers.append(
+                        StreamPoller(
+                            self.lambdas,
+                            name,
+                            props["Stream"],
+                            int(props.get("BatchSize", 100)),
+                            int(props.get("MaximumRetryAttempts", 10)),
+                            REGION,
+                        )
+                    )
                 elif event["Type"] == "EventBridgeRule":
                     pattern = props["Pattern"]
                     if pattern.get("source") == ["aws.states"]:
                         for arn in pattern["detail"].get("stateMachineArn", []):
-                            self.pollers.append(ExecutionEndedRule(self.lambdas, name, arn,
-                                                                   pattern["detail"]["status"], REGION))
+                            self.pollers.append(
+                                ExecutionEndedRule(self.lambdas, name, arn, pattern["detail"]["status"], REGION)
+                            )
         for poller in self.pollers:
             poller.start()
 

@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
 
 
-
 class _CfnLoader(yaml.SafeLoader):
     pass
 
@@ -39,8 +38,24 @@ def _construct(tag: str):
     return build
 
 
-for _tag in ("Ref", "GetAtt", "Sub", "Join", "Select", "Split", "If", "Equals", "Not", "And", "Or",
-             "FindInMap", "ImportValue", "Base64", "GetAZs", "Condition"):
+for _tag in (
+    "Ref",
+    "GetAtt",
+    "Sub",
+    "Join",
+    "Select",
+    "Split",
+    "If",
+    "Equals",
+    "Not",
+    "And",
+    "Or",
+    "FindInMap",
+    "ImportValue",
+    "Base64",
+    "GetAZs",
+    "Condition",
+):
     _CfnLoader.add_constructor(f"!{_tag}", _construct(_tag))
 
 
@@ -91,8 +106,10 @@ class Template:
         """A function's properties with ``Globals.Function`` applied (environment variables merged)."""
         glob = self.doc.get("Globals", {}).get("Function", {})
         props = {**glob, **self.resources[logical_id]["Properties"]}
-        env = {**glob.get("Environment", {}).get("Variables", {}),
-               **self.resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {})}
+        env = {
+            **glob.get("Environment", {}).get("Variables", {}),
+            **self.resources[logical_id]["Properties"].get("Environment", {}).get("Variables", {}),
+        }
         props["Environment"] = {"Variables": env}
         return props
 
@@ -103,7 +120,7 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self._ref(arg)
             if key == "Fn::GetAtt":
@@ -141,8 +158,10 @@ class Template:
 def create_table_request(name: str, props: dict) -> dict:
     """``CreateTable`` arguments for an ``AWS::DynamoDB::Table``'s resolved properties."""
     request: dict[str, Any] = {
-        "TableName": name, "AttributeDefinitions": props["AttributeDefinitions"],
-        "KeySchema": props["KeySchema"], "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
     }
     if "GlobalSecondaryIndexes" in props:
         request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import boto3
@@ -18,7 +18,7 @@ def _region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     """A boto3 client for ``service``, shared by every caller in this process (clients are thread-safe).
 

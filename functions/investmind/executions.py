@@ -15,8 +15,7 @@ def start_execution(sfn_client: Any, state_machine_arn: str, start: StartRequest
     The execution name is the task id, so StartExecution is its own idempotency guard (invariant 3).
     """
     try:
-        sfn_client.start_execution(stateMachineArn=state_machine_arn, name=start.task_id,
-                                   input=start.model_dump_json())
+        sfn_client.start_execution(stateMachineArn=state_machine_arn, name=start.task_id, input=start.model_dump_json())
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ExecutionAlreadyExists":
             return False

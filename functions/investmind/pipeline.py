@@ -44,8 +44,11 @@ def _append(log: EventLog, task_id: str, drafts: Sequence[EventDraft], once: str
 
 
 def _stage_started(stage: int) -> EventDraft:
-    return EventDraft(type=EventType.stage_started, stage=stage,
-                      data={"name": STAGE_NAMES[stage], "agents": [a.agent_id for a in STAGES[stage]]})
+    return EventDraft(
+        type=EventType.stage_started,
+        stage=stage,
+        data={"name": STAGE_NAMES[stage], "agents": [a.agent_id for a in STAGES[stage]]},
+    )
 
 
 def _stage_completed(stage: int, results: Sequence[AgentResult]) -> EventDraft:
@@ -57,14 +60,26 @@ def prepare(start: StartRequest, log: EventLog, load_snapshot: Callable[[str, dt
     """Resolve the data for the analysis (DataUnavailable ends it FAILED) and open stage 1."""
     snapshot = load_snapshot(start.symbol, start.as_of)
     context = TaskContext(
-        task_id=start.task_id, owner=start.owner, symbol=snapshot.symbol, name=snapshot.name,
-        industry=snapshot.industry, as_of=snapshot.as_of, agents=start.agents, started_at=utc_now_iso(),
+        task_id=start.task_id,
+        owner=start.owner,
+        symbol=snapshot.symbol,
+        name=snapshot.name,
+        industry=snapshot.industry,
+        as_of=snapshot.as_of,
+        agents=start.agents,
+        started_at=utc_now_iso(),
         data={name: dict(part) for name, part in snapshot.parts.items()},
     )
-    started = EventDraft(type=EventType.task_started, data={
-        "symbol": context.symbol, "name": context.name, "industry": context.industry,
-        "as_of": context.as_of.isoformat(), "data": context.data,
-    })
+    started = EventDraft(
+        type=EventType.task_started,
+        data={
+            "symbol": context.symbol,
+            "name": context.name,
+            "industry": context.industry,
+            "as_of": context.as_of.isoformat(),
+            "data": context.data,
+        },
+    )
     if not _append(log, start.task_id, [started, _stage_started(1)], once="stage:1"):
         raise TaskEnded(f"task {start.task_id} ended before it started")
     return context
@@ -85,10 +100,21 @@ def run_agent(
     context = state.context
     task_id = context.task_id
     if spec.stage == 1 and agent_id not in context.agents:
-        result = AgentResult(agent_id=agent_id, stage=1, status=AgentStatus.skipped,
-                             summary="not requested for this analysis")
-        _append(log, task_id, [EventDraft(type=EventType.agent_completed, stage=1, agent_id=agent_id,
-                                          data={"result": result.model_dump(mode="json")})])
+        result = AgentResult(
+            agent_id=agent_id, stage=1, status=AgentStatus.skipped, summary="not requested for this analysis"
+        )
+        _append(
+            log,
+            task_id,
+            [
+                EventDraft(
+                    type=EventType.agent_completed,
+                    stage=1,
+                    agent_id=agent_id,
+                    data={"result": result.model_dump(mode="json")},
+                )
+            ],
+        )
         return result
     _open_stage(spec.stage, state, log)
     _append(log, task_id, [EventDraft(type=EventType.agent_started, stage=spec.stage, agent_id=agent_id)])
@@ -100,11 +126,18 @@ def run_agent(
     if simulated_llm_ms:
         # Stands in for the LLM's wait in tests and benchmarks only (DESIGN §8).
         time.sleep(simulated_llm_ms / 1000)
-    log_line = EventDraft(type=EventType.log, stage=spec.stage, agent_id=agent_id,
-                          data={"level": "info", "message": f"{agent_id}: quant core done in {compute_ms} ms",
-                                "compute_ms": compute_ms})
-    done = EventDraft(type=EventType.agent_completed, stage=spec.stage, agent_id=agent_id,
-                      data={"result": result.model_dump(mode="json")})
+    log_line = EventDraft(
+        type=EventType.log,
+        stage=spec.stage,
+        agent_id=agent_id,
+        data={"level": "info", "message": f"{agent_id}: quant core done in {compute_ms} ms", "compute_ms": compute_ms},
+    )
+    done = EventDraft(
+        type=EventType.agent_completed,
+        stage=spec.stage,
+        agent_id=agent_id,
+        data={"result": result.model_dump(mode="json")},
+    )
     _append(log, task_id, [log_line, done])
     return result
 
@@ -118,8 +151,12 @@ def _open_stage(stage: int, state: AgentInput, log: EventLog) -> None:
     if stage == 1:
         return
     previous: list[AgentResult] = getattr(state, f"stage{stage - 1}")
-    _append(log, state.context.task_id, [_stage_completed(stage - 1, previous), _stage_started(stage)],
-            once=f"stage:{stage}")
+    _append(
+        log,
+        state.context.task_id,
+        [_stage_completed(stage - 1, previous), _stage_started(stage)],
+        once=f"stage:{stage}",
+    )
 
 
 def finalize(state: AgentInput, log: EventLog) -> dict[str, Any]:
@@ -134,13 +171,22 @@ def finalize(state: AgentInput, log: EventLog) -> dict[str, Any]:
     decision = manager.decision.model_copy(update={"degraded": degraded})
     started = dt.datetime.fromisoformat(state.context.started_at.replace("Z", "+00:00"))
     duration_ms = int((dt.datetime.now(dt.UTC) - started).total_seconds() * 1000)
-    completed = EventDraft(type=EventType.task_completed, data={
-        "decision": decision.model_dump(mode="json"), "degraded": degraded,
-        "usage": usage.model_dump(mode="json"), "duration_ms": duration_ms,
-    })
+    completed = EventDraft(
+        type=EventType.task_completed,
+        data={
+            "decision": decision.model_dump(mode="json"),
+            "degraded": degraded,
+            "usage": usage.model_dump(mode="json"),
+            "duration_ms": duration_ms,
+        },
+    )
     _append(log, state.context.task_id, [_stage_completed(4, state.stage4), completed])
-    return {"task_id": state.context.task_id, "action": decision.action, "degraded": degraded,
-            "duration_ms": duration_ms}
+    return {
+        "task_id": state.context.task_id,
+        "action": decision.action,
+        "degraded": degraded,
+        "duration_ms": duration_ms,
+    }
 
 
 def describe_error(error: dict[str, Any] | None) -> tuple[str, str]:
@@ -160,17 +206,31 @@ def record_agent_failure(agent_id: str, state: AgentInput, error: dict[str, Any]
     """What the state machine's Catch runs for a failed agent: its failed result and agent_failed."""
     spec = get_agent(agent_id)
     error_type, message = describe_error(error)
-    result = AgentResult(agent_id=agent_id, stage=spec.stage, status=AgentStatus.failed,
-                         summary=f"{spec.title} failed: {message}", error=f"{error_type}: {message}")
+    result = AgentResult(
+        agent_id=agent_id,
+        stage=spec.stage,
+        status=AgentStatus.failed,
+        summary=f"{spec.title} failed: {message}",
+        error=f"{error_type}: {message}",
+    )
     _open_stage(spec.stage, state, log)  # in case the agent failed before it could
-    _append(log, state.context.task_id, [EventDraft(
-        type=EventType.agent_failed, stage=spec.stage, agent_id=agent_id,
-        data={"error": message, "error_type": error_type, "result": result.model_dump(mode="json")},
-    )])
+    _append(
+        log,
+        state.context.task_id,
+        [
+            EventDraft(
+                type=EventType.agent_failed,
+                stage=spec.stage,
+                agent_id=agent_id,
+                data={"error": message, "error_type": error_type, "result": result.model_dump(mode="json")},
+            )
+        ],
+    )
     return result
 
 
 def record_task_failure(task_id: str, error_type: str, message: str, log: EventLog) -> bool:
     """End the task FAILED with its reason; False when it had already ended."""
-    return _append(log, task_id, [EventDraft(type=EventType.task_failed,
-                                             data={"error": message, "error_type": error_type})])
+    return _append(
+        log, task_id, [EventDraft(type=EventType.task_failed, data={"error": message, "error_type": error_type})]
+    )

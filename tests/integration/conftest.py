@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,20 +41,34 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         return
     outputs_path = tmp_path_factory.mktemp("runtime") / "outputs.json"
     port = free_port()
-    env = {**os.environ, "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS),
-           "INVESTMIND_FAULTS": json.dumps(FAULTS), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS),
+        "INVESTMIND_FAULTS": json.dumps(FAULTS),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("AWS_ENDPOINT_URL", None)
     log_path = outputs_path.with_name("runtime.log")
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "infra", "serve", "--port", str(port), "--outputs", str(outputs_path)],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
         )
         try:
             # The runtime prints its URL once everything is up: wait for that line, not a timer.
             line = process.stdout.readline()
-            if "serving on" not in line:
-                raise RuntimeError(f"embedded runtime did not start: {line!r}\n{log_path.read_text()[-3000:]}")
+            while line and "serving on" not in line:
+                log.write(line)
+                line = process.stdout.readline()
+            if not line:
+                log.flush()
+                raise RuntimeError(f"embedded runtime did not start:\n{log_path.read_text()[-3000:]}")
+            # Keep draining its stdout (the functions' JSON logs) so the runtime never blocks on a full pipe.
+            threading.Thread(target=shutil.copyfileobj, args=(process.stdout, log), daemon=True).start()
             yield json.loads(outputs_path.read_text())
         finally:
             process.terminate()
@@ -69,17 +85,20 @@ def api_url(stack_outputs: dict[str, str]) -> str:
 
 @pytest.fixture
 def api(api_url: str) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {os.environ['INVESTMIND_API_KEY']}"} if os.environ.get(
-        "INVESTMIND_API_KEY") else {}
+    headers = (
+        {"Authorization": f"Bearer {os.environ['INVESTMIND_API_KEY']}"} if os.environ.get("INVESTMIND_API_KEY") else {}
+    )
     with httpx.Client(base_url=api_url, headers=headers, timeout=30) as client:
         yield client
 
 
 @pytest.fixture(scope="session")
 def aws_session(stack_outputs: dict[str, str]) -> boto3.session.Session:
-    return boto3.session.Session(region_name=stack_outputs.get("Region", os.environ.get("AWS_REGION", "us-east-1")),
-                                 aws_access_key_id="test" if "MotoEndpoint" in stack_outputs else None,
-                                 aws_secret_access_key="test" if "MotoEndpoint" in stack_outputs else None)
+    return boto3.session.Session(
+        region_name=stack_outputs.get("Region", os.environ.get("AWS_REGION", "us-east-1")),
+        aws_access_key_id="test" if "MotoEndpoint" in stack_outputs else None,
+        aws_secret_access_key="test" if "MotoEndpoint" in stack_outputs else None,
+    )
 
 
 @pytest.fixture(scope="session")

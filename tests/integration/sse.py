@@ -11,14 +11,20 @@ from httpx_sse import connect_sse
 TERMINAL = {"task_completed", "task_failed", "task_cancelled"}
 
 
-def read_stream(client: httpx.Client, task_id: str, last_event_id: int | None = None,
-                until: Callable[[dict], bool] | None = None, timeout: float = 120) -> list[dict]:
+def read_stream(
+    client: httpx.Client,
+    task_id: str,
+    last_event_id: int | None = None,
+    until: Callable[[dict], bool] | None = None,
+    timeout: float = 120,
+) -> list[dict]:
     """Events from the stream, in arrival order, until a terminal event (or ``until`` says stop:
     the reader then disconnects, as a dropped browser tab would)."""
     headers = {"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {}
     events: list[dict] = []
-    with connect_sse(client, "GET", f"/v1/analyses/{task_id}/stream", headers=headers,
-                     timeout=httpx.Timeout(timeout, read=timeout)) as source:
+    with connect_sse(
+        client, "GET", f"/v1/analyses/{task_id}/stream", headers=headers, timeout=httpx.Timeout(timeout, read=timeout)
+    ) as source:
         assert source.response.status_code == 200, source.response.read()
         assert source.response.headers["content-type"].startswith("text/event-stream")
         for sse in source.iter_sse():

@@ -51,8 +51,11 @@ def test_full_analysis_streams_every_step_in_order_with_parallel_stages(api):
     decision = events[-1]["data"]["decision"]
     assert decision["action"] in ("BUY", "HOLD", "SELL") and decision["action"] in decision["rationale"]
     assert events[-1]["data"]["degraded"] is False
-    task = wait_until(lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "SUCCEEDED" and t,
-                      timeout=30, what="the projection to reach SUCCEEDED")
+    task = wait_until(
+        lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "SUCCEEDED" and t,
+        timeout=30,
+        what="the projection to reach SUCCEEDED",
+    )
     assert task["decision"] == decision
     assert task["progress"]["percent"] == 100
     assert all(view["state"] == "succeeded" for view in task["agents"].values())
@@ -81,8 +84,11 @@ def test_failing_agent_degrades_the_analysis_instead_of_failing_it(api):
     assert events[-1]["data"]["decision"]["degraded"] is True
     # The momentum director, which reads `technical`, still ran on what it had.
     assert "momentum_director" in {e["agent_id"] for e in by_type(events, "agent_completed")}
-    task = wait_until(lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "SUCCEEDED" and t,
-                      timeout=30, what="SUCCEEDED")
+    task = wait_until(
+        lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "SUCCEEDED" and t,
+        timeout=30,
+        what="SUCCEEDED",
+    )
     assert task["degraded"] is True and task["agents"]["technical"]["state"] == "failed"
 
 
@@ -102,8 +108,9 @@ def test_uncaught_error_ends_the_task_failed_with_its_reason(api):
 
     assert events[-1]["type"] == "task_failed"
     assert "injected permanent fault in finalize" in events[-1]["data"]["error"]
-    task = wait_until(lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "FAILED" and t,
-                      timeout=30, what="FAILED")
+    task = wait_until(
+        lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "FAILED" and t, timeout=30, what="FAILED"
+    )
     assert "finalize" in task["error"]
 
 
@@ -128,8 +135,11 @@ def test_cancelled_analysis_ends_cancelled_and_nothing_follows(api, aws_client):
     assert events[-1]["type"] == "task_cancelled"
     assert len(by_type(events, "task_cancelled")) == 1
     assert_gap_free(events)
-    task = wait_until(lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "CANCELLED" and t,
-                      timeout=30, what="CANCELLED")
+    task = wait_until(
+        lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "CANCELLED" and t,
+        timeout=30,
+        what="CANCELLED",
+    )
     assert task["status"] == "CANCELLED"
     # Agents still running when it was cancelled could not write behind the terminal event.
     again = api.get(f"/v1/analyses/{task_id}/events", params={"after": 0, "limit": 1000}).json()["events"]
@@ -138,8 +148,14 @@ def test_cancelled_analysis_ends_cancelled_and_nothing_follows(api, aws_client):
 
 def test_duplicate_queue_delivery_starts_no_second_execution(api, aws_client, stack_outputs):
     task_id = submit(api, "600519")
-    duplicate = {"task_id": task_id, "owner": "local", "symbol": "600519.SH", "as_of": None,
-                 "priority": "normal", "agents": list(STAGE1_IDS)}
+    duplicate = {
+        "task_id": task_id,
+        "owner": "local",
+        "symbol": "600519.SH",
+        "as_of": None,
+        "priority": "normal",
+        "agents": list(STAGE1_IDS),
+    }
     aws_client("sqs").send_message(QueueUrl=stack_outputs["NormalQueueUrl"], MessageBody=json.dumps(duplicate))
     events = read_stream(api, task_id)
 
@@ -148,10 +164,12 @@ def test_duplicate_queue_delivery_starts_no_second_execution(api, aws_client, st
     sfn = aws_client("stepfunctions")
     executions = sfn.list_executions(stateMachineArn=stack_outputs["AnalysisStateMachineArn"])["executions"]
     assert [e["name"] for e in executions].count(task_id) == 1
+
     # Wait for the duplicate to be consumed (the queue drains), then check again.
     def drained() -> bool:
         attributes = aws_client("sqs").get_queue_attributes(
-            QueueUrl=stack_outputs["NormalQueueUrl"], AttributeNames=["All"])["Attributes"]
+            QueueUrl=stack_outputs["NormalQueueUrl"], AttributeNames=["All"]
+        )["Attributes"]
         return attributes["ApproximateNumberOfMessages"] == attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
 
     wait_until(drained, timeout=30, what="the queue to drain")

@@ -60,7 +60,9 @@ def test_every_placeholder_has_a_substitution_and_every_substitution_a_function(
 
 def test_every_agent_has_its_own_function_with_its_id_and_timeout():
     functions = TEMPLATE.of_type("AWS::Serverless::Function")
-    agent_functions = {lid for lid, f in functions.items() if f["Properties"]["Handler"].endswith("handlers.agent.lambda_handler")}
+    agent_functions = {
+        lid for lid, f in functions.items() if f["Properties"]["Handler"].endswith("handlers.agent.lambda_handler")
+    }
     assert agent_functions == {a.function_logical_id for a in AGENTS}
     for agent in AGENTS:
         props = TEMPLATE.function_properties(agent.function_logical_id)
@@ -95,6 +97,13 @@ def test_queues_each_have_a_dlq_and_feed_the_starter_with_partial_failures():
 
 def test_outputs_name_what_tests_and_the_cli_look_up():
     outputs = TEMPLATE.doc["Outputs"]
-    for key in ("ApiUrl", "TasksTableName", "EventsTableName", "AnalysisStateMachineArn", "HighQueueUrl",
-                "NormalQueueUrl", "LowQueueUrl"):
+    for key in (
+        "ApiUrl",
+        "TasksTableName",
+        "EventsTableName",
+        "AnalysisStateMachineArn",
+        "HighQueueUrl",
+        "NormalQueueUrl",
+        "LowQueueUrl",
+    ):
         assert outputs[key]["Description"]

@@ -24,8 +24,11 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     logger.append_keys(task_id=task_id, agent_id=settings.agent_id)
     _, log = stores(settings)
     result = run_agent(
-        settings.agent_id, state, log,
-        load_snapshot=market.load_snapshot, analyze=analysts.analyze,
+        settings.agent_id,
+        state,
+        log,
+        load_snapshot=market.load_snapshot,
+        analyze=analysts.analyze,
         simulated_llm_ms=settings.simulated_llm_ms,
         before_compute=partial(faults.inject, settings.faults, settings.agent_id, symbol, task_id),
     )

@@ -27,8 +27,12 @@ def _log():
 
 def dead_letter_handler(record: SQSRecord) -> None:
     start = StartRequest.model_validate_json(record.body)
-    record_task_failure(start.task_id, "DeadLetter",
-                        f"could not start after {record.attributes.approximate_receive_count} attempts", _log())
+    record_task_failure(
+        start.task_id,
+        "DeadLetter",
+        f"could not start after {record.attributes.approximate_receive_count} attempts",
+        _log(),
+    )
 
 
 def _task_failed(state: dict) -> dict:
@@ -40,16 +44,18 @@ def _task_failed(state: dict) -> dict:
 
 def _execution_ended(detail: dict) -> dict:
     task_id, status = detail["name"], detail["status"]
-    ended_now = record_task_failure(task_id, f"Execution{status.title().replace('_', '')}",
-                                    f"the execution ended {status}", _log())
+    ended_now = record_task_failure(
+        task_id, f"Execution{status.title().replace('_', '')}", f"the execution ended {status}", _log()
+    )
     return {"task_id": task_id, "recorded": ended_now}
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if "Records" in event:
-        return process_partial_response(event=event, record_handler=dead_letter_handler, processor=processor,
-                                        context=context)
+        return process_partial_response(
+            event=event, record_handler=dead_letter_handler, processor=processor, context=context
+        )
     if event.get("source") == "aws.states":
         return _execution_ended(event["detail"])
     if event.get("kind") == "agent":

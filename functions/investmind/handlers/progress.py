@@ -8,9 +8,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..models import Event
 from ..projection import apply_event
 from ..settings import get_settings
+from ..store.codec import event_from_item
 from ..wiring import stores
 
 logger = Logger()
@@ -18,10 +18,10 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def record_handler(record: DynamoDBRecord) -> None:
-    if record.dynamodb is None or not record.dynamodb.new_image:
+    image = record.raw_event.get("dynamodb", {}).get("NewImage")
+    if not image:
         return  # a TTL deletion: nothing to fold
-    image = dict(record.dynamodb.new_image)  # Powertools already deserialised it (Decimal numbers)
-    event = Event.model_validate(image)
+    event = event_from_item(image)
     tasks, log = stores(get_settings())
     apply_event(tasks, log, event)
 
@@ -30,5 +30,4 @@ def record_handler(record: DynamoDBRecord) -> None:
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     # A failed record makes the stream resume from it and deliver the later ones again; the fold
     # skips every seq it has already applied (invariant 3).
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -26,11 +26,11 @@ def record_handler(record: SQSRecord) -> None:
         logger.info("task already ended (cancelled while queued); not starting", extra={"task_id": start.task_id})
         return
     started = start_execution(aws.client("stepfunctions"), settings.state_machine_arn, start)
-    logger.info("execution started" if started else "duplicate delivery; execution exists",
-                extra={"task_id": start.task_id})
+    logger.info(
+        "execution started" if started else "duplicate delivery; execution exists", extra={"task_id": start.task_id}
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,121 @@
+"""What every analyst shares: score → stance and grade, clipping, rounding, and building the result."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import AgentError
+from ..market import Snapshot
+from ..models import AgentResult, AgentStatus, Stance
+from ..roster import get_agent
+
+BULLISH_AT = 15.0
+"""Scores at or above this are bullish, at or below its negative bearish: the one stance mapping."""
+GRADES: tuple[tuple[float, str], ...] = ((50.0, "S"), (20.0, "A"), (-20.0, "B"), (-50.0, "C"))
+"""Lower bounds of the grades, best first; anything lower is D."""
+MAX_EVIDENCE = 6
+STALE_FACTOR = 0.85
+"""Confidence multiplier for each stale data part an agent reads."""
+
+
+def stance_for(score: float) -> Stance:
+    if score >= BULLISH_AT:
+        return Stance.bullish
+    if score <= -BULLISH_AT:
+        return Stance.bearish
+    return Stance.neutral
+
+
+def grade_for(score: float) -> str:
+    for floor, grade in GRADES:
+        if score >= floor:
+            return grade
+    return "D"
+
+
+def clip(value: float, low: float = -100.0, high: float = 100.0) -> float:
+    return max(low, min(high, value))
+
+
+def settle(score: float) -> float:
+    """The score as results carry it (clipped, one decimal): decide labels from this value only."""
+    return round(clip(score), 1)
+
+
+def finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def num(value: Any, digits: int = 4) -> float | None:
+    """A JSON-safe rounded float, or None for a missing, NaN or infinite value."""
+    if value is None:
+        return None
+    value = float(value)
+    return round(value, digits) if math.isfinite(value) else None
+
+
+def signed(value: float, digits: int = 0) -> str:
+    """``+12``, ``-3.5``: an explicit sign, as scores are read."""
+    return f"{value:+.{digits}f}"
+
+
+def pct(value: float | None, digits: int = 1, sign: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value * 100:{'+' if sign else ''}.{digits}f}%"
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:,.{digits}f}"
+
+
+def require(condition: bool, message: str) -> None:
+    """Fail the agent for good (the pipeline records it as failed and degrades) unless ``condition``."""
+    if not condition:
+        raise AgentError(message)
+
+
+def data_confidence(snapshot: Snapshot, parts: Sequence[str]) -> float:
+    """1.0, lowered by ``STALE_FACTOR`` for each of ``parts`` that is stale."""
+    factor = 1.0
+    for part in parts:
+        if snapshot.stale(part):
+            factor *= STALE_FACTOR
+    return factor
+
+
+def headline(agent_id: str, stance: Stance, score: float, confidence: float) -> str:
+    return f"**{get_agent(agent_id).title}: {stance.value}** (score {signed(score, 1)}, confidence {confidence:.2f})"
+
+
+def make_result(
+    agent_id: str,
+    score: float,
+    confidence: float,
+    body: str,
+    *,
+    signals: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+    evidence: Sequence[str],
+    **extra: Any,
+) -> AgentResult:
+    """A succeeded result whose stance, headline and numbers all come from the same rounded values."""
+    score = settle(score)
+    confidence = round(clip(confidence, 0.0, 1.0), 2)
+    stance = stance_for(score)
+    return AgentResult(
+        agent_id=agent_id,
+        stage=get_agent(agent_id).stage,
+        status=AgentStatus.succeeded,
+        stance=stance,
+        score=score,
+        confidence=confidence,
+        summary=f"{headline(agent_id, stance, score, confidence)}\n\n{body}",
+        signals=dict(signals),
+        metrics={key: num(value) for key, value in metrics.items()},
+        evidence=list(evidence)[:MAX_EVIDENCE],
+        provider="quant",
+        **extra,
+    )

@@ -1,0 +1,119 @@
+"""Capital-flow analyst: volume, turnover and accumulation/distribution read from daily bars."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from ta.volume import AccDistIndexIndicator, MFIIndicator, OnBalanceVolumeIndicator
+
+from ..market import Snapshot
+from ..models import AgentResult
+from .common import clip, data_confidence, fmt, make_result, pct, require, settle, stance_for
+from .quant import INDICATOR_TAIL, adjusted_bars, last, period_return, slope
+
+AGENT_ID = "funds"
+MIN_BARS = 30
+FLOW_WINDOW = 20
+TURN_WINDOW = 60
+INTENT = {"bullish": "accumulate", "neutral": "wait", "bearish": "distribute"}
+
+
+def _turnover(bars: pd.DataFrame) -> tuple[float | None, float | None]:
+    """Mean turnover (%) of the last 5 days and of the last 60, when the source has turnover."""
+    turn = bars["turn"].iloc[-TURN_WINDOW:].dropna()
+    if len(turn) < TURN_WINDOW * 2 // 3:
+        return None, None
+    return float(turn.iloc[-5:].mean()), float(turn.mean())
+
+
+def _measure(snapshot: Snapshot) -> dict[str, float | None]:
+    adj = adjusted_bars(snapshot.bars).iloc[-INDICATOR_TAIL:]
+    high, low, close, volume = adj["high"], adj["low"], adj["close"], adj["volume"]
+    vol20 = float(volume.iloc[-FLOW_WINDOW:].mean())
+    rets = close.pct_change().iloc[-FLOW_WINDOW:]
+    flow = volume.iloc[-FLOW_WINDOW:]
+    obv = OnBalanceVolumeIndicator(close, volume).on_balance_volume()
+    adi = AccDistIndexIndicator(high, low, close, volume).acc_dist_index()
+    obv_slope, ad_slope = slope(obv, FLOW_WINDOW), slope(adi, FLOW_WINDOW)
+    up, down = float(flow[rets > 0].sum()), float(flow[rets < 0].sum())
+    turn5, turn60 = _turnover(snapshot.bars)
+    return {
+        "volume_ratio_5_20": float(volume.iloc[-5:].mean()) / vol20 if vol20 else None,
+        "turnover_5d": turn5,
+        "turnover_60d": turn60,
+        "turnover_ratio": turn5 / turn60 if turn5 is not None and turn60 else None,
+        # Slopes in average-daily-volumes per day, so stocks of any size compare.
+        "obv_slope_20d": obv_slope / vol20 if obv_slope is not None and vol20 else None,
+        "ad_slope_20d": ad_slope / vol20 if ad_slope is not None and vol20 else None,
+        "mfi14": last(MFIIndicator(high, low, close, volume, 14).money_flow_index()),
+        "up_down_volume": up / down if down else None,
+        "ret_5": period_return(close, 5),
+        "ret_20": period_return(close, 20),
+    }
+
+
+def _score(m: dict[str, float | None]) -> float:
+    score = clip((m["obv_slope_20d"] or 0.0) * 60, -25, 25)
+    score += clip((m["ad_slope_20d"] or 0.0) * 60, -20, 20)
+    if m["up_down_volume"]:
+        score += clip(math.log(m["up_down_volume"]) * 30, -20, 20)
+    if m["mfi14"] is not None:
+        score += clip((m["mfi14"] - 50.0) * 0.5, -15, 15)
+    # Heavy volume or turnover says which side is in a hurry: the side the price moved to.
+    if (m["volume_ratio_5_20"] or 0.0) > 1.3 and m["ret_5"]:
+        score += math.copysign(10, m["ret_5"])
+    if (m["turnover_ratio"] or 0.0) > 1.5 and m["ret_20"]:
+        score += math.copysign(5, m["ret_20"])
+    return score
+
+
+def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None) -> AgentResult:
+    require(len(snapshot.bars) >= MIN_BARS, f"funds: {len(snapshot.bars)} bars up to {snapshot.as_of}, need {MIN_BARS}")
+    m = _measure(snapshot)
+    score = settle(_score(m))
+    intent = INTENT[stance_for(score).value]
+    has_turnover = m["turnover_ratio"] is not None
+    confidence = 0.65 * data_confidence(snapshot, ("bars",)) * (1.0 if has_turnover else 0.9)
+    turnover_text = (
+        f"turnover {fmt(m['turnover_5d'])}% over 5 days vs {fmt(m['turnover_60d'])}% over 60 "
+        f"(x{fmt(m['turnover_ratio'])})"
+        if has_turnover
+        else "no turnover data in the source for this period"
+    )
+    body = (
+        f"Volume 5d/20d x{fmt(m['volume_ratio_5_20'])} with the price {pct(m['ret_5'], sign=True)} over 5 days; "
+        f"{turnover_text}.\n\n"
+        f"OBV 20-day slope {fmt(m['obv_slope_20d'])} and A/D slope {fmt(m['ad_slope_20d'])} (average daily "
+        f"volumes per day); MFI(14) {fmt(m['mfi14'], 1)}; up-day vs down-day volume over 20 days "
+        f"x{fmt(m['up_down_volume'])}.\n\nIntent: **{intent}**."
+    )
+    evidence = [
+        f"volume ratio 5d/20d x{fmt(m['volume_ratio_5_20'])}",
+        f"OBV slope {fmt(m['obv_slope_20d'])} ADV/day",
+        f"A/D slope {fmt(m['ad_slope_20d'])} ADV/day",
+        f"MFI(14) {fmt(m['mfi14'], 1)}",
+        f"up/down volume x{fmt(m['up_down_volume'])}",
+    ]
+    if has_turnover:
+        evidence.append(f"turnover 5d/60d x{fmt(m['turnover_ratio'])}")
+    signals = {
+        "intent": intent,
+        "obv": _direction(m["obv_slope_20d"]),
+        "accumulation_distribution": _direction(m["ad_slope_20d"]),
+        "mfi_zone": _mfi_zone(m["mfi14"]),
+        "turnover": "n/a" if not has_turnover else "elevated" if m["turnover_ratio"] > 1.5 else "normal",
+    }
+    return make_result(AGENT_ID, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
+
+
+def _direction(value: float | None, flat: float = 0.05) -> str:
+    if value is None:
+        return "n/a"
+    return "rising" if value > flat else "falling" if value < -flat else "flat"
+
+
+def _mfi_zone(mfi: float | None) -> str:
+    if mfi is None:
+        return "n/a"
+    return "overbought" if mfi >= 80 else "oversold" if mfi <= 20 else "neutral"

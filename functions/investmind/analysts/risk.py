@@ -1,0 +1,160 @@
+"""The risk directors: systemic (regime, beta, tail loss) and portfolio (volatility, Sharpe, sizing, stops)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from ..market import Snapshot
+from ..market.adjust import adjusted_close
+from ..models import AgentResult
+from ..roster import get_agent
+from .common import clip, data_confidence, fmt, make_result, pct, require, settle, stance_for
+from .quant import TRADING_DAYS, adjusted_bars, ann_vol, max_drawdown, percentile_rank, price_levels, returns
+from .synthesis import gather
+
+MIN_RETURNS = 60
+TARGET_VOL = 0.15
+MAX_POSITION = 0.5
+"""A single name never takes more than half the book, however calm it is."""
+RISK_FREE = 0.02
+STOP_ATR = 2.0
+FAILED_INPUT_FACTOR = 0.95
+CRASH_RISK = {"bullish": "low", "neutral": "moderate", "bearish": "elevated"}
+
+
+def _returns_or_fail(snapshot: Snapshot, agent_id: str) -> pd.Series:
+    rets = returns(snapshot.bars)
+    require(
+        len(rets) >= MIN_RETURNS, f"{agent_id}: {len(rets)} daily returns up to {snapshot.as_of}, need {MIN_RETURNS}"
+    )
+    return rets
+
+
+def _upstream_factor(agent_id: str, upstream: Mapping[str, AgentResult], selected: Iterable[str]) -> float:
+    inputs = gather(get_agent(agent_id).reads, upstream, selected)
+    return FAILED_INPUT_FACTOR ** len(inputs.failed)
+
+
+def _vol_regime(index_rets: pd.Series) -> tuple[float | None, float | None, str]:
+    vol = ann_vol(index_rets.iloc[-20:])
+    rolling = index_rets.rolling(20).std().dropna().iloc[-3 * TRADING_DAYS :] * math.sqrt(TRADING_DAYS)
+    rank = percentile_rank(rolling, vol) if vol is not None and len(rolling) >= 120 else None
+    if rank is not None:
+        regime = "high" if rank >= 67 else "low" if rank <= 33 else "normal"
+    else:  # too little index history for a percentile: CSI 300's long-run vol is about 20%
+        regime = "n/a" if vol is None else "high" if vol > 0.25 else "low" if vol < 0.15 else "normal"
+    return vol, rank, regime
+
+
+def _beta(stock: pd.Series, index: pd.Series) -> tuple[float | None, float | None]:
+    joined = pd.concat([stock, index], axis=1, join="inner").dropna().iloc[-TRADING_DAYS:]
+    if len(joined) < MIN_RETURNS:
+        return None, None
+    cov = joined.cov().to_numpy()
+    return float(cov[0, 1] / cov[1, 1]), float(joined.corr().to_numpy()[0, 1])
+
+
+def systemic_risk_director(
+    snapshot: Snapshot, upstream: Mapping[str, AgentResult], selected: Iterable[str]
+) -> AgentResult:
+    agent_id = "systemic_risk_director"
+    rets = _returns_or_fail(snapshot, agent_id)
+    year = rets.iloc[-TRADING_DAYS:]
+    cutoff = float(year.quantile(0.05))
+    close = adjusted_close(snapshot.bars)
+    m: dict[str, float | None] = {
+        "var95_1d": -cutoff,
+        "cvar95_1d": -float(year[year <= cutoff].mean()),
+        "max_drawdown_1y": max_drawdown(close.iloc[-TRADING_DAYS - 1 :]),
+        "max_drawdown_full": max_drawdown(close),
+    }
+    regime = "n/a"
+    if snapshot.index_bars is not None:
+        index_rets = snapshot.index_bars["close"].pct_change().dropna()
+        m["index_vol_20d"], m["index_vol_pct"], regime = _vol_regime(index_rets)
+        m["beta_252d"], m["corr_252d"] = _beta(rets, index_rets)
+    macro = upstream.get("macro")
+    macro_tilt = 0.2 * macro.score * macro.confidence if macro and macro.status == "succeeded" else 0.0
+    score = {"high": -25.0, "low": 10.0}.get(regime, 0.0)
+    score += clip((0.025 - m["var95_1d"]) * 1000, -25, 15)
+    score += clip((m["max_drawdown_1y"] + 0.25) * 60, -20, 10)
+    beta = m.get("beta_252d")
+    if beta is not None:
+        score += -10 if beta > 1.2 and regime == "high" else 5 if beta < 0.8 else 0
+    score = settle(score + macro_tilt)
+    crash = CRASH_RISK[stance_for(score).value]
+    confidence = 0.75 * data_confidence(snapshot, ("bars", "index_bars"))
+    confidence *= (1.0 if snapshot.index_bars is not None else 0.7) * _upstream_factor(agent_id, upstream, selected)
+    body = (
+        f"CSI 300 volatility regime **{regime}** (20-day {pct(m.get('index_vol_20d'))}, "
+        f"{fmt(m.get('index_vol_pct'), 0)}th percentile of 3 years); beta {fmt(beta)} and correlation "
+        f"{fmt(m.get('corr_252d'))} to the index over 252 days.\n\n"
+        f"1-day historical VaR(95%) {pct(m['var95_1d'], 2)}, CVaR(95%) {pct(m['cvar95_1d'], 2)}; worst drawdown "
+        f"{pct(m['max_drawdown_1y'])} over a year and {pct(m['max_drawdown_full'])} over all "
+        f"{len(close)} bars. Macro tilt {macro_tilt:+.1f}.\n\nCrash risk **{crash}**."
+    )
+    evidence = [
+        f"index vol regime {regime}",
+        f"beta {fmt(beta)}, correlation {fmt(m.get('corr_252d'))}",
+        f"VaR95 {pct(m['var95_1d'], 2)}, CVaR95 {pct(m['cvar95_1d'], 2)} (1-day)",
+        f"max drawdown 1y {pct(m['max_drawdown_1y'])}, full {pct(m['max_drawdown_full'])}",
+    ]
+    signals = {"vol_regime": regime, "crash_risk": crash}
+    return make_result(agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
+
+
+def vol_target_size(rets: pd.Series) -> tuple[float | None, float | None]:
+    """Annualised 1-year volatility and the position (fraction of the book) that targets TARGET_VOL."""
+    vol = ann_vol(rets.iloc[-TRADING_DAYS:])
+    return vol, (min(TARGET_VOL / vol, MAX_POSITION) if vol else None)
+
+
+def portfolio_risk_director(
+    snapshot: Snapshot, upstream: Mapping[str, AgentResult], selected: Iterable[str]
+) -> AgentResult:
+    agent_id = "portfolio_risk_director"
+    rets = _returns_or_fail(snapshot, agent_id)
+    year = rets.iloc[-TRADING_DAYS:]
+    close = adjusted_close(snapshot.bars)
+    vol, size = vol_target_size(rets)
+    levels = price_levels(adjusted_bars(snapshot.bars))
+    atr = levels["atr"]
+    m: dict[str, float | None] = {
+        "ann_vol": vol,
+        "ann_return": float(year.mean() * TRADING_DAYS),
+        "max_drawdown_1y": max_drawdown(close.iloc[-TRADING_DAYS - 1 :]),
+        "max_drawdown_full": max_drawdown(close),
+        "position_pct": size * 100 if size is not None else None,
+        "close": levels["close"],
+        "atr14": atr,
+        "stop_loss": levels["close"] - STOP_ATR * atr if atr else None,
+    }
+    m["sharpe_1y"] = (m["ann_return"] - RISK_FREE) / vol if vol else None
+    m["stop_pct"] = m["stop_loss"] / levels["close"] - 1.0 if m["stop_loss"] else None
+    score = clip((m["sharpe_1y"] or 0.0) * 20, -40, 40)
+    score += clip((m["max_drawdown_1y"] + 0.20) * 80, -25, 10)
+    score += clip((0.30 - (vol or 0.30)) * 50, -15, 10)
+    score = settle(score)
+    level = "n/a" if vol is None else "low" if vol < 0.25 else "medium" if vol < 0.40 else "high"
+    confidence = 0.75 * data_confidence(snapshot, ("bars",)) * _upstream_factor(agent_id, upstream, selected)
+    confidence *= 1.0 if len(year) >= TRADING_DAYS else 0.8
+    body = (
+        f"Annualised volatility {pct(vol)} over {len(year)} days (risk **{level}**), return {pct(m['ann_return'])}, "
+        f"Sharpe {fmt(m['sharpe_1y'])} (rf {pct(RISK_FREE, 0)}); max drawdown {pct(m['max_drawdown_1y'])} over a "
+        f"year, {pct(m['max_drawdown_full'])} over all {len(close)} bars.\n\n"
+        f"Volatility-targeted size **{fmt(m['position_pct'], 1)}%** of the book ({pct(TARGET_VOL, 0)} target, "
+        f"capped at {pct(MAX_POSITION, 0)}); ATR stop **{fmt(m['stop_loss'])}** = close {fmt(levels['close'])} - "
+        f"{STOP_ATR:g} x ATR(14) {fmt(atr)} ({pct(m['stop_pct'], sign=True)})."
+    )
+    evidence = [
+        f"annualised vol {pct(vol)}",
+        f"Sharpe {fmt(m['sharpe_1y'])}",
+        f"max drawdown 1y {pct(m['max_drawdown_1y'])}, full {pct(m['max_drawdown_full'])}",
+        f"vol-target size {fmt(m['position_pct'], 1)}%",
+        f"ATR stop {fmt(m['stop_loss'])} ({pct(m['stop_pct'], sign=True)})",
+    ]
+    signals = {"risk_level": level, "sizing": "volatility target", "stop_rule": f"close - {STOP_ATR:g} x ATR(14)"}
+    return make_result(agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence)

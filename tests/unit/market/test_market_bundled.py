@@ -1,0 +1,222 @@
+"""The bundled provider: exact values from the files, as_of resolution, merging, and no look-ahead."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from investmind.errors import DataUnavailable
+from investmind.market import Snapshot, load_snapshot
+from investmind.market.bundled import DATA_DIR
+from investmind.market.snapshot import PART_NAMES
+
+REPO = Path(__file__).resolve().parents[3]
+SHARED_DATA = REPO.parent / "shared" / "data"  # beside the repository, where the sample data came from
+D = dt.date
+
+
+def _frames(snapshot: Snapshot) -> dict[str, pd.DataFrame | pd.Series]:
+    frames: dict[str, pd.DataFrame | pd.Series] = {"bars": snapshot.bars}
+    for name in ("valuation", "index_bars"):
+        if getattr(snapshot, name) is not None:
+            frames[name] = getattr(snapshot, name)
+    frames.update({f"peer {s}": c for s, c in snapshot.peers.items()})
+    frames.update({f"universe {s}": c for s, c in snapshot.universe.items()})
+    return frames
+
+
+def test_load_snapshot_600519_first_day_reads_exact_values() -> None:
+    snapshot = load_snapshot("600519.SH", D(2020, 1, 2))
+
+    bar = snapshot.bars.iloc[-1]
+    assert snapshot.as_of == D(2020, 1, 2)
+    assert (bar["open"], bar["high"], bar["low"], bar["close"]) == (1128.0, 1145.06, 1116.0, 1130.0)
+    assert (bar["preclose"], bar["volume"], bar["turn"], bar["pct_chg"]) == (1183.0, 14809916.0, 1.1789, -4.4801)
+    assert snapshot.valuation.iloc[-1].to_dict() == {
+        "pe_ttm": 34.685547,
+        "pb_mrq": 11.332618,
+        "ps_ttm": 16.556143,
+        "pcf_ttm": 76.567282,
+    }
+    assert (snapshot.name, snapshot.industry) == ("贵州茅台", "食品饮料 / 白酒")
+
+
+def test_load_snapshot_index_columns_read_by_name_not_position() -> None:
+    # The CSI 300 file runs date,open,close,high,low: close must not be read as high.
+    index = load_snapshot("600519.SH", D(2020, 1, 2)).index_bars
+
+    row = index.loc["2020-01-02"]
+    assert (row["open"], row["high"], row["low"], row["close"]) == (4121.35, 4172.66, 4121.35, 4152.24)
+
+
+def test_load_snapshot_valuation_gap_day_left_nan() -> None:
+    valuation = load_snapshot("000001.SZ", D(2023, 12, 11)).valuation
+
+    assert valuation.loc["2023-12-11"].isna().all()
+    assert valuation.loc["2023-12-08"].notna().all()
+
+
+def test_load_snapshot_valuation_gap_day_marks_part_stale() -> None:
+    parts = load_snapshot("000001.SZ", D(2023, 12, 11)).parts
+
+    assert parts["valuation"]["last"] == D(2023, 12, 8)
+    assert parts["valuation"]["stale"] is True
+    assert parts["bars"]["stale"] is False
+
+
+def test_load_snapshot_weekend_resolves_to_friday() -> None:
+    assert load_snapshot("600519.SH", D(2022, 10, 29)).as_of == D(2022, 10, 28)
+
+
+def test_load_snapshot_no_date_resolves_to_last_bar() -> None:
+    assert load_snapshot("600519.SH", None).as_of == D(2025, 4, 7)
+    assert load_snapshot("000338.SZ", None).as_of == D(2020, 6, 16)
+
+
+def test_load_snapshot_accepts_other_spellings() -> None:
+    assert load_snapshot("sh.600519", D(2021, 3, 1)).symbol == "600519.SH"
+
+
+@pytest.mark.parametrize(
+    ("symbol", "as_of", "message"),
+    [
+        ("600519.SH", D(2019, 12, 31), "no bundled data for 600519.SH before 2020-01-02"),
+        ("000338.SZ", D(2020, 6, 27), "no bundled data for 000338.SZ after 2020-06-16"),
+        ("688981.SH", None, "no bundled data for 688981.SH"),
+        ("hello", None, "is not a stock symbol"),
+    ],
+)
+def test_load_snapshot_out_of_range_or_unknown_raises_data_unavailable(
+    symbol: str, as_of: dt.date | None, message: str
+) -> None:
+    with pytest.raises(DataUnavailable, match=message):
+        load_snapshot(symbol, as_of)
+
+
+def test_load_snapshot_within_ten_days_after_last_resolves_and_flags_stale() -> None:
+    snapshot = load_snapshot("000338.SZ", D(2020, 6, 26))
+
+    assert snapshot.as_of == D(2020, 6, 16)
+    assert snapshot.parts["bars"]["stale"] is True  # the market traded on days the stock's data lacks
+
+
+def test_load_snapshot_holiday_gap_not_stale() -> None:
+    # Spring Festival 2024: no trading from 2024-02-09 to 2024-02-18.
+    snapshot = load_snapshot("600519.SH", D(2024, 2, 17))
+
+    assert snapshot.as_of == D(2024, 2, 8)
+    assert snapshot.parts["bars"]["stale"] is False
+
+
+def test_load_snapshot_overlapping_stock_prefers_rich_rows_and_keeps_history() -> None:
+    bars = load_snapshot("000001.SZ", None).bars
+
+    assert bars.index.is_unique and bars.index.is_monotonic_increasing
+    assert bars.index[0] == pd.Timestamp("2015-01-05")
+    assert bars.loc["2020-01-02":, "turn"].notna().all()
+    assert bars.loc[:"2019-12-31", "turn"].isna().all()
+    assert bars.loc["2020-01-02", "close"] == 16.87  # the baostock value, not zvt's 16.58
+
+
+@pytest.mark.parametrize(
+    ("symbol", "as_of"),
+    [
+        ("600519.SH", D(2021, 2, 10)),
+        ("000001.SZ", D(2019, 7, 15)),
+        ("000338.SZ", D(2018, 5, 2)),
+        ("601318.SH", D(2020, 4, 29)),
+        ("300750.SZ", D(2023, 4, 26)),
+    ],
+)
+def test_load_snapshot_every_part_ends_at_or_before_as_of(symbol: str, as_of: dt.date) -> None:
+    snapshot = load_snapshot(symbol, as_of)
+    cut = pd.Timestamp(snapshot.as_of)
+
+    for name, frame in _frames(snapshot).items():
+        assert frame.index[-1] <= cut, name
+    if snapshot.fundamentals is not None:
+        assert (snapshot.fundamentals["published_by"] <= cut).all()
+        assert snapshot.fundamentals.index[-1] <= cut
+    assert snapshot.bars.index[-1] == cut
+
+
+def test_load_snapshot_fundamentals_wait_for_statutory_deadline() -> None:
+    # The 2019 annual report is due by 2020-04-30; before then the latest known is Q3 2019.
+    before = load_snapshot("000338.SZ", D(2020, 4, 29)).fundamentals
+    after = load_snapshot("000338.SZ", D(2020, 4, 30)).fundamentals
+
+    assert before.index[-1] == pd.Timestamp("2019-09-30")
+    assert after.index[-1] == pd.Timestamp("2020-03-31")
+    assert after.loc["2020-03-31", "report_period"] == "season1"
+
+
+def test_load_snapshot_stock_without_sources_marks_parts_missing() -> None:
+    snapshot = load_snapshot("000338.SZ", D(2018, 6, 1))
+
+    assert snapshot.valuation is None and snapshot.index_bars is None and snapshot.peers == {}
+    for part in ("valuation", "index_bars", "peers"):
+        assert snapshot.parts[part] == {
+            "source": "bundled",
+            "first": None,
+            "last": None,
+            "rows": 0,
+            "stale": False,
+            "missing": True,
+        }
+    assert snapshot.bars["turn"].isna().all()
+
+
+def test_load_snapshot_parts_describe_every_part() -> None:
+    parts = load_snapshot("600519.SH", D(2022, 10, 31)).parts
+
+    assert set(parts) == set(PART_NAMES)
+    assert parts["bars"] == {
+        "source": "bundled",
+        "first": D(2020, 1, 2),
+        "last": D(2022, 10, 31),
+        "rows": 684,
+        "stale": False,
+        "missing": False,
+    }
+    assert parts["fundamentals"]["missing"] is True  # 600519 is not in the quarterly file
+
+
+def test_load_snapshot_peers_are_same_industry_only() -> None:
+    snapshot = load_snapshot("600519.SH", D(2022, 10, 31))
+
+    assert set(snapshot.peers) == {"000858.SZ"}
+    assert "600519.SH" in snapshot.universe and len(snapshot.universe) == 5
+
+
+def test_load_snapshot_universe_holds_stocks_trading_at_as_of() -> None:
+    # 603220 lists on 2018-11-15; the 2020-2025 stocks start in 2020.
+    symbols = set(load_snapshot("000338.SZ", D(2018, 6, 1)).universe)
+
+    assert symbols == {"000001.SZ", "000338.SZ", "000778.SZ", "000783.SZ", "002572.SZ", "300027.SZ", "601318.SH"}
+
+
+def test_load_snapshot_peer_closes_adjusted_through_bonus_issue() -> None:
+    # 300750 had a 10-for-8 bonus issue on 2023-04-26 (close 385.90, then preclose 212.99).
+    snapshot = load_snapshot("600519.SH", D(2023, 5, 31))
+    close = snapshot.universe["300750.SZ"]
+
+    jump = close.loc["2023-04-26"] / close.loc["2023-04-25"] - 1
+    assert math.isclose(jump, 224.50 / 212.99 - 1, rel_tol=1e-9)
+    assert close.iloc[-1] == load_snapshot("300750.SZ", D(2023, 5, 31)).close
+
+
+def test_load_snapshot_name_follows_renames() -> None:
+    assert load_snapshot("603220.SH", D(2019, 5, 6)).name == "贝通信"
+    assert load_snapshot("603220.SH", D(2020, 5, 6)).name == "中贝通信"
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="the shared data folder is not on this machine")
+def test_bundled_files_match_shared_originals() -> None:
+    for original in SHARED_DATA.glob("*.csv"):
+        copy = DATA_DIR / original.name
+        assert hashlib.sha256(copy.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
