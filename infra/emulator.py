@@ -133,10 +133,9 @@ def _patch_moto() -> None:
     if _patched:
         return
     from moto.awslambda.responses import LambdaResponse
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.responses import DynamoHandler
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
-
-    from moto.dynamodb.models import DynamoDBBackend
 
     DynamoHandler.call_action = _locked(DynamoHandler.call_action)
     DynamoDBBackend.transact_write_items = _transact_write_items(DynamoDBBackend.transact_write_items)
