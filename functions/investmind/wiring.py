@@ -13,7 +13,7 @@ from .store import DynamoEventLog, DynamoTaskStore
 def _stores(tasks_table: str, events_table: str, ttl_days: int) -> tuple[DynamoTaskStore, DynamoEventLog]:
     client = aws.client("dynamodb")
     return (
-        DynamoTaskStore(tasks_table, client=client, ttl_days=ttl_days),
+        DynamoTaskStore(tasks_table, events_table, client=client, ttl_days=ttl_days),
         DynamoEventLog(events_table, tasks_table, client=client, ttl_days=ttl_days),
     )
 

@@ -74,7 +74,9 @@ def lambda_context() -> LambdaContext:
 @pytest.fixture
 def stores(aws_tables) -> tuple[DynamoTaskStore, DynamoEventLog]:
     settings = get_settings()
-    return DynamoTaskStore(settings.tasks_table), DynamoEventLog(settings.events_table, settings.tasks_table)
+    return DynamoTaskStore(settings.tasks_table, settings.events_table), DynamoEventLog(
+        settings.events_table, settings.tasks_table
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,121 @@
+"""The API's dependencies: the backend (stores, queue, executions, SSE hub), the caller, the settings."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, Request
+
+from ..errors import NotFound
+from ..models import StartRequest, Task
+from ..settings import Settings, get_settings
+from ..store import AsyncEventLog, AsyncTaskStore
+from .sse import EventHub
+
+TASK_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class Queue(Protocol):
+    async def send(self, start: StartRequest) -> Any: ...
+
+
+class Executions(Protocol):
+    async def stop(self, task_id: str, cause: str) -> Any: ...
+
+
+@dataclass
+class Backend:
+    """What the routes work with; built from AWS clients by the app, or handed in by tests."""
+
+    tasks: AsyncTaskStore
+    events: AsyncEventLog
+    queue: Queue
+    executions: Executions
+    aclose: Callable[[], Awaitable[None]] | None = None
+    hub: EventHub = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hub = EventHub(self.events)
+
+
+class BackendHolder:
+    """Opens the backend once, on first use (the lifespan, or the first request when none runs)."""
+
+    def __init__(
+        self, *, backend: Backend | None = None, opener: Callable[[], Awaitable[Backend]] | None = None
+    ) -> None:
+        if (backend is None) == (opener is None):
+            raise TypeError("give a backend or an opener")
+        self._backend = backend
+        self._opener = opener
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Backend:
+        if self._backend is None:
+            async with self._lock:
+                if self._backend is None:
+                    assert self._opener is not None
+                    self._backend = await self._opener()
+        return self._backend
+
+    @property
+    def opened(self) -> Backend | None:
+        """The backend if it is open (for inspection; routes use :func:`get_backend`)."""
+        return self._backend
+
+    async def close(self) -> None:
+        """Close what the opener opened; an injected backend is the caller's to close."""
+        if self._opener is None or self._backend is None:
+            return
+        backend, self._backend = self._backend, None
+        if backend.aclose is not None:
+            await backend.aclose()
+
+
+async def get_backend(request: Request) -> Backend:
+    holder: BackendHolder = request.app.state.backend
+    return await holder.get()
+
+
+BackendDep = Annotated[Backend, Depends(get_backend)]
+
+
+def get_tasks(backend: BackendDep) -> AsyncTaskStore:
+    return backend.tasks
+
+
+def get_events(backend: BackendDep) -> AsyncEventLog:
+    return backend.events
+
+
+def get_caller() -> str:
+    """The caller's identity, the owner of the tasks it creates (a single local caller until auth lands)."""
+    return "local"
+
+
+def get_catalog() -> Mapping[str, Any]:
+    """The symbols that can be analysed (canonical symbol → info); a sync dependency, so off the event loop."""
+    from ..market import catalog
+
+    return catalog()
+
+
+CallerDep = Annotated[str, Depends(get_caller)]
+TasksDep = Annotated[AsyncTaskStore, Depends(get_tasks)]
+EventsDep = Annotated[AsyncEventLog, Depends(get_events)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CatalogDep = Annotated[Mapping[str, Any], Depends(get_catalog)]
+
+
+async def get_owned_task(task_id: str, caller: CallerDep, tasks: TasksDep) -> Task:
+    """The task named in the path if the caller owns it; a malformed id is as unknown as a missing one."""
+    if not TASK_ID.match(task_id):
+        raise NotFound(f"analysis {task_id} not found")
+    return await tasks.get(task_id, owner=caller)
+
+
+OwnedTaskDep = Annotated[Task, Depends(get_owned_task)]

@@ -1,0 +1,408 @@
+"""The ``investmind`` command: a client of the HTTP API (submit, follow live, inspect, cancel) and ``local``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from httpx_sse import SSEError, connect_sse
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from .roster import STAGE_NAMES, STAGES
+from .settings import get_settings
+
+TERMINAL = {"task_completed": "SUCCEEDED", "task_failed": "FAILED", "task_cancelled": "CANCELLED"}
+STATE_STYLE = {"pending": "dim", "running": "cyan", "succeeded": "green", "failed": "red", "skipped": "yellow"}
+STANCE_STYLE = {"bullish": "green", "neutral": "white", "bearish": "red"}
+Envelope = dict[str, Any]
+_ONE_LINE: dict[str, Any] = {"no_wrap": True, "overflow": "ellipsis"}
+
+
+class ApiError(Exception):
+    """An error answer of the API (or no answer at all: code ``unreachable``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class Api:
+    """The HTTP API at ``base_url``, sending ``Authorization: Bearer <api_key>`` when a key is set."""
+
+    def __init__(self, base_url: str, api_key: str = "", transport: httpx.BaseTransport | None = None) -> None:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        # The read timeout outlasts the SSE heartbeat (15 s), so only a dead connection times out.
+        timeout = httpx.Timeout(10.0, read=60.0)
+        self.client = httpx.Client(base_url=base_url, headers=headers, timeout=timeout, transport=transport)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise ApiError("unreachable", f"{self.client.base_url}: {exc}") from exc
+        _raise_for_error(response)
+        return response.json() if response.content else None
+
+
+def _raise_for_error(response: httpx.Response) -> None:
+    if response.is_success:
+        return
+    try:
+        error = response.json()["error"]
+        raise ApiError(error["code"], error["message"])
+    except (ValueError, KeyError, TypeError):
+        raise ApiError(f"http_{response.status_code}", response.reason_phrase or "error") from None
+
+
+@dataclass
+class _Cursor:
+    last: int
+    retry_s: float = 2.0
+
+
+def follow(
+    api: Api,
+    task_id: str,
+    on_event: Callable[[Envelope], None],
+    *,
+    after: int = 0,
+    retry_s: float | None = None,
+    max_failures: int = 20,
+) -> str:
+    """Read the task's event stream to its terminal event and return the final status.
+
+    ``on_event`` gets every event after ``after`` exactly once, in seq order: a dropped stream, or one
+    the server ends on purpose (the bounded mode on Lambda), is reopened with ``Last-Event-ID`` set to
+    the last seq delivered. ``retry_s`` overrides the server's ``retry:`` between failed attempts.
+    """
+    cursor, failures = _Cursor(after), 0
+    while True:
+        before, opened, ended_cleanly = cursor.last, time.monotonic(), False
+        try:
+            final = _read_stream(api, task_id, cursor, on_event)
+            if final is not None:
+                return final
+            ended_cleanly = True
+        except (httpx.TransportError, SSEError, _Retryable):
+            pass
+        # Progress, or a response the server held open for a while (an idle bounded poll), is healthy;
+        # anything else waits `retry` and counts, so a broken server cannot make this loop spin.
+        if cursor.last > before or (ended_cleanly and time.monotonic() - opened > 1.0):
+            failures = 0
+            continue
+        failures += 1
+        if failures > max_failures:
+            raise ApiError("unreachable", f"the event stream of {task_id} failed {failures} times in a row")
+        time.sleep(retry_s if retry_s is not None else cursor.retry_s)
+
+
+class _Retryable(Exception):
+    """The stream answered 5xx."""
+
+
+def _read_stream(api: Api, task_id: str, cursor: _Cursor, on_event: Callable[[Envelope], None]) -> str | None:
+    """One connection: deliver the new events; the final status if the analysis ended, else None."""
+    headers = {"Last-Event-ID": str(cursor.last)}
+    with connect_sse(api.client, "GET", f"/v1/analyses/{task_id}/stream", headers=headers) as source:
+        response = source.response
+        if response.status_code == 204:  # it has ended and nothing follows `cursor.last`
+            return str(api.call("GET", f"/v1/analyses/{task_id}")["status"])
+        if response.is_error:
+            response.read()
+            if response.status_code >= 500:
+                raise _Retryable(response.status_code)
+            _raise_for_error(response)
+        for sse in source.iter_sse():
+            if sse.retry is not None:
+                cursor.retry_s = sse.retry / 1000
+            if not sse.id or not sse.data or int(sse.id) <= cursor.last:
+                continue  # the retry frame, or a replay
+            envelope = sse.json()
+            on_event(envelope)
+            cursor.last = int(sse.id)
+            if envelope["type"] in TERMINAL:
+                return TERMINAL[envelope["type"]]
+    return None
+
+
+class LiveView:
+    """What ``--follow`` shows, folded from events alone: a row per stage and per agent, and the decision."""
+
+    def __init__(self) -> None:
+        self.status, self.title, self.percent = "QUEUED", "analysis", 0
+        self.ended: Envelope | None = None
+        self.rows: dict[str, dict[str, Any]] = {}
+        for stage, specs in STAGES.items():
+            self.rows[f"stage:{stage}"] = {"label": f"Stage {stage} · {STAGE_NAMES[stage]}", "state": "pending"}
+            self.rows.update({a.agent_id: {"label": f"  {a.title}", "state": "pending"} for a in specs})
+
+    def apply(self, event: Envelope) -> list[str]:
+        """Fold one event in; returns the lines to print above the table (log lines, failures, the end)."""
+        kind, data, agent = event["type"], event.get("data") or {}, event.get("agent_id")
+        row = self.rows.get(agent or f"stage:{event.get('stage')}")
+        if kind == "task_started":
+            self.status, self.title = "RUNNING", f"{data.get('symbol')} {data.get('name') or ''}".strip()
+        elif kind in ("stage_started", "agent_started") and row:
+            row["state"] = "running"
+        elif kind == "stage_completed" and row:
+            row.update(state="succeeded", summary=f"{data.get('succeeded')} ok, {data.get('failed')} failed")
+        elif kind in ("agent_completed", "agent_failed") and row:
+            failed = kind == "agent_failed"
+            result = {} if failed else data.get("result") or {}  # a failed result's stance and score mean nothing
+            summary = (data.get("error") or result.get("summary") or "").split("\n")[0]
+            row.update(state=result.get("status", "failed"), stance=result.get("stance"), score=result.get("score"))
+            row["summary"] = summary
+            return [f"{agent} failed: {data.get('error')}"] if failed else []
+        elif kind == "progress":
+            self.percent = int(data.get("percent", self.percent))
+        elif kind == "log":
+            return [f"{event.get('ts', '')[11:19]} {data.get('level', 'info')} {agent or '-'}: {data.get('message')}"]
+        elif kind in TERMINAL:
+            self.status, self.ended = TERMINAL[kind], event
+            self.percent = 100 if kind == "task_completed" else self.percent
+            why = data.get("error") or data.get("reason")
+            return [f"analysis {self.status}" + (f": {why}" if why else "")]
+        return []
+
+    def table(self) -> Table:
+        agents = [row for key, row in self.rows.items() if not key.startswith("stage:")]
+        done = sum(row["state"] in ("succeeded", "failed", "skipped") for row in agents)
+        title = f"{self.title} — {self.status} · {done}/{len(agents)} agents · {self.percent}%"
+        table = Table(title=title, title_justify="left")
+        # On a narrow terminal the label and the summary give way; state, stance and score stay whole.
+        # On a narrow terminal the label and the summary give way (rich shrinks only wrappable columns;
+        # their cells do not wrap but end in an ellipsis).
+        table.add_column("stage / agent", max_width=32)
+        for column in ("state", "stance", "score"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("summary", max_width=60)
+        for key, row in self.rows.items():
+            score, stance = row.get("score"), row.get("stance") or ""
+            table.add_row(
+                Text(row["label"], style="bold" if key.startswith("stage:") else "", **_ONE_LINE),
+                Text(row["state"], style=STATE_STYLE.get(row["state"], "")),
+                Text(stance, style=STANCE_STYLE.get(stance, "")),
+                f"{score:+.1f}" if isinstance(score, int | float) else "",
+                Text(row.get("summary") or "", **_ONE_LINE),
+            )
+        return table
+
+    def decision_table(self) -> Table | None:
+        data = (self.ended or {}).get("data") or {}
+        d = data.get("decision")
+        if not d:
+            return None
+        table = Table("field", "value", title="Decision", show_header=False, title_justify="left")
+        entry = d.get("entry_range")
+        for name, value in (
+            ("action", f"{d['action']} ({d['rating']})"), ("position", f"{d['position_pct']}%"),
+            ("entry range", f"{entry[0]} – {entry[1]}" if entry else None), ("stop loss", d.get("stop_loss")),
+            ("take profit", d.get("take_profit")), ("horizon", f"{d['horizon_days']} days"),
+            ("confidence", d.get("confidence")), ("dissent", ", ".join(d.get("dissent") or []) or None),
+            ("degraded", "yes" if data.get("degraded") else "no"), ("rationale", d.get("rationale")),
+        ):  # fmt: skip
+            table.add_row(name, str(value if value is not None else "–"))
+        return table
+
+
+def plain_line(event: Envelope) -> str:
+    """One line per event, for logs and pipes."""
+    data, parts = event.get("data") or {}, [f"#{event['seq']}", event["type"]]
+    if event.get("stage") is not None:
+        parts.append(f"stage={event['stage']}")
+    if event.get("agent_id"):
+        parts.append(f"agent={event['agent_id']}")
+    result = data.get("result") or {}
+    if result:
+        parts.append(f"{result.get('status')} {result.get('stance')} score={result.get('score')}")
+    decision = data.get("decision") or {}
+    if decision:
+        parts.append(f"{decision.get('action')} {decision.get('rating')} position={decision.get('position_pct')}%")
+    for key in ("percent", "level", "message", "error", "reason", "symbol"):
+        if key in data and data[key] is not None:
+            parts.append(f"{key}={data[key]}")
+    return " ".join(str(p) for p in parts)
+
+
+class Renderer:
+    """Shows events as ``--follow`` does: a live table on a terminal (log lines above it, the decision
+    as a table at the end), or one plain line per event."""
+
+    def __init__(self, console: Console, *, plain: bool = False) -> None:
+        self.view = LiveView()
+        self.console = console
+        self.plain = plain
+        self._live: Live | None = None
+
+    def __enter__(self) -> Renderer:
+        if not self.plain:
+            self._live = Live(self.view.table(), console=self.console, refresh_per_second=8)
+            self._live.start()
+        return self
+
+    def __call__(self, event: Envelope) -> None:
+        lines = self.view.apply(event)
+        if self._live is None:
+            print(plain_line(event), file=self.console.file, flush=True)
+            return
+        for line in lines:
+            self._live.console.print(line, markup=False, highlight=False)
+        self._live.update(self.view.table())
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
+            if (decision := self.view.decision_table()) is not None:
+                self.console.line()  # off a terminal, Live leaves its last render without a line end
+                self.console.print(decision)
+
+
+def render(events: Iterable[Envelope], console: Console, *, plain: bool = False) -> LiveView:
+    """Show a sequence of events (e.g. a recording) as ``--follow`` would; returns the final view."""
+    with Renderer(console, plain=plain) as renderer:
+        for event in events:
+            renderer(event)
+    return renderer.view
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def _analyze(api: Api, args: argparse.Namespace, console: Console) -> int:
+    body: dict[str, Any] = {"symbol": args.symbol, "priority": args.priority}
+    if args.as_of:
+        body["as_of"] = args.as_of
+    if args.agents:
+        body["agents"] = [name.strip() for name in args.agents.split(",") if name.strip()]
+    headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else {}
+    accepted = api.call("POST", "/v1/analyses", json=body, headers=headers)
+    print(f"{accepted['task_id']} {accepted['status']}", flush=True)
+    if not args.follow:
+        return 0
+    with Renderer(console, plain=args.plain) as renderer:
+        final = follow(api, accepted["task_id"], renderer)
+    return 0 if final == "SUCCEEDED" else 1
+
+
+def _status(api: Api, args: argparse.Namespace, console: Console) -> int:
+    if args.json:
+        print(json.dumps(api.call("GET", f"/v1/analyses/{args.task_id}"), indent=2, ensure_ascii=False))
+        return 0
+    view = LiveView()  # the same table as --follow, replayed from the log
+    for event in _all_events(api, args.task_id):
+        view.apply(event)
+    console.print(view.table())
+    if (decision := view.decision_table()) is not None:
+        console.print(decision)
+    return 0
+
+
+def _all_events(api: Api, task_id: str, after: int = 0, types: list[str] | None = None) -> Iterable[Envelope]:
+    cursor: int | None = after
+    while cursor is not None:
+        params: dict[str, Any] = {"after": cursor, "limit": 1000, **({"type": types} if types else {})}
+        page = api.call("GET", f"/v1/analyses/{task_id}/events", params=params)
+        yield from page["events"]
+        cursor = page["next_after"]
+
+
+def _events(api: Api, args: argparse.Namespace, console: Console) -> int:
+    for event in _all_events(api, args.task_id, args.after, args.type):
+        print(json.dumps(event, ensure_ascii=False) if args.json else plain_line(event))
+    return 0
+
+
+def _cancel(api: Api, args: argparse.Namespace, console: Console) -> int:
+    answer = api.call("POST", f"/v1/analyses/{args.task_id}/cancel")
+    print(f"{answer['task_id']} {answer['status']}")
+    return 0
+
+
+def _list(api: Api, args: argparse.Namespace, console: Console) -> int:
+    params: dict[str, Any] = {"limit": args.limit}
+    if args.status:
+        params["status"] = args.status
+    page = api.call("GET", "/v1/analyses", params=params)
+    for task in page["items"]:
+        percent = (task.get("progress") or {}).get("percent", 0)
+        print(f"{task['task_id']} {task['status']:<9} {task['symbol']:<10} {percent:>3}% {task['created_at']}")
+    return 0
+
+
+def _local(port: int) -> int:
+    try:
+        from infra.runtime import serve
+    except ImportError as exc:
+        print(f"error unavailable: the embedded runtime is not installed ({exc})", file=sys.stderr)
+        return 1
+    serve(port)
+    return 0
+
+
+def _parser(default_url: str, default_port: int) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="investmind", description="Multi-agent stock analysis, from the shell.")
+    parser.add_argument("--url", default=default_url, help="API base URL (INVESTMIND_URL; default %(default)s)")
+    parser.add_argument("--plain", action="store_true", help="one line per event, even on a terminal")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    analyze = commands.add_parser("analyze", help="submit an analysis")
+    analyze.add_argument("symbol", help="600519, 600519.SH, sh.600519, …")
+    analyze.add_argument("--as-of", help="analyse as of this date (YYYY-MM-DD)")
+    analyze.add_argument("--priority", choices=("high", "normal", "low"), default="normal")
+    analyze.add_argument("--agents", help="a comma-separated subset of the stage-1 analysts")
+    analyze.add_argument("--idempotency-key", help="retry-safe key: the same key gives the same analysis")
+    analyze.add_argument("--follow", action="store_true", help="show live progress until the analysis ends")
+    analyze.set_defaults(handler=_analyze)
+
+    status = commands.add_parser("status", help="show an analysis")
+    status.add_argument("task_id")
+    status.add_argument("--json", action="store_true", help="the task as the API returns it")
+    status.set_defaults(handler=_status)
+
+    events = commands.add_parser("events", help="print an analysis's events")
+    events.add_argument("task_id")
+    events.add_argument("--after", type=int, default=0, help="only events after this seq")
+    events.add_argument("--type", action="append", help="only events of this type (repeatable)")
+    events.add_argument("--json", action="store_true", help="one JSON envelope per line")
+    events.set_defaults(handler=_events)
+
+    cancel = commands.add_parser("cancel", help="cancel an analysis")
+    cancel.add_argument("task_id")
+    cancel.set_defaults(handler=_cancel)
+
+    listing = commands.add_parser("list", help="list your analyses, newest first")
+    listing.add_argument("--status", choices=("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"))
+    listing.add_argument("--limit", type=int, default=20)
+    listing.set_defaults(handler=_list)
+
+    local = commands.add_parser("local", help="run the whole system on this machine (embedded runtime)")
+    local.add_argument("--port", type=int, default=default_port, help="INVESTMIND_PORT; default %(default)s")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = get_settings()
+    args = _parser(settings.url, settings.port).parse_args(argv)
+    if args.command == "local":
+        return _local(args.port)
+    args.plain = args.plain or not sys.stdout.isatty()
+    api = Api(args.url, settings.api_key)
+    try:
+        return int(args.handler(api, args, Console()))
+    except ApiError as exc:
+        print(f"error {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        api.client.close()

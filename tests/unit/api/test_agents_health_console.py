@@ -1,0 +1,47 @@
+"""GET /v1/agents, /healthz, and the web console's static files."""
+
+from __future__ import annotations
+
+import pytest
+
+from investmind.roster import AGENTS, STAGES
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_agents_returns_roster_grouped_by_stage(client):
+    response = await client.get("/v1/agents")
+
+    assert response.status_code == 200
+    stages = response.json()["stages"]
+    assert [s["stage"] for s in stages] == sorted(STAGES)
+    assert [a["agent_id"] for s in stages for a in s["agents"]] == [a.agent_id for a in AGENTS]
+    gm = stages[-1]["agents"][0]
+    assert gm["agent_id"] == "investment_gm" and "macro" in gm["reads"]
+
+
+async def test_healthz_returns_ok(client):
+    response = await client.get("/healthz")
+
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_console_index_served_at_root_imports_console_module(client):
+    response = await client.get("/")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'type="module" src="static/console.js"' in response.text
+
+
+@pytest.mark.parametrize("name", ["sseClient.js", "console.js"])
+async def test_static_js_modules_served_with_javascript_type(client, name):
+    response = await client.get(f"/static/{name}")
+
+    assert response.status_code == 200
+    assert "javascript" in response.headers["content-type"]
+    assert "export function connect" in response.text or 'from "./sseClient.js"' in response.text
+
+
+async def test_static_missing_file_returns_404_error_shape(client, expect_error):
+    expect_error(await client.get("/static/nope.js"), 404, "not_found")

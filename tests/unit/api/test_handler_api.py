@@ -1,0 +1,147 @@
+"""The real ApiFunction handler (Mangum) driven by API Gateway HTTP API (payload 2.0) events, on memory stores."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import types
+import uuid
+from urllib.parse import urlencode
+
+import pytest
+
+from investmind.api import app as app_module
+from investmind.api.deps import Backend
+from investmind.models import EventDraft, EventType, Task, utc_now_iso
+from investmind.settings import get_settings
+from investmind.store import AsyncMemoryEventLog, AsyncMemoryTaskStore
+
+DOMAIN = "abc123.execute-api.eu-west-1.amazonaws.com"
+CONTEXT = types.SimpleNamespace(function_name="ApiFunction", aws_request_id="req-1", get_remaining_time_in_millis=None)
+
+
+def http_api_event(method: str, path: str, *, headers=None, query=None, body: str | None = None) -> dict:
+    """An API Gateway HTTP API event (payload format 2.0) as Lambda receives it."""
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": urlencode(query or {}),
+        "headers": {
+            "accept": "*/*",
+            "host": DOMAIN,
+            "user-agent": "curl/8.5.0",
+            "x-amzn-trace-id": "Root=1-6747f6a4-0123456789abcdef01234567",
+            "x-forwarded-for": "203.0.113.9",
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https",
+            **(headers or {}),
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": DOMAIN,
+            "domainPrefix": "abc123",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.9",
+                "userAgent": "curl/8.5.0",
+            },
+            "requestId": "CkdzAg0ZliAEMZw=",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "28/Nov/2026:06:00:00 +0000",
+            "timeEpoch": 1795759200000,
+        },
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"] = query
+    if body is not None:
+        event["body"] = body
+        event["headers"]["content-type"] = "application/json"
+    return event
+
+
+@pytest.fixture
+def lambda_env(monkeypatch, world):
+    """The handler module freshly imported in bounded SSE mode, its AWS backend replaced by ``world``'s fakes."""
+    tasks, log, queue = world.tasks, world.log, world.queue
+
+    async def open_memory_backend(settings):
+        return Backend(
+            tasks=AsyncMemoryTaskStore(tasks), events=AsyncMemoryEventLog(log), queue=queue, executions=world.executions
+        )
+
+    monkeypatch.setattr(app_module, "open_aws_backend", open_memory_backend)
+    for name, value in {"SSE_MODE": "bounded", "SSE_BOUNDED_WAIT_S": "0.3", "SSE_LINGER_S": "0.05"}.items():
+        monkeypatch.setenv(f"INVESTMIND_{name}", value)
+    get_settings.cache_clear()
+    loop = asyncio.new_event_loop()  # Mangum runs each invocation on the thread's current loop
+    asyncio.set_event_loop(loop)
+    handler = importlib.reload(importlib.import_module("investmind.handlers.api")).lambda_handler
+    yield types.SimpleNamespace(handler=handler, tasks=tasks, log=log, queue=queue, loop=loop)
+    get_settings.cache_clear()
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def test_lambda_handler_healthz_returns_200_json(lambda_env):
+    reply = lambda_env.handler(http_api_event("GET", "/healthz"), CONTEXT)
+
+    assert reply["statusCode"] == 200
+    assert reply["headers"]["content-type"] == "application/json"
+    assert json.loads(reply["body"]) == {"status": "ok"}
+    assert reply["isBase64Encoded"] is False
+
+
+def test_lambda_handler_post_analysis_returns_202_and_enqueues(lambda_env):
+    event = http_api_event("POST", "/v1/analyses", body=json.dumps({"symbol": "600519"}))
+
+    reply = lambda_env.handler(event, CONTEXT)
+
+    assert reply["statusCode"] == 202, reply["body"]
+    task_id = json.loads(reply["body"])["task_id"]
+    assert [s.task_id for s in lambda_env.queue.sent] == [task_id]
+    assert lambda_env.tasks.get(task_id, "local").symbol == "600519.SH"
+
+
+def test_lambda_handler_stream_bounded_returns_framed_events_after_last_event_id(lambda_env):
+    now = utc_now_iso()
+    task = Task(task_id=uuid.uuid4().hex, owner="local", symbol="600519.SH", created_at=now, updated_at=now)
+    lambda_env.tasks.create(task, EventDraft(type=EventType.task_queued))
+    lambda_env.log.append(task.task_id, [EventDraft(type=EventType.task_started)])
+    lambda_env.log.append(task.task_id, [EventDraft(type=EventType.log, data={"level": "info", "message": "hi"})])
+    event = http_api_event("GET", f"/v1/analyses/{task.task_id}/stream", headers={"last-event-id": "1"})
+
+    reply = lambda_env.handler(event, CONTEXT)
+
+    assert reply["statusCode"] == 200
+    assert reply["headers"]["content-type"].startswith("text/event-stream")
+    assert reply["headers"]["cache-control"] == "no-cache"
+    frames = reply["body"].split("\n\n")
+    assert frames[0] == "retry: 2000"
+    assert [f.split("\n")[:2] for f in frames[1:-1]] == [["id: 2", "event: task_started"], ["id: 3", "event: log"]]
+    assert json.loads(frames[2].split("\n")[2].removeprefix("data: "))["data"]["message"] == "hi"
+    assert not asyncio.all_tasks(lambda_env.loop)  # the shared poller ended with the response
+
+
+def test_lambda_handler_stream_bounded_idle_returns_heartbeat(lambda_env):
+    now = utc_now_iso()
+    task = Task(task_id=uuid.uuid4().hex, owner="local", symbol="600519.SH", created_at=now, updated_at=now)
+    lambda_env.tasks.create(task, EventDraft(type=EventType.task_queued))
+    event = http_api_event("GET", f"/v1/analyses/{task.task_id}/stream", query={"after": "1"})
+
+    reply = lambda_env.handler(event, CONTEXT)
+
+    assert (reply["statusCode"], reply["body"]) == (200, "retry: 2000\n\n: heartbeat\n\n")
+
+
+def test_lambda_handler_unknown_task_stream_returns_404_error(lambda_env):
+    reply = lambda_env.handler(http_api_event("GET", f"/v1/analyses/{uuid.uuid4().hex}/stream"), CONTEXT)
+
+    assert reply["statusCode"] == 404
+    assert json.loads(reply["body"])["error"]["code"] == "not_found"
