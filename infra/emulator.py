@@ -74,7 +74,7 @@ class _RollbackPoint:
                 self.items[hash_key][range_key] = item
         self.table.items = self.items
         if self.stream_length is not None:
-            del self.table.stream_shard.items[self.stream_length:]
+            del self.table.stream_shard.items[self.stream_length :]
 
 
 class _NoDeepCopy:

@@ -33,7 +33,11 @@ _SERVED_API_ENV = {"INVESTMIND_SSE_MODE": "stream"}  # uvicorn streams; Mangum o
 
 class EmbeddedRuntime:
     def __init__(
-        self, api_port: int | None = None, stack_name: str = "investmind-local", extra_env: dict[str, str] | None = None
+        self,
+        api_port: int | None = None,
+        stack_name: str = "investmind-local",
+        extra_env: dict[str, str] | None = None,
+        log_path: Path | None = None,
     ) -> None:
         self.api_port = api_port or int(os.environ.get("INVESTMIND_PORT", "8000"))
         self.template = Template.load(
@@ -44,6 +48,7 @@ class EmbeddedRuntime:
         self.pollers: list[Poller] = []
         self.outputs: dict[str, str] = {}
         self.extra_env = extra_env or {}
+        self.log_path = log_path
         self._uvicorn: Any = None
         self._api_thread: threading.Thread | None = None
 
@@ -56,6 +61,7 @@ class EmbeddedRuntime:
         self._set_process_env()
         self.emulator.start()
         self._provision()
+        self._load_functions()
         self._start_event_sources()
         if serve_api:
             self._start_api()
@@ -72,6 +78,8 @@ class EmbeddedRuntime:
             poller.join(timeout=5)
         self.lambdas.shutdown()
         self.emulator.stop()
+        if getattr(self, "_log_stream", None) is not None:
+            self._log_stream.close()
 
     def __enter__(self) -> EmbeddedRuntime:
         return self.start()
@@ -216,6 +224,20 @@ class EmbeddedRuntime:
         from investmind.settings import get_settings
 
         get_settings.cache_clear()
+
+    def _load_functions(self) -> None:
+        """Import every handler now, as Lambda's init phase would, so no analysis pays for it."""
+        for function in self.lambdas.functions.values():
+            function.handler()
+        if self.log_path is not None:
+            # The functions' JSON logs (Powertools writes them to stdout) go to a file instead.
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            stream = open(self.log_path, "a", buffering=1)  # noqa: SIM115 - open for the runtime's life
+            for name in ("investmind", "moto", ""):
+                for handler in logging.getLogger(name).handlers:
+                    if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                        handler.setStream(stream)
+            self._log_stream = stream
 
     def _start_event_sources(self) -> None:
         t = self.template

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import Conflict, NotFound, TaskEnded
@@ -178,53 +178,60 @@ def _usage(agents: dict[str, AgentView]) -> Usage:
 
 
 def apply_event(tasks: TaskStore, log: EventLog, event: Event) -> None:
-    """Fold one stream record into its task, once, and announce a move of percent or stage as a ``progress`` event.
+    """Fold one stream record into its task (see :func:`apply_events`)."""
+    apply_events(tasks, log, [event])
 
-    A record at or below the task's ``applied_seq`` was applied before (stream records are replayed) and
-    changes nothing; one beyond the next seq first gets the missing events from the log, so the fold always
-    runs in seq order.
+
+def apply_events(tasks: TaskStore, log: EventLog, events: Sequence[Event]) -> None:
+    """Fold one task's stream records into it, once, and announce a move of percent or stage as a ``progress`` event.
+
+    ProgressFunction hands over all of a batch's records of one task together, so a burst of events
+    costs one read, one conditional write and at most one progress event. Records at or below the
+    task's ``applied_seq`` were applied before (stream records are replayed) and change nothing; a gap
+    before the first new record is filled from the log, so the fold always runs in seq order.
 
     Parameters
     ----------
     tasks, log
         The stores the projection is read from and written to.
-    event
-        The event of the stream record (its NEW_IMAGE).
+    events
+        Events of one task (the NEW_IMAGEs of its stream records), in any order.
     """
+    ordered = sorted(events, key=lambda e: e.seq)
+    task_id = ordered[0].task_id
     for attempt in range(MAX_SAVE_ATTEMPTS):
         try:
-            before = tasks.get(event.task_id)
+            before = tasks.get(task_id)
         except NotFound:
             # Nothing to project onto (expired): failing the record would only block the stream shard.
-            logger.warning("event of an unknown task", extra={"task_id": event.task_id, "seq": event.seq})
+            logger.warning("events of an unknown task", extra={"task_id": task_id, "seq": ordered[-1].seq})
             return
-        if event.seq <= before.applied_seq:
+        pending = [e for e in ordered if e.seq > before.applied_seq]
+        if not pending:
             return
-        pending = _through(log, before.applied_seq, event)
         after = before
-        for one in pending:
-            after = fold(after, one)
+        for event in _through(log, before.applied_seq, pending):
+            after = fold(after, event)
         if tasks.save_projection(after, expected_applied_seq=before.applied_seq):
             break
-        logger.info("projection moved under us", extra={"task_id": event.task_id, "attempt": attempt})
+        logger.info("projection moved under us", extra={"task_id": task_id, "attempt": attempt})
     else:
-        raise Conflict(f"could not save the projection of analysis {event.task_id}")
-    # Progress events come back round the stream: they never announce (they move nothing, but say it plainly).
-    caused_by_work = any(one.type != EventType.progress for one in pending)
-    if caused_by_work and not after.terminal and _moved(before, after):
+        raise Conflict(f"could not save the projection of analysis {task_id}")
+    if any(e.type != EventType.progress for e in pending) and not after.terminal and _moved(before, after):
         _announce(log, after)
 
 
-def _through(log: EventLog, applied_seq: int, event: Event) -> list[Event]:
-    """The events after ``applied_seq`` up to ``event``, in order (read from the log when some are missing)."""
-    if event.seq == applied_seq + 1:
-        return [event]
-    missing = log.read(event.task_id, after=applied_seq, limit=event.seq - applied_seq - 1)
-    if len(missing) != event.seq - applied_seq - 1:
+def _through(log: EventLog, applied_seq: int, pending: list[Event]) -> list[Event]:
+    """The events after ``applied_seq`` up to the last pending one, in order (missing ones read from the log)."""
+    last = pending[-1].seq
+    if [e.seq for e in pending] == list(range(applied_seq + 1, last + 1)):
+        return pending
+    events = log.read(pending[0].task_id, after=applied_seq, limit=last - applied_seq)
+    if [e.seq for e in events] != list(range(applied_seq + 1, last + 1)):
         # The log is gap-free, so this is a read racing a commit: fail the record, the stream delivers it again.
-        raise Conflict(f"analysis {event.task_id}: events {applied_seq + 1}..{event.seq - 1} not readable yet")
-    logger.info("stream gap repaired from the log", extra={"task_id": event.task_id, "events": len(missing)})
-    return [*missing, event]
+        raise Conflict(f"analysis {pending[0].task_id}: events {applied_seq + 1}..{last} not readable yet")
+    logger.info("stream gap repaired from the log", extra={"task_id": pending[0].task_id, "events": len(events)})
+    return events
 
 
 def _moved(before: Task, after: Task) -> bool:

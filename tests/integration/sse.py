@@ -28,6 +28,8 @@ def read_stream(
         assert source.response.status_code == 200, source.response.read()
         assert source.response.headers["content-type"].startswith("text/event-stream")
         for sse in source.iter_sse():
+            if not sse.data:
+                continue  # the `retry:` frame (httpx-sse yields it as an empty event)
             envelope = json.loads(sse.data)
             assert sse.id == str(envelope["seq"]) and sse.event == envelope["type"]
             events.append(envelope)

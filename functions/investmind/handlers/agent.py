@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import analysts, faults, market
+from ..logs import lambda_logging
 from ..models import AgentInput
 from ..pipeline import run_agent
 from ..settings import get_settings
@@ -16,12 +17,12 @@ from ..wiring import stores
 logger = Logger()
 
 
-@logger.inject_lambda_context(clear_state=True)
+@lambda_logging(logger)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     settings = get_settings()
     state = AgentInput.model_validate(event)
     symbol, task_id = state.context.symbol, state.context.task_id
-    logger.append_keys(task_id=task_id, agent_id=settings.agent_id)
+    logger.thread_safe_append_keys(task_id=task_id, agent_id=settings.agent_id)
     _, log = stores(settings)
     result = run_agent(
         settings.agent_id,

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ..logs import lambda_logging
 from ..models import AgentInput, StartRequest
 from ..pipeline import describe_error, record_agent_failure, record_task_failure
 from ..settings import get_settings
@@ -50,7 +51,7 @@ def _execution_ended(detail: dict) -> dict:
     return {"task_id": task_id, "recorded": ended_now}
 
 
-@logger.inject_lambda_context(clear_state=True)
+@lambda_logging(logger)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if "Records" in event:
         return process_partial_response(

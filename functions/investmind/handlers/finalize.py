@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import faults
+from ..logs import lambda_logging
 from ..models import AgentInput
 from ..pipeline import finalize
 from ..settings import get_settings
@@ -14,11 +15,11 @@ from ..wiring import stores
 logger = Logger()
 
 
-@logger.inject_lambda_context(clear_state=True)
+@lambda_logging(logger)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     settings = get_settings()
     state = AgentInput.model_validate(event)
-    logger.append_keys(task_id=state.context.task_id)
+    logger.thread_safe_append_keys(task_id=state.context.task_id)
     faults.inject(settings.faults, "finalize", state.context.symbol, state.context.task_id)
     _, log = stores(settings)
     return finalize(state, log)

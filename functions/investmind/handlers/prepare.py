@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import faults, market
+from ..logs import lambda_logging
 from ..models import StartRequest
 from ..pipeline import prepare
 from ..settings import get_settings
@@ -14,11 +15,11 @@ from ..wiring import stores
 logger = Logger()
 
 
-@logger.inject_lambda_context(clear_state=True)
+@lambda_logging(logger)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     start = StartRequest.model_validate(event)
     settings = get_settings()
-    logger.append_keys(task_id=start.task_id)
+    logger.thread_safe_append_keys(task_id=start.task_id)
     faults.inject(settings.faults, "prepare", start.symbol, start.task_id)
     _, log = stores(settings)
     task_context = prepare(start, log, market.load_snapshot)

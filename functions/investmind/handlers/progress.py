@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..projection import apply_event
+from ..logs import lambda_logging
+from ..models import Event
+from ..projection import apply_events
 from ..settings import get_settings
 from ..store.codec import event_from_item
 from ..wiring import stores
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def record_handler(record: DynamoDBRecord) -> None:
-    image = record.raw_event.get("dynamodb", {}).get("NewImage")
-    if not image:
-        return  # a TTL deletion: nothing to fold
-    event = event_from_item(image)
+@lambda_logging(logger)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    """Folds the batch per task (one read and one write per task, not per record), so Powertools'
+    record-at-a-time BatchProcessor does not fit; partial failures are reported the same way.
+
+    A failed task's records are reported from its lowest sequence number: the stream resumes there
+    and delivers the later records again, and the fold skips every seq already applied (invariant 3).
+    """
+    by_task: dict[str, list[tuple[str, Event]]] = defaultdict(list)
+    for record in event["Records"]:
+        image = record["dynamodb"].get("NewImage")
+        if image:  # a TTL deletion has none: nothing to fold
+            parsed = event_from_item(image)
+            by_task[parsed.task_id].append((record["dynamodb"]["SequenceNumber"], parsed))
     tasks, log = stores(get_settings())
-    apply_event(tasks, log, event)
-
-
-@logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
-    # A failed record makes the stream resume from it and deliver the later ones again; the fold
-    # skips every seq it has already applied (invariant 3).
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    failures = []
+    for task_id, records in by_task.items():
+        try:
+            apply_events(tasks, log, [parsed for _, parsed in records])
+        except Exception:
+            logger.exception("projection failed", extra={"task_id": task_id})
+            failures.append({"itemIdentifier": min((seq for seq, _ in records), key=int)})
+    return {"batchItemFailures": failures}

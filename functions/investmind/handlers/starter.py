@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import aws
 from ..executions import start_execution
+from ..logs import lambda_logging
 from ..models import StartRequest
 from ..settings import get_settings
 from ..wiring import stores
@@ -31,6 +32,6 @@ def record_handler(record: SQSRecord) -> None:
     )
 
 
-@logger.inject_lambda_context(clear_state=True)
+@lambda_logging(logger)
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
