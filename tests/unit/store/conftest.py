@@ -217,9 +217,7 @@ def backend(request: pytest.FixtureRequest) -> Backend:
         return Backend(name, tasks, MemoryEventLog(tasks))
     if name == "dynamodb":
         client = request.getfixturevalue("moto_dynamodb")
-        return Backend(
-            name, DynamoTaskStore("tasks", "events", client), DynamoEventLog("events", "tasks", client)
-        )
+        return Backend(name, DynamoTaskStore("tasks", "events", client), DynamoEventLog("events", "tasks", client))
     portal = request.getfixturevalue("portal")
     if name == "async_memory":
         tasks = MemoryTaskStore()
