@@ -22,7 +22,9 @@ import pytest
 from infra.emulator import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SIMULATED_LLM_MS = 400
+# Long enough that the five analysts of stage 1 visibly overlap even on a cold, loaded 2-core machine
+# (their starts spread over up to ~0.5 s there, see the parallel-stage test).
+SIMULATED_LLM_MS = 1500
 # Faults scoped by symbol, so one runtime serves healthy and faulty analyses side by side.
 FAULTS = [
     {"target": "technical", "error": "permanent", "symbol": "000858.SZ"},

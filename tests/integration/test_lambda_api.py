@@ -1,0 +1,84 @@
+"""The ApiFunction's real Lambda handler (Mangum) against the running system's tables."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import time
+import types
+
+import pytest
+
+from investmind import aws
+from investmind.settings import get_settings
+from tests.events import http_api_event
+
+from .sse import read_stream
+
+pytestmark = pytest.mark.integration
+API_GATEWAY_LIMIT_S = 30
+CONTEXT = types.SimpleNamespace(function_name="ApiFunction", aws_request_id="req-1")
+
+
+@pytest.fixture
+def lambda_api(stack_outputs, monkeypatch):
+    if "MotoEndpoint" not in stack_outputs:
+        pytest.skip("drives the handler in-process against the embedded runtime's AWS endpoint")
+    env = {
+        "AWS_ENDPOINT_URL": stack_outputs["MotoEndpoint"],
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": stack_outputs["Region"],
+        "INVESTMIND_TASKS_TABLE": stack_outputs["TasksTableName"],
+        "INVESTMIND_EVENTS_TABLE": stack_outputs["EventsTableName"],
+        "INVESTMIND_STATE_MACHINE_ARN": stack_outputs["AnalysisStateMachineArn"],
+        "INVESTMIND_SSE_MODE": "bounded",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    aws.client.cache_clear()
+    loop = asyncio.new_event_loop()  # Mangum runs each invocation on the thread's current loop
+    asyncio.set_event_loop(loop)
+    handler = importlib.reload(importlib.import_module("investmind.handlers.api")).lambda_handler
+    yield handler
+    loop.run_until_complete(handler.app.state.backend.close())  # what a Lambda never gets to do
+    asyncio.set_event_loop(None)
+    loop.close()
+    get_settings.cache_clear()
+    aws.client.cache_clear()
+
+
+def test_lambda_stream_returns_the_events_after_last_event_id_bounded_and_framed(api, lambda_api):
+    response = api.post("/v1/analyses", json={"symbol": "601318"})
+    task_id = response.json()["task_id"]
+    everything = read_stream(api, task_id)
+
+    began = time.monotonic()
+    reply = lambda_api(
+        http_api_event("GET", f"/v1/analyses/{task_id}/stream", headers={"last-event-id": "10"}), CONTEXT
+    )
+    elapsed = time.monotonic() - began
+
+    assert elapsed < API_GATEWAY_LIMIT_S / 2, "a bounded response must come back well inside API Gateway's cut"
+    assert reply["statusCode"] == 200
+    assert reply["headers"]["content-type"].startswith("text/event-stream")
+    frames = [f for f in reply["body"].split("\n\n") if f.startswith("id: ")]
+    envelopes = []
+    for frame in frames:
+        id_line, event_line, data_line = frame.split("\n")
+        envelope = json.loads(data_line.removeprefix("data: "))
+        assert id_line == f"id: {envelope['seq']}" and event_line == f"event: {envelope['type']}"
+        envelopes.append(envelope)
+    assert envelopes == [e for e in everything if e["seq"] > 10]
+
+
+def test_lambda_get_task_reads_the_projection(api, lambda_api):
+    task_id = api.post("/v1/analyses", json={"symbol": "000001"}).json()["task_id"]
+    read_stream(api, task_id)
+
+    reply = lambda_api(http_api_event("GET", f"/v1/analyses/{task_id}"), CONTEXT)
+
+    assert reply["statusCode"] == 200
+    assert json.loads(reply["body"])["task_id"] == task_id
