@@ -6,6 +6,8 @@ UV := .tools/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: setup demo run test lint bench asl requirements clean
 
@@ -27,6 +29,8 @@ run: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/sam validate --lint
 
 test: lint
 	$(PY) -m pytest
