@@ -108,7 +108,9 @@ class StreamPoller(Poller):
     records again (as Lambda does), up to ``max_retries`` attempts before moving past the batch.
     """
 
-    IDLE_S = 0.02
+    # Lambda polls each shard of a DynamoDB stream about four times a second when it is idle; polling
+    # faster here would only burn the CPU the functions need (every poll is a moto request).
+    IDLE_S = 0.25
 
     def __init__(
         self, lambdas: LocalLambda, function: str, stream_arn: str, batch_size: int, max_retries: int, region: str
@@ -182,7 +184,7 @@ class ExecutionEndedRule(Poller):
     events, so this watches the state machine's executions and invokes the target for each one
     that ends with a status the rule's pattern names."""
 
-    INTERVAL_S = 0.5
+    INTERVAL_S = 2.0  # only for executions that end outside the state machine's Catch: rare, not urgent
 
     def __init__(
         self, lambdas: LocalLambda, function: str, state_machine_arn: str, statuses: list[str], region: str

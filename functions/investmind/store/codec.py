@@ -107,9 +107,24 @@ def event_from_item(item: Mapping[str, Mapping[str, Any]]) -> Event:
     return Event.model_validate(doc)
 
 
-def task_item(task: Task, *, next_seq: int, ended: bool, expires: int) -> Item:
-    """The task item: the Task's fields, its TTL and the log's bookkeeping (``markers`` is absent until used)."""
-    doc: dict[str, Any] = {**task.model_dump(mode="json"), "expires_at": expires, "next_seq": next_seq}
+def task_item(task: Task, *, expires: int) -> Item:
+    """The task item: the Task's fields (the projection) and its TTL."""
+    return to_item({**task.model_dump(mode="json"), "expires_at": expires})
+
+
+def log_head_id(task_id: str) -> str:
+    """Key of the item holding a task's log bookkeeping (``next_seq``, ``ended``, ``markers``).
+
+    It is a small item of its own, beside the task item rather than inside it: every append updates it,
+    and updating the task item instead would rewrite the whole projection (all agents' results, tens of
+    KB) on every event — WCUs on AWS, and contention with ProgressFunction's writes everywhere.
+    """
+    return f"log#{task_id}"
+
+
+def log_head_item(task_id: str, *, next_seq: int, ended: bool, expires: int) -> Item:
+    """The log's head (``markers`` is absent until used); no ``owner``, so it stays out of ``by_owner``."""
+    doc: dict[str, Any] = {"task_id": log_head_id(task_id), "next_seq": next_seq, "expires_at": expires}
     if ended:
         doc["ended"] = True
     return to_item(doc)
@@ -128,8 +143,8 @@ def projection_item(task: Task) -> Item:
 
 
 def is_task_item(item: Mapping[str, Any] | None) -> bool:
-    """True for a task's item; False for nothing or an ``idem#…`` item sharing the table."""
-    return bool(item) and "next_seq" in item
+    """True for a task's item; False for nothing or an ``idem#…`` / ``log#…`` item sharing the table."""
+    return bool(item) and "owner" in item
 
 
 def visible_task(task_id: str, item: Mapping[str, Mapping[str, Any]] | None, owner: str | None) -> Task:
@@ -170,7 +185,7 @@ def appendable(task_id: str, state: Mapping[str, Any], once: str | None) -> bool
     Raises ``NotFound`` for no task and ``TaskEnded`` after its terminal event; False means the ``once``
     marker is already there (the append is a no-op).
     """
-    if not is_task_item(state):
+    if "next_seq" not in state:
         raise NotFound(f"analysis {task_id} not found")
     if state.get("ended"):
         raise TaskEnded(f"analysis {task_id} has ended; nothing may follow its terminal event")

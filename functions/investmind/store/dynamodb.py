@@ -128,7 +128,7 @@ def append_steps(t: Tables, task_id: str, drafts: Sequence[EventDraft], once: st
 def _log_state_params(t: Tables, task_id: str) -> dict[str, Any]:
     return {
         "TableName": t.tasks,
-        "Key": _key(task_id),
+        "Key": _key(codec.log_head_id(task_id)),
         "ConsistentRead": True,
         "ProjectionExpression": "#next, #ended, #markers",
         "ExpressionAttributeNames": {"#next": "next_seq", "#ended": "ended", "#markers": "markers"},
@@ -160,7 +160,7 @@ def _append_params(t: Tables, events: list[Event], once: str | None) -> dict[str
         values[":marker"] = codec.attr(once)
     task_update = {
         "TableName": t.tasks,
-        "Key": _key(events[0].task_id),
+        "Key": _key(codec.log_head_id(events[0].task_id)),
         "UpdateExpression": update,
         "ConditionExpression": condition,
         "ExpressionAttributeNames": names,
@@ -208,8 +208,11 @@ def create_steps(t: Tables, task: Task, first: EventDraft, idempotency_key: str 
     event = codec.number_events(task.task_id, [first], 1)[0]
     expires = codec.expires_at(t.ttl_days)
     items = [
-        _put_new(t.tasks, codec.task_item(task, next_seq=2, ended=event.terminal, expires=expires), "task_id"),
+        _put_new(t.tasks, codec.task_item(task, expires=expires), "task_id"),
         _put_new(t.events, codec.event_item(event, expires), "seq"),
+        _put_new(
+            t.tasks, codec.log_head_item(task.task_id, next_seq=2, ended=event.terminal, expires=expires), "task_id"
+        ),
     ]
     if idempotency_key is not None:
         items.append(_put_new(t.tasks, codec.idem_item(task.owner, idempotency_key, task.task_id, expires), "task_id"))
@@ -222,7 +225,7 @@ def create_steps(t: Tables, task: Task, first: EventDraft, idempotency_key: str 
             if codes is None or not _RETRYABLE_REASONS & set(codes):
                 raise
         failed = [code == "ConditionalCheckFailed" for code in codes] + [False] * len(items)
-        if idempotency_key is not None and failed[2]:
+        if idempotency_key is not None and failed[3]:
             existing = yield from _existing_steps(t, task.owner, idempotency_key)
             return existing, False
         if failed[0]:

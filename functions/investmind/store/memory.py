@@ -40,7 +40,10 @@ class MemoryTaskStore:
                 raise Conflict(f"analysis {task.task_id} already exists")
             event = codec.number_events(task.task_id, [first], 1)[0]
             expires = codec.expires_at(self.ttl_days)
-            t.tasks[task.task_id] = codec.task_item(task, next_seq=2, ended=event.terminal, expires=expires)
+            t.tasks[task.task_id] = codec.task_item(task, expires=expires)
+            t.tasks[codec.log_head_id(task.task_id)] = codec.log_head_item(
+                task.task_id, next_seq=2, ended=event.terminal, expires=expires
+            )
             t.events[task.task_id] = {1: codec.event_item(event, expires)}
             if idempotency_key is not None:
                 item = codec.idem_item(task.owner, idempotency_key, task.task_id, expires)
@@ -101,7 +104,7 @@ class MemoryEventLog:
             return []
         t = self.tables
         with t.lock:
-            item = t.tasks.get(task_id, {})
+            item = t.tasks.get(codec.log_head_id(task_id), {})
             state = codec.from_item({name: item[name] for name in codec.LOG_FIELDS if name in item})
             if not codec.appendable(task_id, state, once):
                 return []

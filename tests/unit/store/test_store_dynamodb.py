@@ -90,13 +90,15 @@ def test_read_event_beyond_hole_not_returned(moto_dynamodb, task_id):
     assert log.read(task_id, after=2) == []
 
 
-def test_event_and_task_items_carry_ttl(moto_dynamodb, task_id):
+def test_event_task_and_log_head_items_carry_ttl(moto_dynamodb, task_id):
     item = moto_dynamodb.get_item(TableName="tasks", Key={"task_id": {"S": task_id}})["Item"]
+    head = moto_dynamodb.get_item(TableName="tasks", Key={"task_id": {"S": f"log#{task_id}"}})["Item"]
     event = moto_dynamodb.get_item(TableName="events", Key={"task_id": {"S": task_id}, "seq": {"N": "1"}})["Item"]
 
-    assert int(item["expires_at"]["N"]) == pytest.approx(codec.expires_at(30), abs=60)
-    assert int(event["expires_at"]["N"]) == pytest.approx(codec.expires_at(30), abs=60)
-    assert item["next_seq"] == {"N": "2"}
+    for stored in (item, head, event):
+        assert int(stored["expires_at"]["N"]) == pytest.approx(codec.expires_at(30), abs=60)
+    assert head["next_seq"] == {"N": "2"}
+    assert "next_seq" not in item and "owner" not in head  # the head stays out of the by_owner index
 
 
 # --- codec ---------------------------------------------------------------------------------------------------
