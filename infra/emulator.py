@@ -12,7 +12,9 @@
 3. moto's request dispatcher infers the service of every request by trying each service's URL
    patterns under one global lock (about a tenth of the runtime's CPU in a profile); the answer
    for a given signing scope, target and path prefix never changes, so it is memoised.
-4. Step Functions executes state machines (moto's interpreter), switched on via /moto-api/config.
+4. Step Functions' Lambda tasks reuse one boto3 client per region instead of building a new one
+   for every task (client creation costs more CPU than the invoke itself).
+5. Step Functions executes state machines (moto's interpreter), switched on via /moto-api/config.
 """
 
 from __future__ import annotations
@@ -135,6 +137,22 @@ def _memoised_dispatch(get_application: Callable[..., Any]) -> Callable[..., Any
     return dispatch
 
 
+def _cached_lambda_clients() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    build = lambda_eval_utils.boto_client_for
+    clients: dict[tuple[str, str], Any] = {}
+    lock = threading.Lock()
+
+    def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        with lock:
+            if (region, service) not in clients:
+                clients[(region, service)] = build(region=region, service=service, state_credentials=state_credentials)
+            return clients[(region, service)]
+
+    lambda_eval_utils.boto_client_for = client_for
+
+
 def _function_name(path: str) -> str:
     """``…/functions/<name or ARN[:qualifier]>/invocations`` → the function's name."""
     target = unquote(path.rstrip("/").rsplit("/", 2)[-2])
@@ -169,6 +187,7 @@ def _patch_moto() -> None:
     DynamoDBStreamsHandler.call_action = _locked(DynamoDBStreamsHandler.call_action)
     LambdaResponse.invoke = _invoke
     DomainDispatcherApplication.get_application = _memoised_dispatch(DomainDispatcherApplication.get_application)
+    _cached_lambda_clients()
     _patched = True
 
 

@@ -212,7 +212,7 @@ def apply_events(tasks: TaskStore, log: EventLog, events: Sequence[Event]) -> No
         after = before
         for event in _through(log, before.applied_seq, pending):
             after = fold(after, event)
-        if tasks.save_projection(after, expected_applied_seq=before.applied_seq):
+        if tasks.save_projection(after, expected_applied_seq=before.applied_seq, before=before):
             break
         logger.info("projection moved under us", extra={"task_id": task_id, "attempt": attempt})
     else:

@@ -320,12 +320,12 @@ class RacedStore:
     def get(self, task_id: str, owner: str | None = None) -> Task:
         return self.inner.get(task_id, owner)
 
-    def save_projection(self, task: Task, expected_applied_seq: int) -> bool:
+    def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         if not self.raced:
             self.raced = True
-            assert self.inner.save_projection(task, expected_applied_seq)
-            return self.inner.save_projection(task, expected_applied_seq)
-        return self.inner.save_projection(task, expected_applied_seq)
+            assert self.inner.save_projection(task, expected_applied_seq, before)
+            return self.inner.save_projection(task, expected_applied_seq, before)
+        return self.inner.save_projection(task, expected_applied_seq, before)
 
 
 def test_apply_event_save_conflict_rereads_and_skips(stores):

@@ -48,8 +48,10 @@ class TaskStore(Protocol):
         """The owner's tasks, newest first, and an opaque cursor for the next page (or None)."""
         ...
 
-    def save_projection(self, task: Task, expected_applied_seq: int) -> bool:
+    def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         """Write the projection fields if the stored ``applied_seq`` still equals ``expected_applied_seq``.
+
+        With ``before`` (the projection as read), only what changed since is written.
 
         Returns False when another writer moved it first (the caller re-reads and folds again).
         Never touches the log's own bookkeeping (``next_seq``, ended marker, markers).

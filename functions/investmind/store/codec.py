@@ -142,6 +142,25 @@ def projection_item(task: Task) -> Item:
     return to_item(task.model_dump(mode="json", include=set(PROJECTION_FIELDS)))
 
 
+def projection_changes(task: Task, before: Task | None) -> dict[tuple[str, ...], Any]:
+    """The attribute paths of ``task``'s projection that differ from ``before`` (all of them without one).
+
+    An agent's view is one path (``agents.<id>``), so a fold that moved one agent rewrites that agent,
+    not the whole map: the projection item grows to tens of KB as results arrive.
+    """
+    now = task.model_dump(mode="json", include=set(PROJECTION_FIELDS))
+    if before is None:
+        return {(name,): value for name, value in now.items()}
+    old = before.model_dump(mode="json", include=set(PROJECTION_FIELDS))
+    changes: dict[tuple[str, ...], Any] = {}
+    for name, value in now.items():
+        if name == "agents" and old.get("agents"):
+            changes.update({("agents", k): v for k, v in value.items() if old["agents"].get(k) != v})
+        elif value != old.get(name) or name == "applied_seq":
+            changes[(name,)] = value
+    return changes
+
+
 def is_task_item(item: Mapping[str, Any] | None) -> bool:
     """True for a task's item; False for nothing or an ``idem#…`` / ``log#…`` item sharing the table."""
     return bool(item) and "owner" in item

@@ -278,19 +278,27 @@ def list_steps(
     return tasks, codec.encode_cursor(tasks[-1])
 
 
-def save_projection_steps(t: Tables, task: Task, expected_applied_seq: int) -> Steps[bool]:
-    values = codec.projection_item(task)
+def save_projection_steps(t: Tables, task: Task, expected_applied_seq: int, before: Task | None = None) -> Steps[bool]:
+    changes = codec.projection_changes(task, before)
+    names: dict[str, str] = {"#applied_seq": "applied_seq"}
+    values: dict[str, Any] = {":expected": codec.attr(expected_applied_seq)}
+    assignments = []
+    for index, (path, value) in enumerate(changes.items()):
+        placeholders = []
+        for part in path:
+            placeholder = "#" + ("".join(c for c in part if c.isalnum()) or "p") + f"_{len(names)}"
+            names.setdefault(placeholder, part)
+            placeholders.append(placeholder)
+        values[f":v{index}"] = codec.attr(value)
+        assignments.append(f"{'.'.join(placeholders)} = :v{index}")
     params = {
         "TableName": t.tasks,
         "Key": _key(task.task_id),
-        "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in values),
+        "UpdateExpression": "SET " + ", ".join(assignments),
         # Optimistic: a replayed or concurrent fold that read an older projection must not overwrite a newer one.
         "ConditionExpression": "#applied_seq = :expected",
-        "ExpressionAttributeNames": {f"#{name}": name for name in values},
-        "ExpressionAttributeValues": {
-            **{f":{name}": value for name, value in values.items()},
-            ":expected": codec.attr(expected_applied_seq),
-        },
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
     try:
@@ -355,5 +363,5 @@ class DynamoTaskStore:
     ) -> tuple[list[Task], str | None]:
         return run(self._client, list_steps(self._tables, owner, status, limit, cursor))
 
-    def save_projection(self, task: Task, expected_applied_seq: int) -> bool:
-        return run(self._client, save_projection_steps(self._tables, task, expected_applied_seq))
+    def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
+        return run(self._client, save_projection_steps(self._tables, task, expected_applied_seq, before))

@@ -73,5 +73,5 @@ class AsyncDynamoTaskStore:
     ) -> tuple[list[Task], str | None]:
         return await arun(self._client, list_steps(self._tables, owner, status, limit, cursor))
 
-    async def save_projection(self, task: Task, expected_applied_seq: int) -> bool:
-        return await arun(self._client, save_projection_steps(self._tables, task, expected_applied_seq))
+    async def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
+        return await arun(self._client, save_projection_steps(self._tables, task, expected_applied_seq, before))

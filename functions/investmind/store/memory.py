@@ -75,7 +75,8 @@ class MemoryTaskStore:
         page = [task for task in mine if status is None or task.status == status][:limit]
         return page, codec.encode_cursor(page[-1]) if len(page) == limit else None
 
-    def save_projection(self, task: Task, expected_applied_seq: int) -> bool:
+    def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
+        # ``before`` only lets DynamoDB write less; the stored result is the same without it.
         with self.tables.lock:
             item = self.tables.tasks.get(task.task_id)
             if item is None or not codec.is_task_item(item):
@@ -142,8 +143,8 @@ class AsyncMemoryTaskStore:
     ) -> tuple[list[Task], str | None]:
         return self.sync.list(owner, status, limit, cursor)
 
-    async def save_projection(self, task: Task, expected_applied_seq: int) -> bool:
-        return self.sync.save_projection(task, expected_applied_seq)
+    async def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
+        return self.sync.save_projection(task, expected_applied_seq, before)
 
 
 class AsyncMemoryEventLog:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from investmind.errors import InvalidRequest, TaskEnded
-from investmind.models import EventDraft, EventType, Task
+from investmind.models import AgentState, AgentView, EventDraft, EventType, Task
 from investmind.store import DynamoEventLog, DynamoTaskStore, codec
 
 
@@ -129,3 +129,18 @@ def test_codec_cursor_round_trip_for_its_owner_only():
 def test_codec_batch_over_transaction_size_raises_value_error():
     with pytest.raises(ValueError):
         codec.check_batch([log_draft()] * (codec.MAX_BATCH + 1))
+
+
+def test_save_projection_with_before_writes_only_what_changed_and_reads_back_whole(moto_dynamodb, task_id):
+    tasks = DynamoTaskStore("tasks", "events", moto_dynamodb)
+    before = tasks.get(task_id)
+    view = before.agents.get("macro")
+    agents = {
+        **before.agents,
+        "macro": (view or AgentView(agent_id="macro", stage=1)).model_copy(update={"state": AgentState.running}),
+    }
+    after = before.model_copy(update={"agents": agents, "applied_seq": before.applied_seq + 1, "stage": 1})
+
+    assert tasks.save_projection(after, expected_applied_seq=before.applied_seq, before=before)
+    assert tasks.get(task_id) == after
+    assert not tasks.save_projection(after, expected_applied_seq=before.applied_seq, before=before)
