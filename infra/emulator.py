@@ -14,7 +14,8 @@
    for a given signing scope, target and path prefix never changes, so it is memoised.
 4. Step Functions' Lambda tasks reuse one boto3 client per region instead of building a new one
    for every task (client creation costs more CPU than the invoke itself).
-5. Step Functions executes state machines (moto's interpreter), switched on via /moto-api/config.
+5. Every request is metered (service, action, bytes in and out) for the cost model (``infra/cost.py``).
+6. Step Functions executes state machines (moto's interpreter), switched on via /moto-api/config.
 """
 
 from __future__ import annotations
@@ -153,6 +154,42 @@ def _cached_lambda_clients() -> None:
     lambda_eval_utils.boto_client_for = client_for
 
 
+class Meter:
+    """AWS requests served, by service and action, with their payloads' sizes (for ``infra/cost.py``)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests: list[tuple[str, str, int, int, bytes]] = []
+
+    def record(self, service: str, action: str, body: bytes, response_bytes: int) -> None:
+        with self.lock:
+            self.requests.append((service, action, len(body), response_bytes, body if service == "dynamodb" else b""))
+
+    def mark(self) -> int:
+        with self.lock:
+            return len(self.requests)
+
+    def since(self, mark: int) -> list[tuple[str, str, int, int, bytes]]:
+        with self.lock:
+            return self.requests[mark:]
+
+
+meter = Meter()
+
+
+def _metered(call_action: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(call_action)
+    def wrapper(self: Any) -> Any:
+        response = call_action(self)
+        body = self.raw_body if isinstance(getattr(self, "raw_body", None), bytes) else b""
+        payload = response[2] if isinstance(response, tuple) and len(response) == 3 else b""
+        action = (self.headers.get("X-Amz-Target") or "").split(".")[-1]  # JSON-protocol services name it here
+        meter.record(self.service_name or "", action, body, len(payload or b""))
+        return response
+
+    return wrapper
+
+
 def _function_name(path: str) -> str:
     """``…/functions/<name or ARN[:qualifier]>/invocations`` → the function's name."""
     target = unquote(path.rstrip("/").rsplit("/", 2)[-2])
@@ -177,11 +214,13 @@ def _patch_moto() -> None:
     if _patched:
         return
     from moto.awslambda.responses import LambdaResponse
+    from moto.core.responses import BaseResponse
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.responses import DynamoHandler
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
+    BaseResponse.call_action = _metered(BaseResponse.call_action)
     DynamoHandler.call_action = _locked(DynamoHandler.call_action)
     DynamoDBBackend.transact_write_items = _transact_write_items(DynamoDBBackend.transact_write_items)
     DynamoDBStreamsHandler.call_action = _locked(DynamoDBStreamsHandler.call_action)

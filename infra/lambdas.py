@@ -61,6 +61,8 @@ class LocalLambda:
         self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="lambda")
         self._lock = threading.Lock()
         self.invocations: dict[str, int] = {}
+        self.durations: list[tuple[str, float]] = []
+        """(logical id, seconds) of every finished invocation: the cost model bills them."""
 
     def add(self, function: LocalFunction) -> None:
         self.functions[function.name] = function
@@ -77,6 +79,7 @@ class LocalLambda:
             self.invocations[function.logical_id] = self.invocations.get(function.logical_id, 0) + 1
         context = LambdaContext(function.name, function.arn, function.memory_mb, function.timeout_s)
         future = self._pool.submit(self._run, function, event, context)
+        began = time.monotonic()
         try:
             return future.result(timeout=function.timeout_s), None
         except FutureTimeout:
@@ -85,6 +88,9 @@ class LocalLambda:
             return {"errorType": "Sandbox.Timedout", "errorMessage": message}, "Unhandled"
         except Exception as exc:  # noqa: BLE001 - a handler's error is the invocation's answer
             return {"errorType": type(exc).__name__, "errorMessage": str(exc)}, "Unhandled"
+        finally:
+            with self._lock:
+                self.durations.append((function.logical_id, time.monotonic() - began))
 
     def invoke_http(self, name: str, payload: bytes) -> tuple[bytes, str | None]:
         event = json.loads(payload or b"{}")
