@@ -28,7 +28,24 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 # Per-function variables that differ between functions cannot be process-wide; they reach each
 # in-process invocation through investmind.settings.function_environment instead.
-_SERVED_API_ENV = {"INVESTMIND_SSE_MODE": "stream"}  # uvicorn streams; Mangum on Lambda is bounded
+_SERVED_API_ENV = {
+    "INVESTMIND_SSE_MODE": "stream",  # uvicorn streams; Mangum on Lambda is bounded
+    # The functions append in this process, so SSE feeds are woken at once (investmind.store.notify);
+    # polling is only the fallback here, and 100 followed analyses would otherwise cost 1,000 queries/s.
+    "INVESTMIND_SSE_POLL_MS": "1000",
+}
+# Operations resources with nothing to emulate here: the functions' JSON logs and EMF metric lines go
+# to stdout (or the runtime's log file), not to CloudWatch, and nothing is alarmed on. They are
+# declared (a !Ref to them resolves to a name) but not created.
+NOT_EMULATED = frozenset(
+    {
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::Dashboard",
+        "AWS::Logs::LogGroup",
+        "AWS::SNS::Subscription",
+        "AWS::SNS::Topic",
+    }
+)
 
 
 class EmbeddedRuntime:
@@ -114,6 +131,9 @@ class EmbeddedRuntime:
             "AWS::Serverless::StateMachine": self._create_state_machine,
             "AWS::Serverless::HttpApi": self._declare_http_api,
         }
+        for logical_id in [lid for lid, r in pending.items() if r["Type"] in NOT_EMULATED]:
+            self.template.refs[logical_id] = self._physical_name(logical_id)
+            del pending[logical_id]
         # Create in dependency order: a resource whose intrinsics cannot resolve yet waits a round.
         while pending:
             progressed = False
@@ -233,7 +253,7 @@ class EmbeddedRuntime:
             # The functions' JSON logs (Powertools writes them to stdout) go to a file instead.
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             stream = open(self.log_path, "a", buffering=1)  # noqa: SIM115 - open for the runtime's life
-            for name in ("investmind", "moto", ""):
+            for name in ("investmind", "investmind.metrics", "moto", ""):
                 for handler in logging.getLogger(name).handlers:
                     if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
                         handler.setStream(stream)

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from ..models import Event
 from ..settings import Settings
-from ..store import AsyncEventLog
+from ..store import AsyncEventLog, notify
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ class _Feed:
         self.error: BaseException | None = None
         self.refs = 0
         self.poller: asyncio.Task[None] | None = None
+        self.wake = asyncio.Event()
+        """Set by a same-process append (``store.notify``): read now rather than after ``poll_s``."""
 
     @property
     def hi(self) -> int:
@@ -62,7 +64,11 @@ class _Feed:
                     if self._extend(got):
                         self.changed.notify_all()
                 if len(got) < PAGE:
-                    await asyncio.sleep(self.poll_s)
+                    try:
+                        await asyncio.wait_for(self.wake.wait(), self.poll_s)
+                    except TimeoutError:
+                        pass
+                    self.wake.clear()
         except Exception as exc:
             logger.exception("event feed failed", extra={"task_id": self.task_id})
             async with self.changed:
@@ -134,6 +140,21 @@ class EventHub:
     def __init__(self, log: AsyncEventLog) -> None:
         self._log = log
         self._feeds: dict[str, _Feed] = {}
+        self._stop_listening: Callable[[], None] | None = None
+
+    def _listen(self) -> None:
+        """Wake a task's feed when this process appends to its log (the embedded runtime; see ``store.notify``)."""
+        loop = asyncio.get_running_loop()
+
+        def appended(task_id: str) -> None:
+            feed = self._feeds.get(task_id)
+            if feed is not None:
+                try:
+                    loop.call_soon_threadsafe(feed.wake.set)
+                except RuntimeError:  # that app's loop has closed: it will not listen again
+                    self._stop_listening and self._stop_listening()
+
+        self._stop_listening = notify.listen(appended)
 
     @property
     def active_feeds(self) -> int:
@@ -141,6 +162,8 @@ class EventHub:
 
     @asynccontextmanager
     async def subscribe(self, task_id: str, after: int, poll_s: float) -> AsyncIterator[Subscription]:
+        if self._stop_listening is None:
+            self._listen()
         feed = self._feeds.get(task_id)
         if feed is None or feed.error is not None:
             feed = self._feeds[task_id] = _Feed(self._log, task_id, after, poll_s)

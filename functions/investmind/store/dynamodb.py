@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from .. import aws
 from ..errors import Conflict, NotFound, SeqConflict
 from ..models import Event, EventDraft, Task, TaskStatus
-from . import codec
+from . import codec, notify
 
 logger = logging.getLogger(__name__)
 
@@ -327,7 +327,10 @@ class DynamoEventLog:
         self._client = client if client is not None else aws.client("dynamodb")
 
     def append(self, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> list[Event]:
-        return run(self._client, append_steps(self._tables, task_id, drafts, once))
+        events = run(self._client, append_steps(self._tables, task_id, drafts, once))
+        if events:
+            notify.appended(task_id)
+        return events
 
     def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
         return run(self._client, read_steps(self._tables, task_id, after, limit))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from ..models import Event, EventDraft, Task, TaskStatus
+from . import notify
 from .dynamodb import (
     Sleep,
     Steps,
@@ -49,7 +50,10 @@ class AsyncDynamoEventLog:
         self._client = client
 
     async def append(self, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> list[Event]:
-        return await arun(self._client, append_steps(self._tables, task_id, drafts, once))
+        events = await arun(self._client, append_steps(self._tables, task_id, drafts, once))
+        if events:
+            notify.appended(task_id)
+        return events
 
     async def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
         return await arun(self._client, read_steps(self._tables, task_id, after, limit))

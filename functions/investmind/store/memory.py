@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..errors import Conflict, NotFound
 from ..models import Event, EventDraft, Task, TaskStatus
-from . import codec
+from . import codec, notify
 
 
 @dataclass
@@ -117,7 +117,8 @@ class MemoryEventLog:
                 item["markers"] = codec.attr({*state.get("markers", ()), once})
             expires = codec.expires_at(self.ttl_days)
             t.events.setdefault(task_id, {}).update({e.seq: codec.event_item(e, expires) for e in events})
-            return events
+        notify.appended(task_id)
+        return events
 
     def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
         with self.tables.lock:
