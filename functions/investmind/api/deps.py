@@ -97,11 +97,11 @@ def get_caller() -> str:
     return "local"
 
 
-def get_catalog() -> Mapping[str, Any]:
-    """The symbols that can be analysed (canonical symbol → info); a sync dependency, so off the event loop."""
+def get_catalog(settings: Annotated[Settings, Depends(get_settings)]) -> Mapping[str, Any]:
+    """The symbols this deployment's data chain can analyse (canonical symbol → info); sync, so off the event loop."""
     from ..market import catalog
 
-    return catalog()
+    return catalog(settings.data_chain)
 
 
 CallerDep = Annotated[str, Depends(get_caller)]

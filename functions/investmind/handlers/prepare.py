@@ -1,4 +1,4 @@
-"""PrepareFunction: resolve the symbol and as_of against the data; open the analysis."""
+"""PrepareFunction: resolve the symbol and as_of against the data (fetching it into the cache); open the analysis."""
 
 from __future__ import annotations
 
@@ -22,5 +22,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     logger.thread_safe_append_keys(task_id=start.task_id)
     faults.inject(settings.faults, "prepare", start.symbol, start.task_id)
     _, log = stores(settings)
-    task_context = prepare(start, log, market.load_snapshot)
+    task_context = prepare(start, log, market.loader(settings))
     return {"context": task_context.model_dump(mode="json")}

@@ -1,25 +1,57 @@
 """Market data for the analysts: snapshots of one stock at one date, and the catalogue of known symbols.
 
 Importing this package stays light (no pandas): ``models`` imports ``market.symbols`` and the API
-checks symbols against ``catalog()`` at submit time. pandas loads on the first ``load_snapshot``.
+checks symbols against ``catalog()`` at submit time. pandas loads on the first snapshot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from .base import PART_NAMES, PROVIDER_NAMES, MarketDataProvider, PartUnavailable, Profile
 from .catalog import SymbolInfo, catalog
 from .snapshot import Snapshot
 
-__all__ = ["Snapshot", "SymbolInfo", "catalog", "load_snapshot"]
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from .service import Market
+
+__all__ = [
+    "PART_NAMES",
+    "PROVIDER_NAMES",
+    "MarketDataProvider",
+    "PartUnavailable",
+    "Profile",
+    "Snapshot",
+    "SymbolInfo",
+    "catalog",
+    "load_snapshot",
+    "loader",
+]
 
 
 def load_snapshot(symbol: str, as_of: dt.date | None = None) -> Snapshot:
-    """The bundled snapshot of ``symbol`` (canonical, e.g. ``600519.SH``) at ``as_of`` (None: latest).
+    """The snapshot of ``symbol`` (any common spelling) at ``as_of`` (None: latest) from the bundled data.
 
-    Raises ``errors.DataUnavailable`` for an unknown symbol or a date outside the stock's data; see
-    ``bundled.load_snapshot`` for how ``as_of`` resolves.
+    Offline and configuration-free (tests, notebooks); the handlers use ``loader(settings)``, which
+    follows the deployment's provider chain. Raises ``errors.DataUnavailable`` for an unknown symbol
+    or a date outside the stock's data; see ``SnapshotAssembler.snapshot`` for how ``as_of`` resolves.
     """
-    from .bundled import load_snapshot as load_bundled  # deferred: pulls in pandas
+    return _bundled().load_snapshot(symbol, as_of)
 
-    return load_bundled(symbol, as_of)
+
+def loader(settings: Settings) -> Callable[[str, dt.date | None], Snapshot]:
+    """The process's snapshot loader for ``settings`` (provider chain, shared cache): built once."""
+    from .factory import loader as build  # deferred: pulls in pandas and boto3
+
+    return build(settings)
+
+
+@functools.cache
+def _bundled() -> Market:
+    from .factory import MarketConfig, build_market
+
+    return build_market(MarketConfig(providers=("bundled",)))

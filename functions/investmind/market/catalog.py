@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from .symbols import normalize_symbol
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,25 @@ _SYMBOLS: tuple[SymbolInfo, ...] = (
 _BY_SYMBOL: dict[str, SymbolInfo] = {info.symbol: info for info in _SYMBOLS}
 
 
-def catalog() -> dict[str, SymbolInfo]:
-    """Canonical symbol (``600519.SH``) → what the bundled dataset holds for it (a fresh dict)."""
-    return dict(_BY_SYMBOL)
+def catalog(providers: Iterable[str] = ("bundled",)) -> Mapping[str, SymbolInfo]:
+    """Canonical symbol (``600519.SH``) → what the bundled dataset holds for it (a fresh dict).
+
+    With a network provider in ``providers`` (the deployment's chain) any well-formed A-share
+    symbol may have data: the mapping then also *contains* every canonical symbol, while it still
+    lists (iterates) only the bundled ones.
+    """
+    if set(providers) <= {"bundled"}:
+        return dict(_BY_SYMBOL)
+    return _OpenCatalog(_BY_SYMBOL)
+
+
+class _OpenCatalog(dict):
+    """The bundled entries, plus membership for any symbol a network provider may know."""
+
+    def __contains__(self, symbol: object) -> bool:
+        if not isinstance(symbol, str):
+            return False
+        try:
+            return normalize_symbol(symbol) == symbol
+        except ValueError:
+            return False

@@ -6,10 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .base import PART_NAMES
+
 if TYPE_CHECKING:  # pandas stays out of this module's imports so `investmind.market` imports light
     import pandas as pd
 
-PART_NAMES: tuple[str, ...] = ("bars", "valuation", "fundamentals", "index_bars", "peers", "universe")
+__all__ = ["PART_NAMES", "Snapshot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +38,13 @@ class Snapshot:
         Symbol → close series adjusted for splits and dividends (so returns across an ex-date are
         real), for same-industry stocks and for every stock trading at ``as_of`` (this one included).
     parts
-        Part name (``PART_NAMES``) → ``{source, first, last, rows, stale, missing}``.
+        Part name (``PART_NAMES``) → ``{source, as_of, fetched_at, first, last, rows, stale, missing,
+        note}``: which provider supplied it and when; ``stale`` when it is a cached copy served
+        because every provider failed, or when its data stops before the market's last session;
+        ``missing`` when no provider had it (``note`` says why).
+    macro
+        Daily Shibor fixings (``shibor_on, shibor_1w, shibor_1m, shibor_3m, shibor_1y``, percent),
+        or None when no provider in the chain has macro series (the bundled data has none).
     """
 
     symbol: str
@@ -50,6 +58,7 @@ class Snapshot:
     peers: dict[str, pd.Series]
     universe: dict[str, pd.Series]
     parts: dict[str, dict[str, Any]]
+    macro: pd.DataFrame | None = None
 
     @property
     def close(self) -> float:

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from investmind.errors import DataUnavailable
-from investmind.market import Snapshot, load_snapshot
-from investmind.market.bundled import DATA_DIR
+from investmind.market import PartUnavailable, Snapshot, load_snapshot
+from investmind.market.bundled import DATA_DIR, BundledProvider
 from investmind.market.snapshot import PART_NAMES
 
 REPO = Path(__file__).resolve().parents[3]
@@ -159,15 +159,21 @@ def test_load_snapshot_stock_without_sources_marks_parts_missing() -> None:
     snapshot = load_snapshot("000338.SZ", D(2018, 6, 1))
 
     assert snapshot.valuation is None and snapshot.index_bars is None and snapshot.peers == {}
-    for part in ("valuation", "index_bars", "peers"):
-        assert snapshot.parts[part] == {
-            "source": "bundled",
+    for part in ("valuation", "index_bars", "peers", "macro"):
+        described = snapshot.parts[part]
+        assert described == {
+            "source": None,
+            "as_of": None,
+            "fetched_at": None,
             "first": None,
             "last": None,
             "rows": 0,
             "stale": False,
             "missing": True,
+            "note": described["note"],
         }
+        assert described["note"].startswith("bundled: ")  # says why, in the provider's words
+        assert snapshot.missing(part)
     assert snapshot.bars["turn"].isna().all()
 
 
@@ -175,15 +181,20 @@ def test_load_snapshot_parts_describe_every_part() -> None:
     parts = load_snapshot("600519.SH", D(2022, 10, 31)).parts
 
     assert set(parts) == set(PART_NAMES)
+    fetched_at = dt.datetime.fromisoformat(parts["bars"].pop("fetched_at").replace("Z", "+00:00"))
     assert parts["bars"] == {
         "source": "bundled",
+        "as_of": D(2022, 10, 31),
         "first": D(2020, 1, 2),
         "last": D(2022, 10, 31),
         "rows": 684,
         "stale": False,
         "missing": False,
+        "note": None,
     }
+    assert abs((dt.datetime.now(dt.UTC) - fetched_at).total_seconds()) < 86400
     assert parts["fundamentals"]["missing"] is True  # 600519 is not in the quarterly file
+    assert parts["fundamentals"]["note"] == "bundled: no bundled financial reports for 600519.SH"
 
 
 def test_load_snapshot_peers_are_same_industry_only() -> None:
@@ -220,3 +231,43 @@ def test_bundled_files_match_shared_originals() -> None:
     for original in SHARED_DATA.glob("*.csv"):
         copy = DATA_DIR / original.name
         assert hashlib.sha256(copy.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
+
+
+@pytest.mark.anyio
+async def test_bundled_provider_reads_known_values_on_known_dates() -> None:
+    provider = BundledProvider()
+
+    bars = await provider.daily_bars("000858.SZ", D(2020, 1, 3))
+    valuation = await provider.valuation("000858.SZ", D(2020, 1, 3))
+    index = await provider.index_bars(D(2020, 1, 3))
+    reports = await provider.fundamentals("601318.SH", D(2020, 4, 30))
+
+    assert bars.index[-1] == pd.Timestamp("2020-01-03")
+    assert bars.iloc[-1][["close", "preclose", "volume", "turn"]].tolist() == [130.55, 132.08, 20469248.0, 0.5393]
+    assert valuation.iloc[-1]["pe_ttm"] == 30.836261 and valuation.iloc[-1]["pcf_ttm"] == 32.062581
+    assert index.loc["2020-01-03", "close"] == 4144.96
+    assert reports.loc["2019-12-31", ["roe", "net_profit_growth_yoy"]].tolist() == [0.244, 0.3911]
+
+
+@pytest.mark.anyio
+async def test_bundled_provider_has_no_macro_and_no_unknown_symbols() -> None:
+    provider = BundledProvider()
+
+    with pytest.raises(PartUnavailable, match="no macro series"):
+        await provider.macro(D(2021, 3, 1))
+    with pytest.raises(PartUnavailable, match="no bundled data for 688981.SH"):
+        await provider.profile("688981.SH", D(2021, 3, 1))
+    with pytest.raises(PartUnavailable, match="no industry classification for 000338.SZ"):
+        await provider.peers("000338.SZ", D(2019, 3, 1))
+
+
+def test_load_snapshot_parts_of_a_full_snapshot_all_from_bundled() -> None:
+    snapshot = load_snapshot("601318.SH", D(2020, 5, 6))
+
+    present = {name for name, part in snapshot.parts.items() if not part["missing"]}
+    # the bundled data has no macro series, and no other insurer
+    assert present == set(PART_NAMES) - {"macro", "peers"}
+    assert {snapshot.parts[name]["source"] for name in present} == {"bundled"}
+    assert snapshot.parts["macro"]["note"] == "bundled: the bundled data has no macro series"
+    assert snapshot.parts["peers"]["note"] == "bundled: no other 非银金融 / 保险 stock in the bundled data"
+    assert snapshot.fundamentals.index[-1] == pd.Timestamp("2020-03-31")  # Q1 2020, due and published by 30 April

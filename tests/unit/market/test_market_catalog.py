@@ -73,3 +73,12 @@ def test_catalog_returns_a_copy() -> None:
     catalog().clear()
 
     assert "600519.SH" in catalog()
+
+
+def test_catalog_with_a_network_provider_contains_any_symbol_but_lists_the_bundled() -> None:
+    open_catalog = catalog(("akshare", "bundled"))
+
+    assert "688981.SH" in open_catalog and "600519.SH" in open_catalog
+    assert "600519" not in open_catalog and "hello" not in open_catalog  # canonical spellings only
+    assert set(open_catalog) == set(catalog())
+    assert "688981.SH" not in catalog()

@@ -1,0 +1,1 @@
+"""Network providers behind ``MarketDataProvider``: akshare and tushare, each imported only when used."""
