@@ -141,6 +141,8 @@ class LiveView:
     def __init__(self) -> None:
         self.status, self.title, self.percent = "QUEUED", "analysis", 0
         self.ended: Envelope | None = None
+        self.usage: dict[str, dict[str, Any]] = {}
+        """Agent id → the usage of its result (LLM calls, tokens, latency, cost), as the events carry it."""
         self.rows: dict[str, dict[str, Any]] = {}
         for stage, specs in STAGES.items():
             self.rows[f"stage:{stage}"] = {"label": f"Stage {stage} · {STAGE_NAMES[stage]}", "state": "pending"}
@@ -162,6 +164,9 @@ class LiveView:
             summary = (data.get("error") or result.get("summary") or "").split("\n")[0]
             row.update(state=result.get("status", "failed"), stance=result.get("stance"), score=result.get("score"))
             row["summary"] = summary
+            row["provider"] = _provider_label(result)
+            if result.get("usage"):
+                self.usage[agent] = result["usage"]
             return [f"{agent} failed: {data.get('error')}"] if failed else []
         elif kind == "progress":
             self.percent = int(data.get("percent", self.percent))
@@ -178,6 +183,9 @@ class LiveView:
         agents = [row for key, row in self.rows.items() if not key.startswith("stage:")]
         done = sum(row["state"] in ("succeeded", "failed", "skipped") for row in agents)
         title = f"{self.title} — {self.status} · {done}/{len(agents)} agents · {self.percent}%"
+        total = self.total_usage((self.ended or {}).get("data"))
+        if total["llm_calls"]:
+            title += f" · {total['tokens_in'] + total['tokens_out']:,} tokens · ${total['cost_usd']:.4f}"
         table = Table(title=title, title_justify="left")
         # On a narrow terminal the label and the summary give way; state, stance and score stay whole.
         # On a narrow terminal the label and the summary give way (rich shrinks only wrappable columns;
@@ -185,6 +193,7 @@ class LiveView:
         table.add_column("stage / agent", max_width=32)
         for column in ("state", "stance", "score"):
             table.add_column(column, no_wrap=True)
+        table.add_column("by", max_width=24)
         table.add_column("summary", max_width=60)
         for key, row in self.rows.items():
             score, stance = row.get("score"), row.get("stance") or ""
@@ -193,6 +202,7 @@ class LiveView:
                 Text(row["state"], style=STATE_STYLE.get(row["state"], "")),
                 Text(stance, style=STANCE_STYLE.get(stance, "")),
                 f"{score:+.1f}" if isinstance(score, int | float) else "",
+                Text(row.get("provider") or "", **_ONE_LINE),
                 Text(row.get("summary") or "", **_ONE_LINE),
             )
         return table
@@ -209,10 +219,39 @@ class LiveView:
             ("entry range", f"{entry[0]} – {entry[1]}" if entry else None), ("stop loss", d.get("stop_loss")),
             ("take profit", d.get("take_profit")), ("horizon", f"{d['horizon_days']} days"),
             ("confidence", d.get("confidence")), ("dissent", ", ".join(d.get("dissent") or []) or None),
-            ("degraded", "yes" if data.get("degraded") else "no"), ("rationale", d.get("rationale")),
+            ("degraded", "yes" if data.get("degraded") else "no"), ("usage", usage_text(self.total_usage(data))),
+            ("rationale", d.get("rationale")),
         ):  # fmt: skip
             table.add_row(name, str(value if value is not None else "–"))
         return table
+
+    def total_usage(self, ended: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The task's usage: the task_completed event's when there is one, else the sum over the agents so far."""
+        if ended and ended.get("usage"):
+            return {**_ZERO_USAGE, **ended["usage"]}
+        total = dict(_ZERO_USAGE)
+        for usage in self.usage.values():
+            for key in total:
+                total[key] += usage.get(key) or 0
+        return total
+
+
+_ZERO_USAGE: dict[str, Any] = {"llm_calls": 0, "tokens_in": 0, "tokens_out": 0, "latency_ms": 0, "cost_usd": 0.0}
+
+
+def usage_text(usage: dict[str, Any]) -> str:
+    """``3 LLM calls · 4,210 in / 880 out tokens · $0.0012 · 2.4 s LLM time``, or that none were made."""
+    if not usage.get("llm_calls"):
+        return "no LLM calls (quant only) · $0"
+    return (
+        f"{usage['llm_calls']} LLM calls · {usage['tokens_in']:,} in / {usage['tokens_out']:,} out tokens · "
+        f"${usage['cost_usd']:.4f} · {usage['latency_ms'] / 1000:.1f} s LLM time"
+    )
+
+
+def _provider_label(result: dict[str, Any]) -> str:
+    provider = result.get("provider") or ""
+    return f"{provider} (fallback)" if result.get("fallback") else provider
 
 
 def plain_line(event: Envelope) -> str:
@@ -228,6 +267,12 @@ def plain_line(event: Envelope) -> str:
     decision = data.get("decision") or {}
     if decision:
         parts.append(f"{decision.get('action')} {decision.get('rating')} position={decision.get('position_pct')}%")
+    usage = data.get("usage") or result.get("usage") or {}
+    if usage.get("llm_calls"):
+        parts.append(
+            f"llm_calls={usage['llm_calls']} tokens={usage['tokens_in']}/{usage['tokens_out']} "
+            f"cost=${usage['cost_usd']:.6f}"
+        )
     for key in ("percent", "level", "message", "error", "reason", "symbol"):
         if key in data and data[key] is not None:
             parts.append(f"{key}={data[key]}")
@@ -304,6 +349,8 @@ def _status(api: Api, args: argparse.Namespace, console: Console) -> int:
     console.print(view.table())
     if (decision := view.decision_table()) is not None:
         console.print(decision)
+    else:  # no decision (failed, cancelled, running): what the agents spent so far
+        console.print(f"usage: {usage_text(view.total_usage())}", markup=False, highlight=False)
     return 0
 
 

@@ -141,6 +141,9 @@ class AgentResult(BaseModel):
     error: str | None = None
     decision: Decision | None = None
     """Set by ``investment_gm`` only."""
+    fallback: bool = False
+    """True when an LLM was configured but gave no valid answer, so this is the quant core's result (the
+    reason is in a ``log`` event); ``usage`` still counts the calls it made."""
 
     @field_validator("agent_id")
     @classmethod

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import observability
 from .errors import TaskEnded
 from .models import (
     AgentInput,
@@ -31,6 +32,8 @@ from .store.base import EventLog
 logger = logging.getLogger(__name__)
 
 Analyze = Callable[[str, Any, dict[str, AgentResult], list[str]], AgentResult]
+Emit = Callable[[str, str, dict[str, Any]], None]
+Refine = Callable[[AgentResult, TaskContext, dict[str, AgentResult], Emit], AgentResult]
 
 
 def _append(log: EventLog, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> bool:
@@ -92,10 +95,16 @@ def run_agent(
     *,
     load_snapshot: Callable[[str, dt.date | None], Any],
     analyze: Analyze,
+    refine: Refine | None = None,
     simulated_llm_ms: int = 0,
     before_compute: Callable[[], None] = lambda: None,
 ) -> AgentResult:
-    """Run one agent: stage bookkeeping, agent_started, the quant core, agent_completed."""
+    """Run one agent: stage bookkeeping, agent_started, the quant core, the LLM step, agent_completed.
+
+    ``refine`` is the LLM step (``llm.refine.Refiner``) when one is configured for this agent: it gets
+    the quant result and writes its own ``log`` events (retries, repair, fallback, usage) as they
+    happen. Without it, ``simulated_llm_ms`` stands in for its wait (tests and benchmarks only).
+    """
     spec = get_agent(agent_id)
     context = state.context
     task_id = context.task_id
@@ -121,25 +130,44 @@ def run_agent(
     before_compute()
     began = time.perf_counter()
     snapshot = load_snapshot(context.symbol, context.as_of)
-    result = analyze(agent_id, snapshot, state.upstream(), context.agents)
+    upstream = state.upstream()
+    result = analyze(agent_id, snapshot, upstream, context.agents)
     compute_ms = round((time.perf_counter() - began) * 1000, 1)
-    if simulated_llm_ms:
-        # Stands in for the LLM's wait in tests and benchmarks only (DESIGN §8).
-        time.sleep(simulated_llm_ms / 1000)
     log_line = EventDraft(
         type=EventType.log,
         stage=spec.stage,
         agent_id=agent_id,
         data={"level": "info", "message": f"{agent_id}: quant core done in {compute_ms} ms", "compute_ms": compute_ms},
     )
+    pending = [log_line]
+    if refine is not None and result.status == AgentStatus.succeeded:
+        _append(log, task_id, pending)  # the quant core's numbers are in before the LLM's wait begins
+        pending = []
+        result = refine(result, context, upstream, _log_writer(log, task_id, spec.stage, agent_id))
+    elif simulated_llm_ms:
+        # Stands in for the LLM's wait in tests and benchmarks only (DESIGN §8).
+        time.sleep(simulated_llm_ms / 1000)
     done = EventDraft(
         type=EventType.agent_completed,
         stage=spec.stage,
         agent_id=agent_id,
         data={"result": result.model_dump(mode="json")},
     )
-    _append(log, task_id, [log_line, done])
+    _append(log, task_id, [*pending, done])
+    observability.agent_finished(agent_id, (time.perf_counter() - began) * 1000, result.usage)
     return result
+
+
+def _log_writer(log: EventLog, task_id: str, stage: int, agent_id: str) -> Emit:
+    """An ``Emit`` that appends each line as a ``log`` event at once, so a client sees a retry while it waits."""
+
+    def emit(level: str, message: str, data: dict[str, Any]) -> None:
+        draft = EventDraft(
+            type=EventType.log, stage=stage, agent_id=agent_id, data={"level": level, "message": message, **data}
+        )
+        _append(log, task_id, [draft])
+
+    return emit
 
 
 def _open_stage(stage: int, state: AgentInput, log: EventLog) -> None:
@@ -180,7 +208,8 @@ def finalize(state: AgentInput, log: EventLog) -> dict[str, Any]:
             "duration_ms": duration_ms,
         },
     )
-    _append(log, state.context.task_id, [_stage_completed(4, state.stage4), completed])
+    if _append(log, state.context.task_id, [_stage_completed(4, state.stage4), completed]):
+        observability.analysis_completed(duration_ms, degraded)
     return {
         "task_id": state.context.task_id,
         "action": decision.action,
@@ -226,11 +255,15 @@ def record_agent_failure(agent_id: str, state: AgentInput, error: dict[str, Any]
             )
         ],
     )
+    observability.agent_failed(agent_id)
     return result
 
 
 def record_task_failure(task_id: str, error_type: str, message: str, log: EventLog) -> bool:
     """End the task FAILED with its reason; False when it had already ended."""
-    return _append(
+    ended_now = _append(
         log, task_id, [EventDraft(type=EventType.task_failed, data={"error": message, "error_type": error_type})]
     )
+    if ended_now:
+        observability.analysis_failed()
+    return ended_now

@@ -10,6 +10,7 @@ from ..errors import AgentError
 from ..market import Snapshot
 from ..models import AgentResult, AgentStatus, Stance
 from ..roster import get_agent
+from .signals import Signals
 
 BULLISH_AT = 15.0
 """Scores at or above this are bullish, at or below its negative bearish: the one stance mapping."""
@@ -96,12 +97,15 @@ def make_result(
     confidence: float,
     body: str,
     *,
-    signals: Mapping[str, Any],
+    signals: Signals,
     metrics: Mapping[str, Any],
     evidence: Sequence[str],
     **extra: Any,
 ) -> AgentResult:
-    """A succeeded result whose stance, headline and numbers all come from the same rounded values."""
+    """A succeeded result whose stance, headline and numbers all come from the same rounded values.
+
+    ``signals`` is the role's typed model (``signals.SIGNALS``), stored as its JSON object.
+    """
     score = settle(score)
     confidence = round(clip(confidence, 0.0, 1.0), 2)
     stance = stance_for(score)
@@ -113,7 +117,7 @@ def make_result(
         score=score,
         confidence=confidence,
         summary=f"{headline(agent_id, stance, score, confidence)}\n\n{body}",
-        signals=dict(signals),
+        signals=signals.model_dump(mode="json"),
         metrics={key: num(value) for key, value in metrics.items()},
         evidence=list(evidence)[:MAX_EVIDENCE],
         provider="quant",

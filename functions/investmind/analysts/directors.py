@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 from ..errors import AgentError
 from ..market import Snapshot
 from ..models import AgentResult, AgentStatus
 from ..roster import get_agent
-from .common import grade_for, make_result, settle, signed
-from .synthesis import blend, gather, input_rows
+from .common import fmt, grade_for, make_result, settle, signed
+from .signals import DirectorSignals, MomentumDirectorSignals, SkippedSignals
+from .synthesis import Inputs, blend, gather, input_rows
 
 WEIGHTS: dict[str, dict[str, float]] = {
     # Value and its setting: the valuation call leads, the market and the sector frame it.
@@ -17,6 +19,9 @@ WEIGHTS: dict[str, dict[str, float]] = {
     # Price action leads; capital flow confirms or questions it.
     "momentum_director": {"technical": 0.6, "funds": 0.4},
 }
+TILT = 0.02
+"""A 20-day relative return beyond 2% counts as the sector view moving."""
+ODDS_HIGH, ODDS_LOW = 0.6, 0.35
 
 
 def skipped(agent_id: str, reason: str) -> AgentResult:
@@ -27,8 +32,73 @@ def skipped(agent_id: str, reason: str) -> AgentResult:
         stage=spec.stage,
         status=AgentStatus.skipped,
         summary=f"**{spec.title}: skipped** ({reason})",
-        signals={"reason": reason},
+        signals=SkippedSignals(reason=reason).model_dump(mode="json"),
     )
+
+
+def _metric(inputs: Inputs, agent_id: str, key: str) -> float | None:
+    result = inputs.used.get(agent_id)
+    return result.metrics.get(key) if result is not None else None
+
+
+def _signal(inputs: Inputs, agent_id: str, key: str) -> str | None:
+    result = inputs.used.get(agent_id)
+    return result.signals.get(key) if result is not None else None
+
+
+def _fundamental_trend(inputs: Inputs) -> str:
+    """Where the value view is heading: profit growth, the sector's last month against the index, the regime."""
+    votes = 0
+    growth = _metric(inputs, "fundamental", "profit_growth_yoy")
+    if growth is not None and abs(growth) > 0.05:
+        votes += 1 if growth > 0 else -1
+    rs20 = _metric(inputs, "industry", "rs_index_20")
+    if rs20 is not None and abs(rs20) > TILT:
+        votes += 1 if rs20 > 0 else -1
+    votes += {"bull": 1, "bear": -1}.get(_signal(inputs, "macro", "regime") or "", 0)
+    return "improving" if votes >= 1 else "deteriorating" if votes <= -1 else "stable"
+
+
+def _momentum_state(inputs: Inputs) -> str:
+    """The MACD histogram's sign and direction over the last three bars: who leads, and is it gaining."""
+    hist, prev = _metric(inputs, "technical", "macd_hist"), _metric(inputs, "technical", "macd_hist_prev")
+    if hist is None or prev is None:
+        return "n/a"
+    if (hist > 0) != (prev > 0):
+        return "turning up" if hist > 0 else "turning down"
+    if hist > 0:
+        return "bullish strengthening" if hist > prev else "bullish fading"
+    return "bearish strengthening" if hist < prev else "bearish fading"
+
+
+def breakout_odds(inputs: Inputs) -> float | None:
+    """Heuristic odds (0..1, not a calibrated probability) that price clears its resistance soon.
+
+    Logistic in a few points: nearness to resistance in ATRs, an up trend in a trending market,
+    expanding volume, money flowing in, and room left before RSI is overbought.
+    """
+    tech = inputs.used.get("technical")
+    m = tech.metrics if tech is not None else {}
+    if not m.get("atr") or m.get("close") is None or m.get("resistance") is None:
+        return None
+    s = tech.signals
+    gap_atr = max(0.0, (m["resistance"] - m["close"]) / m["atr"])
+    x = 1.0 - 0.6 * gap_atr
+    x += {"up": 1.0, "down": -1.5}.get(s.get("trend"), 0.0) * (1.0 if s.get("trend_strength") == "strong" else 0.6)
+    rsi = m.get("rsi14")
+    if rsi is not None:
+        x += 0.5 if 50 <= rsi < 70 else -0.5 if rsi < 45 else 0.0
+    volume = _metric(inputs, "funds", "volume_ratio_5_20")
+    if volume is not None:
+        x += 0.6 if volume > 1.2 else -0.3 if volume < 0.8 else 0.0
+    obv = _metric(inputs, "funds", "obv_slope_20d")
+    if obv is not None:
+        x += 0.4 if obv > 0 else -0.4
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _odds_label(odds: float | None) -> str:
+    return "n/a" if odds is None else "high" if odds >= ODDS_HIGH else "low" if odds < ODDS_LOW else "medium"
 
 
 def analyze_director(
@@ -43,32 +113,49 @@ def analyze_director(
     mix = blend(inputs, weights)
     score = settle(mix.score)
     grade = grade_for(score)
-    conflict_text = f"core conflict: {mix.conflict}" if mix.conflict else "inputs agree in direction"
-    body = (
-        f"{input_rows(inputs, weights)}\n\n"
-        f"Confidence-weighted score {signed(score, 1)} -> grade **{grade}**; {conflict_text}. "
-        f"Coverage {mix.coverage:.0%} of the input weight, agreement {mix.agreement:.2f}."
-    )
-    if inputs.failed:
-        body += f" Missing (failed): {', '.join(inputs.failed)}."
     metrics: dict[str, float | None] = {"coverage": mix.coverage, "agreement": mix.agreement}
     for a, r in inputs.used.items():
         metrics[f"{a}_score"] = r.score
         metrics[f"{a}_confidence"] = r.confidence
+    common = {
+        "grade": grade,
+        "conflict": mix.conflict,
+        "inputs": {a: r.stance for a, r in inputs.used.items()},
+        "failed": list(inputs.failed),
+        "not_run": list(inputs.left_out),
+    }
+    if agent_id == "momentum_director":
+        state = _momentum_state(inputs)
+        metrics["breakout_odds"] = odds = breakout_odds(inputs)
+        trend = {"bullish strengthening": 1, "turning up": 1, "bearish fading": 1}.get(state, 0)
+        trend -= {"bearish strengthening": 1, "turning down": 1, "bullish fading": 1}.get(state, 0)
+        signals: DirectorSignals = MomentumDirectorSignals(
+            **common,
+            trend="improving" if trend > 0 else "deteriorating" if trend < 0 else "stable",
+            momentum_state=state,
+            breakout_odds=_odds_label(odds),
+        )
+        outlook = f"Momentum **{state}**; breakout odds **{signals.breakout_odds}** ({fmt(odds)})."
+    else:
+        signals = DirectorSignals(**common, trend=_fundamental_trend(inputs))
+        outlook = ""
+    conflict_text = f"core conflict: {mix.conflict}" if mix.conflict else "inputs agree in direction"
+    body = (
+        f"{input_rows(inputs, weights)}\n\n"
+        f"Confidence-weighted score {signed(score, 1)} -> grade **{grade}**, trend **{signals.trend}**; "
+        f"{conflict_text}. Coverage {mix.coverage:.0%} of the input weight, agreement {mix.agreement:.2f}. {outlook}"
+    ).rstrip()
+    if inputs.failed:
+        body += f" Missing (failed): {', '.join(inputs.failed)}."
     evidence = [
         f"{a} {r.stance.value} {signed(r.score)} (confidence {r.confidence:.2f})" for a, r in inputs.used.items()
     ]
     evidence += [f"{a} failed: not counted" for a in inputs.failed]
     if mix.conflict:
         evidence.append(mix.conflict)
-    evidence.append(f"weighted score {signed(score, 1)}, grade {grade}, coverage {mix.coverage:.0%}")
-    signals = {
-        "grade": grade,
-        "conflict": mix.conflict,
-        "inputs": {a: r.stance.value for a, r in inputs.used.items()},
-        "failed": list(inputs.failed),
-        "not_run": list(inputs.left_out),
-    }
+    evidence.append(f"weighted score {signed(score, 1)}, grade {grade} ({signals.trend}), coverage {mix.coverage:.0%}")
+    if outlook:
+        evidence.append(outlook.replace("**", ""))
     return make_result(agent_id, score, mix.confidence, body, signals=signals, metrics=metrics, evidence=evidence)
 
 

@@ -8,9 +8,14 @@ from ..market import Snapshot
 from ..models import AgentResult
 from .common import clip, data_confidence, finite, fmt, make_result, pct, require, settle
 from .quant import percentile_rank
+from .signals import FundamentalSignals
 
 AGENT_ID = "fundamental"
-RATIOS = ("pe_ttm", "pb_mrq", "ps_ttm")
+RATIOS = ("pe_ttm", "pb_mrq", "ps_ttm", "pcf_ttm")
+SCORED_RATIOS = ("pe_ttm", "pb_mrq", "ps_ttm")
+"""The ratios behind cheap/fair/expensive. PCF is reported against its own history but not scored: the
+source's is price over *net* cash flow, whose sign flips with financing and investing years (600519:
++566 at the end of 2023, -496 nine months later), so its percentile says little about value."""
 HISTORY_YEARS = 3
 MIN_HISTORY = 60
 """Daily valuations needed before a percentile means anything."""
@@ -30,6 +35,9 @@ def _valuation(frame: pd.DataFrame | None) -> dict[str, float | None]:
         "valuation_age_days": (frame.index[-1] - date).days,  # > 0 when the latest rows lack values
     }
     for ratio in RATIOS:
+        if ratio not in rows:  # a source without this ratio: report it as unknown, score the others
+            out[ratio] = out[f"{ratio}_pct"] = None
+            continue
         value = float(current[ratio])
         past = history[ratio][history[ratio] > 0]
         out[ratio] = value if finite(value) else None
@@ -39,7 +47,7 @@ def _valuation(frame: pd.DataFrame | None) -> dict[str, float | None]:
     positive = pe is not None and pb is not None and pe > 0 and pb > 0
     out["roe_ttm"] = pb / pe if positive else None  # ROE = (P/E_ttm)^-1 * P/B = E_ttm / B
     out["earnings_yield"] = 1.0 / pe if pe is not None and pe > 0 else None
-    percentiles = [out[f"{r}_pct"] for r in RATIOS if out[f"{r}_pct"] is not None]
+    percentiles = [out[f"{r}_pct"] for r in SCORED_RATIOS if out[f"{r}_pct"] is not None]
     out["valuation_pct"] = sum(percentiles) / len(percentiles) if percentiles else None
     return out
 
@@ -88,6 +96,7 @@ def _score(v: dict, q: dict, financial: bool) -> float:
 
 
 def _labels(v: dict, q: dict, financial: bool) -> dict[str, str]:
+    """Cheap/fair/expensive from the mean of the ratios' own-history percentiles; quality, growth, leverage."""
     val = v.get("valuation_pct")
     roe = v.get("roe_ttm") if v.get("roe_ttm") is not None else q.get("roe_reported_annualised")
     growth = q.get("profit_growth_yoy")
@@ -121,7 +130,9 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     financial = _is_financial(snapshot, q)
     labels = _labels(v, q, financial)
     reports = snapshot.fundamentals
-    signals = {**labels, "latest_report": str(reports.index[-1].date()) if reports is not None else "n/a"}
+    signals = FundamentalSignals(
+        **labels, latest_report=str(reports.index[-1].date()) if reports is not None else "n/a"
+    )
     score = settle(_score(v, q, financial))
     confidence = 0.7 * data_confidence(snapshot, ("valuation",))
     confidence *= (1.0 if v else 0.6) * (1.0 if q else 0.85)
@@ -137,13 +148,14 @@ def _body(snapshot: Snapshot, v: dict, q: dict, labels: dict, fresh: bool) -> st
     lines = []
     if v:
         lines.append(
-            f"PE(TTM) {fmt(v['pe_ttm'])}, PB {fmt(v['pb_mrq'])}, PS {fmt(v['ps_ttm'])}{_age(v)}: at the "
-            f"{fmt(v['pe_ttm_pct'], 0)} / {fmt(v['pb_mrq_pct'], 0)} / {fmt(v['ps_ttm_pct'], 0)} percentiles of the "
-            f"last {fmt(v['valuation_history_years'], 1)} years; valuation **{labels['valuation']}**. ROE (PB/PE) "
-            f"{pct(v['roe_ttm'])}, earnings yield {pct(v['earnings_yield'])}."
+            f"PE(TTM) {fmt(v['pe_ttm'])}, PB {fmt(v['pb_mrq'])}, PS {fmt(v['ps_ttm'])}, PCF {fmt(v['pcf_ttm'])}"
+            f"{_age(v)}: at the {fmt(v['pe_ttm_pct'], 0)} / {fmt(v['pb_mrq_pct'], 0)} / {fmt(v['ps_ttm_pct'], 0)} / "
+            f"{fmt(v['pcf_ttm_pct'], 0)} percentiles of the last {fmt(v['valuation_history_years'], 1)} years "
+            f"(PE/PB/PS mean {fmt(v['valuation_pct'], 0)}; PCF, on net cash flow, not scored); valuation "
+            f"**{labels['valuation']}**. ROE (PB/PE) {pct(v['roe_ttm'])}, earnings yield {pct(v['earnings_yield'])}."
         )
     else:
-        lines.append("No valuation series in the bundled data for this stock and date; valuation not scored.")
+        lines.append("No valuation series in the market data for this stock and date; valuation not scored.")
     if q:
         lines.append(
             f"Latest report known by {snapshot.as_of} (period ending {snapshot.fundamentals.index[-1].date()}): "
@@ -156,7 +168,7 @@ def _body(snapshot: Snapshot, v: dict, q: dict, labels: dict, fresh: bool) -> st
         last = snapshot.fundamentals.index[-1].date()
         lines.append(f"The latest financial report (period ending {last}) is stale at {snapshot.as_of}; not scored.")
     else:
-        lines.append("No quarterly financial reports in the bundled data for this stock; growth not scored.")
+        lines.append("No quarterly financial reports in the market data for this stock; growth not scored.")
     lines.append(f"Quality **{labels['quality']}**, growth **{labels['growth']}**, leverage **{labels['leverage']}**.")
     return "\n\n".join(lines)
 
@@ -171,6 +183,7 @@ def _evidence(v: dict, q: dict, labels: dict) -> list[str]:
     if v:
         out.append(f"PE(TTM) {fmt(v['pe_ttm'])} at the {fmt(v['pe_ttm_pct'], 0)}th percentile of 3 years")
         out.append(f"PB {fmt(v['pb_mrq'])} at the {fmt(v['pb_mrq_pct'], 0)}th percentile")
+        out.append(f"PS {fmt(v['ps_ttm'])}; PE/PB/PS mean percentile {fmt(v['valuation_pct'], 0)}")
         out.append(f"ROE (PB/PE) {pct(v['roe_ttm'])}")
     if q:
         out.append(f"net profit growth {pct(q['profit_growth_yoy'], sign=True)} YoY")

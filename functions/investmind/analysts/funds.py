@@ -11,12 +11,15 @@ from ..market import Snapshot
 from ..models import AgentResult
 from .common import clip, data_confidence, fmt, make_result, pct, require, settle, stance_for
 from .quant import INDICATOR_TAIL, adjusted_bars, last, period_return, slope
+from .signals import FundsSignals
 
 AGENT_ID = "funds"
 MIN_BARS = 30
 FLOW_WINDOW = 20
 TURN_WINDOW = 60
 INTENT = {"bullish": "accumulate", "neutral": "wait", "bearish": "distribute"}
+STRENGTH_Z = 1.0
+"""A 5-day move beyond one 5-day standard deviation is a strong (or weak) short-term tape."""
 
 
 def _turnover(bars: pd.DataFrame) -> tuple[float | None, float | None]:
@@ -38,6 +41,9 @@ def _measure(snapshot: Snapshot) -> dict[str, float | None]:
     obv_slope, ad_slope = slope(obv, FLOW_WINDOW), slope(adi, FLOW_WINDOW)
     up, down = float(flow[rets > 0].sum()), float(flow[rets < 0].sum())
     turn5, turn60 = _turnover(snapshot.bars)
+    ret5 = period_return(close, 5)
+    # The 5-day move in units of its own recent noise: comparable across calm and wild stocks.
+    noise5 = float(rets.std(ddof=1)) * math.sqrt(5) if len(rets.dropna()) >= 10 else None
     return {
         "volume_ratio_5_20": float(volume.iloc[-5:].mean()) / vol20 if vol20 else None,
         "turnover_5d": turn5,
@@ -48,8 +54,9 @@ def _measure(snapshot: Snapshot) -> dict[str, float | None]:
         "ad_slope_20d": ad_slope / vol20 if ad_slope is not None and vol20 else None,
         "mfi14": last(MFIIndicator(high, low, close, volume, 14).money_flow_index()),
         "up_down_volume": up / down if down else None,
-        "ret_5": period_return(close, 5),
+        "ret_5": ret5,
         "ret_20": period_return(close, 20),
+        "strength_5d": ret5 / noise5 if ret5 is not None and noise5 else None,
     }
 
 
@@ -65,6 +72,7 @@ def _score(m: dict[str, float | None]) -> float:
         score += math.copysign(10, m["ret_5"])
     if (m["turnover_ratio"] or 0.0) > 1.5 and m["ret_20"]:
         score += math.copysign(5, m["ret_20"])
+    score += clip((m["strength_5d"] or 0.0) * 4, -8, 8)
     return score
 
 
@@ -74,6 +82,7 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     score = settle(_score(m))
     intent = INTENT[stance_for(score).value]
     has_turnover = m["turnover_ratio"] is not None
+    signals = _signals(m, intent)
     confidence = 0.65 * data_confidence(snapshot, ("bars",)) * (1.0 if has_turnover else 0.9)
     turnover_text = (
         f"turnover {fmt(m['turnover_5d'])}% over 5 days vs {fmt(m['turnover_60d'])}% over 60 "
@@ -86,25 +95,38 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
         f"{turnover_text}.\n\n"
         f"OBV 20-day slope {fmt(m['obv_slope_20d'])} and A/D slope {fmt(m['ad_slope_20d'])} (average daily "
         f"volumes per day); MFI(14) {fmt(m['mfi14'], 1)}; up-day vs down-day volume over 20 days "
-        f"x{fmt(m['up_down_volume'])}.\n\nIntent: **{intent}**."
+        f"x{fmt(m['up_down_volume'])}.\n\n5-day move {pct(m['ret_5'], sign=True)}, {fmt(m['strength_5d'])} standard "
+        f"deviations of its recent noise: short-term strength **{signals.short_term}**. Intent: **{intent}**."
     )
     evidence = [
         f"volume ratio 5d/20d x{fmt(m['volume_ratio_5_20'])}",
-        f"OBV slope {fmt(m['obv_slope_20d'])} ADV/day",
-        f"A/D slope {fmt(m['ad_slope_20d'])} ADV/day",
+        f"OBV slope {fmt(m['obv_slope_20d'])} ADV/day, A/D slope {fmt(m['ad_slope_20d'])} ADV/day",
         f"MFI(14) {fmt(m['mfi14'], 1)}",
         f"up/down volume x{fmt(m['up_down_volume'])}",
+        f"5-day move {pct(m['ret_5'], sign=True)} = {fmt(m['strength_5d'])} sd",
     ]
     if has_turnover:
         evidence.append(f"turnover 5d/60d x{fmt(m['turnover_ratio'])}")
-    signals = {
-        "intent": intent,
-        "obv": _direction(m["obv_slope_20d"]),
-        "accumulation_distribution": _direction(m["ad_slope_20d"]),
-        "mfi_zone": _mfi_zone(m["mfi14"]),
-        "turnover": "n/a" if not has_turnover else "elevated" if m["turnover_ratio"] > 1.5 else "normal",
-    }
     return make_result(AGENT_ID, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
+
+
+def _signals(m: dict[str, float | None], intent: str) -> FundsSignals:
+    z, ratio, turnover = m["strength_5d"], m["volume_ratio_5_20"], m["turnover_ratio"]
+    return FundsSignals(
+        intent=intent,
+        short_term="n/a" if z is None else "strong" if z >= STRENGTH_Z else "weak" if z <= -STRENGTH_Z else "neutral",
+        volume="n/a" if ratio is None else "expanding" if ratio > 1.3 else "contracting" if ratio < 0.7 else "normal",
+        obv=_direction(m["obv_slope_20d"]),
+        accumulation_distribution=_direction(m["ad_slope_20d"]),
+        mfi_zone=_mfi_zone(m["mfi14"]),
+        turnover=_turnover_label(turnover),
+    )
+
+
+def _turnover_label(ratio: float | None) -> str:
+    if ratio is None:
+        return "n/a"
+    return "elevated" if ratio > 1.5 else "subdued" if ratio < 0.6 else "normal"
 
 
 def _direction(value: float | None, flat: float = 0.05) -> str:

@@ -12,6 +12,7 @@ from ..market.adjust import adjusted_close
 from ..models import AgentResult
 from .common import clip, data_confidence, make_result, pct, require, settle
 from .quant import period_return
+from .signals import IndustrySignals
 
 AGENT_ID = "industry"
 HORIZONS: dict[int, float] = {20: 0.2, 60: 0.35, 120: 0.45}
@@ -87,7 +88,7 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     require(len(snapshot.bars) > 20, f"industry: {len(snapshot.bars)} bars up to {snapshot.as_of}, need 21")
     require(
         snapshot.index_bars is not None or bool(snapshot.peers),
-        f"industry: neither the CSI 300 nor same-industry peers of {snapshot.symbol} are in the bundled data "
+        f"industry: neither the CSI 300 nor same-industry peers of {snapshot.symbol} are in the market data "
         f"at {snapshot.as_of}",
     )
     m = _measure(snapshot)
@@ -103,40 +104,42 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     confidence = 0.7 * data_confidence(snapshot, ("bars", "index_bars", "peers"))
     confidence *= (1.0 if m["n_peers"] else 0.8) * (1.0 if comp_idx is not None else 0.75)
     confidence *= 0.7 + 0.1 * len(m["rs_idx"] or m["rs_peer"])
-    signals = {
-        "rs_vs_index": _label(comp_idx, "leading", "lagging"),
-        "rs_vs_peers": _label(comp_peer, "leading", "lagging"),
-        "sector": _label(sector, "in favour", "out of favour"),
-        "peer_rank_60": f"{m['rank']} of {m['n_peers'] + 1}" if m["rank"] else "n/a",
-        "industry": snapshot.industry or "unclassified",
-    }
+    signals = IndustrySignals(
+        rs_vs_index=_label(comp_idx, "leading", "lagging"),
+        rs_vs_peers=_label(comp_peer, "leading", "lagging"),
+        sector=_label(sector, "in favour", "out of favour"),
+        peer_rank_60=f"{m['rank']} of {m['n_peers'] + 1}" if m["rank"] else "n/a",
+        industry=snapshot.industry or "unclassified",
+    )
     body = _body(snapshot, m, signals, comp_idx, comp_peer)
     return make_result(
         AGENT_ID, score, confidence, body, signals=signals, metrics=_metrics(m), evidence=_evidence(m, signals)
     )
 
 
-def _body(snapshot: Snapshot, m: dict, signals: dict, comp_idx: float | None, comp_peer: float | None) -> str:
+def _body(
+    snapshot: Snapshot, m: dict, signals: IndustrySignals, comp_idx: float | None, comp_peer: float | None
+) -> str:
     rows = "\n".join(
         f"| {d}d | {pct(m['own'][d], sign=True)} | {pct(m['idx'].get(d), sign=True)} | "
         f"{pct(m['peer_median'][d], sign=True)} |"
         for d in HORIZONS
     )
-    peers = ", ".join(snapshot.peers) or "none in the bundled data"
+    peers = ", ".join(snapshot.peers) or "none in the market data"
     return (
         f"{snapshot.symbol} ({snapshot.industry or 'no industry classification'}) vs the CSI 300 and peers "
         f"({peers}).\n\n"
         f"| horizon | stock | CSI 300 | peer median |\n|---|---|---|---|\n{rows}\n\n"
-        f"Weighted relative strength: {pct(comp_idx, sign=True)} vs the index (**{signals['rs_vs_index']}**), "
-        f"{pct(comp_peer, sign=True)} vs peers (**{signals['rs_vs_peers']}**); sector rotation: "
-        f"**{signals['sector']}**."
+        f"Weighted relative strength: {pct(comp_idx, sign=True)} vs the index (**{signals.rs_vs_index}**), "
+        f"{pct(comp_peer, sign=True)} vs peers (**{signals.rs_vs_peers}**); sector rotation: "
+        f"**{signals.sector}**."
     )
 
 
-def _evidence(m: dict, signals: dict) -> list[str]:
+def _evidence(m: dict, signals: IndustrySignals) -> list[str]:
     out = [f"{d}d return {pct(m['own'][d], sign=True)}" for d in (60, 120) if m["own"][d] is not None]
     out += [f"{d}d vs CSI 300 {pct(v, sign=True)}" for d, v in m["rs_idx"].items() if d in (20, 120)]
     out += [f"{d}d vs peers {pct(v, sign=True)}" for d, v in m["rs_peer"].items() if d in (20, 120)]
-    if signals["peer_rank_60"] != "n/a":
-        out.append(f"60d rank among peers {signals['peer_rank_60']}")
+    if signals.peer_rank_60 != "n/a":
+        out.append(f"60d rank among peers {signals.peer_rank_60}")
     return out

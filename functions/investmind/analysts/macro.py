@@ -9,7 +9,8 @@ import pandas as pd
 from ..market import Snapshot
 from ..models import AgentResult
 from .common import clip, data_confidence, fmt, make_result, pct, require, settle, stance_for
-from .quant import TRADING_DAYS, ann_vol, percentile_rank, period_return
+from .quant import TRADING_DAYS, ann_vol, percentile_rank, period_return, vol_regime
+from .signals import MacroSignals
 
 AGENT_ID = "macro"
 MIN_INDEX_BARS = 61
@@ -81,7 +82,8 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     confidence *= 1.0 if m["breadth_n"] >= 3 else 0.85
     liquidity = LIQUIDITY[stance_for(score).value]
     regime = _regime(m)
-    vol_label = "n/a" if m["vol_pct"] is None else f"{m['vol_pct']:.0f}th percentile of 3 years"
+    regime_of_vol = vol_regime(m["vol_pct"])
+    vol_label = "n/a" if m["vol_pct"] is None else f"{m['vol_pct']:.0f}th percentile of 3 years: {regime_of_vol}"
     body = (
         f"CSI 300 at {fmt(m['index_close'])}: {pct(m['trend_gap_200'], sign=True)} vs its 200-day average "
         f"({fmt(m['ma200'])}), {pct(m['ret_60'], sign=True)} over 60 days, {pct(m['drawdown_1y'])} from its "
@@ -97,5 +99,7 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
         f"drawdown from 1-year high {pct(m['drawdown_1y'])}",
         f"breadth {pct(m['breadth_60'], 0)} of {m['breadth_n']} stocks above MA60",
     ]
-    signals = {"regime": regime, "liquidity": liquidity, "source": "CSI 300 and bundled universe"}
+    signals = MacroSignals(
+        regime=regime, liquidity=liquidity, vol_regime=regime_of_vol, source="CSI 300 and bundled universe"
+    )
     return make_result(AGENT_ID, score, confidence, body, signals=signals, metrics=m, evidence=evidence)

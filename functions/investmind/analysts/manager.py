@@ -11,6 +11,7 @@ from ..models import AgentResult, AgentStatus, Decision, Stance
 from ..roster import get_agent
 from .common import fmt, grade_for, make_result, settle, signed, stance_for
 from .directors import WEIGHTS as DIRECTOR_WEIGHTS
+from .signals import ManagerSignals
 from .sizing import base_position, levels, position_caps, trade_plan
 from .synthesis import Blend, Inputs, blend, gather
 
@@ -29,7 +30,8 @@ HOLD_FRACTION = 0.5
 STRONG_DISSENT = 40.0
 
 
-def _action(score: float) -> tuple[str, str]:
+def action_for(score: float) -> tuple[str, str]:
+    """(action, rating) for a manager score: the one mapping, also used to bound an LLM's adjustment."""
     if score >= ACT_AT:
         return "BUY", "Buy" if score >= STRONG_AT else "Overweight"
     if score <= -ACT_AT:
@@ -118,7 +120,7 @@ def _plan(snapshot: Snapshot, blocks: Inputs, everything: Inputs, mix: Blend) ->
     score, caps = _capped_score(blocks.used, settle(mix.score))
     score = settle(score)
     confidence = round(mix.confidence, 2)
-    action, rating = _action(score)
+    action, rating = action_for(score)
     base, base_source = base_position(snapshot, blocks.used)
     factor, ceiling, held_caps = position_caps(blocks.used)
     position = 0.0
@@ -181,17 +183,17 @@ def investment_gm(snapshot: Snapshot, upstream: Mapping[str, AgentResult], selec
         "agreement": mix.agreement,
         **{f"{a}_score": r.score for a, r in blocks.used.items()},
     }
-    signals = {
-        "action": plan.action,
-        "rating": plan.rating,
-        "grade": grade_for(plan.score),
-        "caps": plan.caps,
-        "notes": notes,
-        "dissent": dissent,
-        "degraded": everything.degraded,
-        "conflict": mix.conflict,
-        "failed": list(everything.failed),
-    }
+    signals = ManagerSignals(
+        action=plan.action,
+        rating=plan.rating,
+        grade=grade_for(plan.score),
+        caps=plan.caps,
+        notes=notes,
+        dissent=dissent,
+        degraded=everything.degraded,
+        conflict=mix.conflict,
+        failed=list(everything.failed),
+    )
     evidence = [
         f"{a} {r.stance.value} {signed(r.score)} (confidence {r.confidence:.2f})" for a, r in blocks.used.items()
     ]

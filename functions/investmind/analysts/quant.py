@@ -16,6 +16,13 @@ LEVEL_WINDOW = 20
 ATR_WINDOW = 14
 INDICATOR_TAIL = 400
 """Bars handed to the indicators: enough to warm up SMA120 and MACD, few enough to stay fast."""
+SWING_SPAN = 11
+"""A swing high (low) is the highest high (lowest low) of the 11 bars centred on it: 5 either side."""
+SWING_LOOKBACK = 120
+"""Swings older than about six months no longer mark the levels traders watch."""
+BUY_DEPTH_ATR = 2.0
+TARGET_ATR = 3.0
+STOP_UNDER_BUY_ATR = 0.5
 
 __all__ = [
     "adjusted_bars",
@@ -28,6 +35,8 @@ __all__ = [
     "price_levels",
     "returns",
     "slope",
+    "trade_levels",
+    "vol_regime",
 ]
 
 
@@ -72,6 +81,13 @@ def percentile_rank(history: pd.Series, value: float) -> float | None:
     return float((values <= value).mean() * 100.0)
 
 
+def vol_regime(percentile: float | None) -> str:
+    """A realised-volatility percentile as a regime: the top third of its history is high, the bottom third low."""
+    if percentile is None:
+        return "n/a"
+    return "high" if percentile >= 67 else "low" if percentile <= 33 else "normal"
+
+
 def slope(series: pd.Series, window: int) -> float | None:
     """Least-squares slope per bar over the last ``window`` values."""
     values = series.to_numpy(dtype=float, na_value=np.nan)[-window:]
@@ -81,20 +97,71 @@ def slope(series: pd.Series, window: int) -> float | None:
     return float((x * (values - values.mean())).sum() / (x * x).sum())
 
 
-def price_levels(adjusted: pd.DataFrame) -> dict[str, float | None]:
-    """Close, ATR(14), and the recent swing low/high as support/resistance, in today's price terms.
+def _nearest_swings(tail: pd.DataFrame, close: float) -> tuple[float | None, float | None]:
+    """The closest confirmed swing low below ``close`` and swing high above it.
 
+    A swing low is a bar whose low is the lowest of the ``SWING_SPAN`` bars centred on it, so the
+    last ``SWING_SPAN // 2`` bars cannot be one yet: a pivot is only known once price has left it.
+    """
+    recent = tail.iloc[-SWING_LOOKBACK:]
+    lows, highs = recent["low"], recent["high"]
+    is_low = lows == lows.rolling(SWING_SPAN, center=True).min()
+    is_high = highs == highs.rolling(SWING_SPAN, center=True).max()
+    below = lows[is_low & (lows < close)]
+    above = highs[is_high & (highs > close)]
+    return (float(below.max()) if len(below) else None), (float(above.min()) if len(above) else None)
+
+
+def price_levels(adjusted: pd.DataFrame) -> dict[str, float | None]:
+    """Close, ATR(14), the 20-day range, and support/resistance in today's price terms.
+
+    Support is the nearest swing low under the close (the 20-day low when there is none), resistance
+    the nearest swing high over it (the 20-day high at a new high, when nothing overhead is known).
     ``adjusted`` must be back-adjusted bars (``market.adjust.adjusted_bars``) so that levels set
     before an ex-date are comparable with today's close.
     """
     tail = adjusted.iloc[-INDICATOR_TAIL:]
+    close = float(tail["close"].iloc[-1])
     atr = None
     if len(tail) > ATR_WINDOW:
         atr = last(AverageTrueRange(tail["high"], tail["low"], tail["close"], window=ATR_WINDOW).average_true_range())
     recent = tail.iloc[-LEVEL_WINDOW:]
+    range_low, range_high = float(recent["low"].min()), float(recent["high"].max())
+    swing_low, swing_high = _nearest_swings(tail, close)
     return {
-        "close": float(tail["close"].iloc[-1]),
+        "close": close,
         "atr": atr,
-        "support": float(recent["low"].min()),
-        "resistance": float(recent["high"].max()),
+        "range_low_20": range_low,
+        "range_high_20": range_high,
+        "support": swing_low if swing_low is not None else range_low,
+        "resistance": swing_high if swing_high is not None else range_high,
+        "swing_low": swing_low,
+        "swing_high": swing_high,
+    }
+
+
+def trade_levels(
+    close: float, atr: float | None, support: float | None, resistance: float | None
+) -> dict[str, float | None]:
+    """Buy range, sell range and stop from the close, ATR and the swing levels (None without an ATR).
+
+    Buy on a pullback towards support, but never more than ``BUY_DEPTH_ATR`` ATRs under the close (a
+    distant support is not a plan); sell into resistance when it is at least one ATR away, else at
+    a ``TARGET_ATR`` projection; the stop sits ``STOP_UNDER_BUY_ATR`` ATR under the buy range, so
+    ordinary noise at support does not trigger it.
+    """
+    if not atr:
+        return dict.fromkeys(("buy_low", "buy_high", "sell_low", "sell_high", "stop_loss"))
+    if support is not None and support < close:
+        buy_low = max(support, close - BUY_DEPTH_ATR * atr)
+    else:
+        buy_low = close - atr
+    projected = resistance is None or resistance < close + atr
+    sell_high = close + TARGET_ATR * atr if projected else resistance
+    return {
+        "buy_low": buy_low,
+        "buy_high": min(close, buy_low + atr),
+        "sell_low": sell_high - atr,
+        "sell_high": sell_high,
+        "stop_loss": buy_low - STOP_UNDER_BUY_ATR * atr,
     }

@@ -12,7 +12,17 @@ from ..market.adjust import adjusted_close
 from ..models import AgentResult
 from ..roster import get_agent
 from .common import clip, data_confidence, fmt, make_result, pct, require, settle, stance_for
-from .quant import TRADING_DAYS, adjusted_bars, ann_vol, max_drawdown, percentile_rank, price_levels, returns
+from .quant import (
+    TRADING_DAYS,
+    adjusted_bars,
+    ann_vol,
+    max_drawdown,
+    percentile_rank,
+    price_levels,
+    returns,
+    vol_regime,
+)
+from .signals import PortfolioRiskSignals, SystemicRiskSignals
 from .synthesis import gather
 
 MIN_RETURNS = 60
@@ -43,7 +53,7 @@ def _vol_regime(index_rets: pd.Series) -> tuple[float | None, float | None, str]
     rolling = index_rets.rolling(20).std().dropna().iloc[-3 * TRADING_DAYS :] * math.sqrt(TRADING_DAYS)
     rank = percentile_rank(rolling, vol) if vol is not None and len(rolling) >= 120 else None
     if rank is not None:
-        regime = "high" if rank >= 67 else "low" if rank <= 33 else "normal"
+        regime = vol_regime(rank)
     else:  # too little index history for a percentile: CSI 300's long-run vol is about 20%
         regime = "n/a" if vol is None else "high" if vol > 0.25 else "low" if vol < 0.15 else "normal"
     return vol, rank, regime
@@ -71,11 +81,17 @@ def systemic_risk_director(
         "max_drawdown_1y": max_drawdown(close.iloc[-TRADING_DAYS - 1 :]),
         "max_drawdown_full": max_drawdown(close),
     }
+    m["var95_10d"] = m["var95_1d"] * math.sqrt(10)  # square-root-of-time: a rough two-week horizon
     regime = "n/a"
     if snapshot.index_bars is not None:
-        index_rets = snapshot.index_bars["close"].pct_change().dropna()
+        index_close = snapshot.index_bars["close"]
+        index_rets = index_close.pct_change().dropna()
         m["index_vol_20d"], m["index_vol_pct"], regime = _vol_regime(index_rets)
         m["beta_252d"], m["corr_252d"] = _beta(rets, index_rets)
+        m["index_max_drawdown_3y"] = max_drawdown(index_close.iloc[-3 * TRADING_DAYS :])
+        if m["beta_252d"] is not None and m["index_max_drawdown_3y"] is not None:
+            # Worst case through the market: the index's worst recent fall, passed on through beta.
+            m["stress_loss"] = m["beta_252d"] * m["index_max_drawdown_3y"]
     macro = upstream.get("macro")
     macro_tilt = 0.2 * macro.score * macro.confidence if macro and macro.status == "succeeded" else 0.0
     score = {"high": -25.0, "low": 10.0}.get(regime, 0.0)
@@ -92,7 +108,9 @@ def systemic_risk_director(
         f"CSI 300 volatility regime **{regime}** (20-day {pct(m.get('index_vol_20d'))}, "
         f"{fmt(m.get('index_vol_pct'), 0)}th percentile of 3 years); beta {fmt(beta)} and correlation "
         f"{fmt(m.get('corr_252d'))} to the index over 252 days.\n\n"
-        f"1-day historical VaR(95%) {pct(m['var95_1d'], 2)}, CVaR(95%) {pct(m['cvar95_1d'], 2)}; worst drawdown "
+        f"1-day historical VaR(95%) {pct(m['var95_1d'], 2)} (10-day {pct(m['var95_10d'], 1)}), CVaR(95%) "
+        f"{pct(m['cvar95_1d'], 2)}; market stress loss (beta x the CSI 300's worst 3-year drawdown "
+        f"{pct(m.get('index_max_drawdown_3y'))}) {pct(m.get('stress_loss'))}; worst drawdown "
         f"{pct(m['max_drawdown_1y'])} over a year and {pct(m['max_drawdown_full'])} over all "
         f"{len(close)} bars. Macro tilt {macro_tilt:+.1f}.\n\nCrash risk **{crash}**."
     )
@@ -101,8 +119,9 @@ def systemic_risk_director(
         f"beta {fmt(beta)}, correlation {fmt(m.get('corr_252d'))}",
         f"VaR95 {pct(m['var95_1d'], 2)}, CVaR95 {pct(m['cvar95_1d'], 2)} (1-day)",
         f"max drawdown 1y {pct(m['max_drawdown_1y'])}, full {pct(m['max_drawdown_full'])}",
+        f"stress loss {pct(m.get('stress_loss'))} (beta x index worst drawdown)",
     ]
-    signals = {"vol_regime": regime, "crash_risk": crash}
+    signals = SystemicRiskSignals(vol_regime=regime, crash_risk=crash)
     return make_result(agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
 
 
@@ -156,5 +175,7 @@ def portfolio_risk_director(
         f"vol-target size {fmt(m['position_pct'], 1)}%",
         f"ATR stop {fmt(m['stop_loss'])} ({pct(m['stop_pct'], sign=True)})",
     ]
-    signals = {"risk_level": level, "sizing": "volatility target", "stop_rule": f"close - {STOP_ATR:g} x ATR(14)"}
+    signals = PortfolioRiskSignals(
+        risk_level=level, sizing=f"volatility target {TARGET_VOL:.0%}", stop_rule=f"close - {STOP_ATR:g} x ATR(14)"
+    )
     return make_result(agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence)

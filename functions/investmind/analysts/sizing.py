@@ -6,40 +6,41 @@ from collections.abc import Mapping
 
 from ..market import Snapshot
 from ..models import AgentResult, Stance
-from .quant import adjusted_bars, price_levels, returns
-from .risk import STOP_ATR, vol_target_size
+from .quant import adjusted_bars, price_levels, returns, trade_levels
+from .risk import vol_target_size
 
 FALLBACK_POSITION_PCT = 5.0
 HIGH_RISK_POSITION_CAP = 10.0
 
 
 def levels(snapshot: Snapshot, used: Mapping[str, AgentResult]) -> dict[str, float | None]:
-    """Close, ATR, support, resistance and stop: the technical and portfolio risk directors' when they
-    succeeded, recomputed from the bars otherwise."""
+    """Close, buy range, stop and target: the technical analyst's when it succeeded (recomputed from the
+    bars the same way otherwise), with the stop the wider of its stop and the portfolio risk director's."""
     technical = used.get("technical")
-    if technical and technical.metrics.get("atr") is not None:
-        out = {k: technical.metrics.get(k) for k in ("close", "atr", "support", "resistance")}
+    keys = ("buy_low", "buy_high", "sell_low", "sell_high", "stop_loss")
+    if technical and technical.metrics.get("buy_low") is not None:
+        out = {k: technical.metrics.get(k) for k in keys}
     else:
-        out = price_levels(adjusted_bars(snapshot.bars))
+        marks = price_levels(adjusted_bars(snapshot.bars))
+        out = trade_levels(marks["close"], marks["atr"], marks["support"], marks["resistance"])
     out["close"] = snapshot.close
     portfolio = used.get("portfolio_risk_director")
-    stop = portfolio.metrics.get("stop_loss") if portfolio else None
-    atr = out["atr"]
-    out["stop"] = stop if stop is not None else (snapshot.close - STOP_ATR * atr if atr else None)
+    atr_stop = portfolio.metrics.get("stop_loss") if portfolio else None
+    if out["stop_loss"] is not None and atr_stop is not None:
+        # The wider stop: a buy at the bottom of the range must survive the noise the ATR stop allows for.
+        out["stop_loss"] = min(out["stop_loss"], atr_stop)
     return out
 
 
 def trade_plan(
     action: str, marks: dict[str, float | None]
 ) -> tuple[tuple[float, float] | None, float | None, float | None]:
-    """Entry range, stop and take-profit: buy from the recent support (at most one ATR down) up to the
-    close, exit at the stop, take profit at the resistance or three ATRs up. Nothing for a SELL."""
-    close, atr, support, resistance = marks["close"], marks["atr"], marks["support"], marks["resistance"]
-    if action == "SELL" or not atr:
+    """Entry range, stop and take-profit: buy from the technical buy range's low up to the close, exit at
+    the stop, take profit at the top of the sell range. Nothing for a SELL or without price levels."""
+    if action == "SELL" or marks["buy_low"] is None:
         return None, None, None
-    low = close - atr if support is None or support >= close else max(support, close - atr)
-    target = resistance if resistance is not None and resistance >= close + atr else close + 3 * atr
-    return (round(low, 2), round(close, 2)), round(marks["stop"], 2), round(target, 2)
+    entry = (round(marks["buy_low"], 2), round(marks["close"], 2))
+    return entry, round(marks["stop_loss"], 2), round(marks["sell_high"], 2)
 
 
 def base_position(snapshot: Snapshot, used: Mapping[str, AgentResult]) -> tuple[float, str]:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from ta.momentum import RSIIndicator
-from ta.trend import MACD, SMAIndicator
+from ta.trend import MACD, ADXIndicator, SMAIndicator
 from ta.volatility import BollingerBands
 
 from ..market import Snapshot
 from ..models import AgentResult
 from .common import clip, data_confidence, finite, fmt, make_result, pct, require, settle
-from .quant import INDICATOR_TAIL, adjusted_bars, last, price_levels
+from .quant import INDICATOR_TAIL, adjusted_bars, last, price_levels, trade_levels
+from .signals import TechnicalSignals
 
 AGENT_ID = "technical"
 MIN_BARS = 60
 SLOPE_LAG = 10
 """Bars over which the 60-day average's direction is judged."""
+TRENDING_ADX = 25.0
+"""Wilder's threshold: ADX at or above it is a trending market, below it a ranging one."""
 
 
 def _measure(snapshot: Snapshot) -> dict[str, float | None]:
@@ -24,6 +27,7 @@ def _measure(snapshot: Snapshot) -> dict[str, float | None]:
     macd = MACD(close)
     hist = macd.macd_diff().dropna()
     levels = price_levels(adjusted)
+    adx = ADXIndicator(adjusted["high"].iloc[-INDICATOR_TAIL:], adjusted["low"].iloc[-INDICATOR_TAIL:], close, 14)
     prior = float(sma60.iloc[-1 - SLOPE_LAG]) if len(sma60) > SLOPE_LAG else None
     m: dict[str, float | None] = {
         **levels,
@@ -37,7 +41,9 @@ def _measure(snapshot: Snapshot) -> dict[str, float | None]:
         "macd_hist_prev": float(hist.iloc[-4]) if len(hist) >= 4 else None,
         "rsi14": last(RSIIndicator(close, 14).rsi()),
         "bb_pctb": last(BollingerBands(close, 20, 2).bollinger_pband()),
+        "adx14": last(adx.adx()) if len(close) >= 28 else None,  # ADX needs two windows to warm up
     }
+    m.update(trade_levels(m["close"], m["atr"], m["support"], m["resistance"]))
     m["atr_pct"] = m["atr"] / m["close"] if m["atr"] else None
     m["gap_sma60"] = m["close"] / m["sma60"] - 1.0 if m["sma60"] else None
     return m
@@ -81,24 +87,39 @@ def _score(m: dict[str, float | None], trend: str) -> float:
     return score
 
 
-def _signals(m: dict[str, float | None], trend: str) -> dict[str, str]:
+def _signals(m: dict[str, float | None], trend: str) -> TechnicalSignals:
     hist, prev = m["macd_hist"], m["macd_hist_prev"]
     macd = "n/a" if hist is None else "bullish" if hist > 0 else "bearish"
     if hist is not None and prev is not None and (hist > 0) != (prev > 0):
         macd += " cross"  # the histogram changed sign within the last three bars
-    rsi = m["rsi14"]
-    pctb = m["bb_pctb"]
+    rsi, pctb, adx = m["rsi14"], m["bb_pctb"], m["adx14"]
     smas = [m["sma20"], m["sma60"], m["sma120"]]
     alignment = "n/a"
     if None not in smas:
         alignment = "bullish" if smas[0] > smas[1] > smas[2] else "bearish" if smas[0] < smas[1] < smas[2] else "mixed"
-    return {
-        "trend": trend,
-        "macd": macd,
-        "rsi_zone": "n/a" if rsi is None else "overbought" if rsi >= 70 else "oversold" if rsi <= 30 else "neutral",
-        "bollinger": "n/a" if pctb is None else "above upper" if pctb > 1 else "below lower" if pctb < 0 else "inside",
-        "ma_alignment": alignment,
-    }
+    target = "n/a" if m["sell_high"] is None else "3 ATR projection"
+    if m["sell_high"] is not None and m["sell_high"] == m["resistance"]:
+        target = "resistance"
+    return TechnicalSignals(
+        trend=trend,
+        trend_strength="n/a" if adx is None else "strong" if adx >= TRENDING_ADX else "weak",
+        macd=macd,
+        rsi_zone="n/a" if rsi is None else "overbought" if rsi >= 70 else "oversold" if rsi <= 30 else "neutral",
+        bollinger="n/a" if pctb is None else "above upper" if pctb > 1 else "below lower" if pctb < 0 else "inside",
+        ma_alignment=alignment,
+        support_from="swing low" if m["swing_low"] is not None else "20-day low",
+        resistance_from="swing high" if m["swing_high"] is not None else "20-day high",
+        target_from=target,
+    )
+
+
+def _confidence(snapshot: Snapshot, m: dict[str, float | None], s: TechnicalSignals) -> float:
+    confidence = 0.7 * data_confidence(snapshot, ("bars",))
+    if (s.trend == "up" and s.macd.startswith("bullish")) or (s.trend == "down" and s.macd.startswith("bearish")):
+        confidence += 0.1  # trend and momentum agree
+    if s.trend != "sideways" and s.trend_strength == "weak":
+        confidence -= 0.05  # a direction without a trending market behind it
+    return confidence * (1.0 if m["sma120"] is not None else 0.85)
 
 
 def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None) -> AgentResult:
@@ -107,30 +128,30 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     )
     m = _measure(snapshot)
     trend = _trend(m)
-    signals = _signals(m, trend)
+    s = _signals(m, trend)
     score = settle(_score(m, trend))
-    confidence = 0.7 * data_confidence(snapshot, ("bars",))
-    if (trend == "up" and signals["macd"].startswith("bullish")) or (
-        trend == "down" and signals["macd"].startswith("bearish")
-    ):
-        confidence += 0.1  # trend and momentum agree
-    confidence *= 1.0 if m["sma120"] is not None else 0.85
     body = (
         f"Close {fmt(m['close'])}; SMA20 {fmt(m['sma20'])}, SMA60 {fmt(m['sma60'])}, SMA120 {fmt(m['sma120'])} "
-        f"(alignment {signals['ma_alignment']}); close {pct(m['gap_sma60'], sign=True)} vs SMA60, whose 10-day "
-        f"slope is {pct(m['sma60_slope_10d'], sign=True)}. Trend **{trend}**.\n\n"
+        f"(alignment {s.ma_alignment}); close {pct(m['gap_sma60'], sign=True)} vs SMA60, whose 10-day "
+        f"slope is {pct(m['sma60_slope_10d'], sign=True)}. Trend **{trend}**, ADX(14) {fmt(m['adx14'], 1)} "
+        f"({s.trend_strength}).\n\n"
         f"MACD {fmt(m['macd'])} vs signal {fmt(m['macd_signal'])} (histogram {fmt(m['macd_hist'])}, "
-        f"{signals['macd']}); RSI(14) {fmt(m['rsi14'], 1)} ({signals['rsi_zone']}); Bollinger %b "
-        f"{fmt(m['bb_pctb'])} ({signals['bollinger']}).\n\n"
-        f"ATR(14) {fmt(m['atr'])} ({pct(m['atr_pct'])} of price); support {fmt(m['support'])} and resistance "
-        f"{fmt(m['resistance'])} (20-day swing low/high, prices adjusted to today's terms)."
+        f"{s.macd}); RSI(14) {fmt(m['rsi14'], 1)} ({s.rsi_zone}); Bollinger %b "
+        f"{fmt(m['bb_pctb'])} ({s.bollinger}).\n\n"
+        f"ATR(14) {fmt(m['atr'])} ({pct(m['atr_pct'])} of price); support {fmt(m['support'])} ({s.support_from}), "
+        f"resistance {fmt(m['resistance'])} ({s.resistance_from}); prices adjusted to today's terms.\n\n"
+        f"Buy range {fmt(m['buy_low'])}-{fmt(m['buy_high'])}, sell range {fmt(m['sell_low'])}-"
+        f"{fmt(m['sell_high'])} (target from {s.target_from}), stop {fmt(m['stop_loss'])}."
     )
     evidence = [
-        f"trend {trend}: close {fmt(m['close'])} vs SMA20 {fmt(m['sma20'])} / SMA60 {fmt(m['sma60'])}",
-        f"MACD histogram {fmt(m['macd_hist'])} ({signals['macd']})",
-        f"RSI(14) {fmt(m['rsi14'], 1)}",
-        f"Bollinger %b {fmt(m['bb_pctb'])}",
+        f"trend {trend} ({s.trend_strength}, ADX {fmt(m['adx14'], 1)}): close {fmt(m['close'])} vs SMA20 "
+        f"{fmt(m['sma20'])} / SMA60 {fmt(m['sma60'])} / SMA120 {fmt(m['sma120'])}",
+        f"MACD histogram {fmt(m['macd_hist'])} ({s.macd})",
+        f"RSI(14) {fmt(m['rsi14'], 1)}, Bollinger %b {fmt(m['bb_pctb'])}",
         f"support {fmt(m['support'])} / resistance {fmt(m['resistance'])}",
         f"ATR(14) {fmt(m['atr'])} ({pct(m['atr_pct'])})",
+        f"buy {fmt(m['buy_low'])}-{fmt(m['buy_high'])}, sell {fmt(m['sell_low'])}-{fmt(m['sell_high'])}, "
+        f"stop {fmt(m['stop_loss'])}",
     ]
-    return make_result(AGENT_ID, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
+    confidence = _confidence(snapshot, m, s)
+    return make_result(AGENT_ID, score, confidence, body, signals=s, metrics=m, evidence=evidence)

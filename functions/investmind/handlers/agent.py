@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import analysts, faults, market
+from .. import analysts, faults, llm, market
 from ..logs import lambda_logging
 from ..models import AgentInput
 from ..pipeline import run_agent
@@ -15,6 +16,8 @@ from ..settings import get_settings
 from ..wiring import stores
 
 logger = Logger()
+LLM_MARGIN_S = 10.0
+"""Lambda time kept back from the LLM step for writing the result after it."""
 
 
 @lambda_logging(logger)
@@ -24,12 +27,15 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     symbol, task_id = state.context.symbol, state.context.task_id
     logger.thread_safe_append_keys(task_id=task_id, agent_id=settings.agent_id)
     _, log = stores(settings)
+    config = llm.config_for(settings, settings.agent_id)
+    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - LLM_MARGIN_S
     result = run_agent(
         settings.agent_id,
         state,
         log,
-        load_snapshot=market.load_snapshot,
+        load_snapshot=market.loader(settings),
         analyze=analysts.analyze,
+        refine=partial(llm.refiner(config), deadline=deadline) if config else None,
         simulated_llm_ms=settings.simulated_llm_ms,
         before_compute=partial(faults.inject, settings.faults, settings.agent_id, symbol, task_id),
     )

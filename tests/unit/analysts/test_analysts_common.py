@@ -7,6 +7,7 @@ import math
 import pytest
 
 from investmind.analysts.common import grade_for, make_result, num, stance_for
+from investmind.analysts.signals import Signals
 from investmind.models import Stance
 
 
@@ -32,7 +33,7 @@ def test_num_missing_or_non_finite_becomes_none(value, expected) -> None:
 
 def test_make_result_clips_rounds_and_derives_stance_from_final_score() -> None:
     result = make_result(
-        "technical", 140.04, 1.7, "body", signals={}, metrics={"x": math.nan, "y": 2.0}, evidence=["a"] * 9
+        "technical", 140.04, 1.7, "body", signals=Signals(), metrics={"x": math.nan, "y": 2.0}, evidence=["a"] * 9
     )
 
     assert (result.score, result.confidence, result.stance) == (100.0, 1.0, Stance.bullish)

@@ -108,8 +108,10 @@ def test_technical_levels_match_raw_bars_away_from_ex_dates(snapshot) -> None:
     recent = snap.bars.iloc[-20:]
 
     assert result.metrics["sma20"] == pytest.approx(recent["close"].mean(), abs=1e-3)
-    assert result.metrics["support"] == pytest.approx(recent["low"].min())
-    assert result.metrics["resistance"] == pytest.approx(recent["high"].max())
+    assert result.metrics["range_low_20"] == pytest.approx(recent["low"].min())
+    assert result.metrics["range_high_20"] == pytest.approx(recent["high"].max())
+    # At a new high nothing overhead is known: resistance falls back to the 20-day high.
+    assert result.metrics["resistance"] == result.metrics["range_high_20"]
     assert result.metrics["close"] == snap.close
 
 
