@@ -7,6 +7,7 @@ test fails when the committed file and the roster drift apart.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -116,6 +117,60 @@ def render() -> str:
     return json.dumps(build_definition(), indent=2, ensure_ascii=False) + "\n"
 
 
+def with_dummy_arns(text: str) -> str:
+    """The definition with every ``${…Arn}`` substitution filled, as a validator needs it."""
+    return re.sub(r"\$\{(\w+)\}", lambda m: f"arn:aws:lambda:us-east-1:123456789012:function:{m[1]}", text)
+
+
+def reference_errors(definition: dict, scope: str = "") -> list[str]:
+    """Dangling or missing transitions, and unreachable states, in a definition and its branches."""
+    states = definition.get("States", {})
+    errors = [] if definition.get("StartAt") in states else [f"{scope}StartAt {definition.get('StartAt')!r}"]
+    reachable, pending = set(), [definition.get("StartAt")]
+    while pending:
+        name = pending.pop()
+        if name in reachable or name not in states:
+            continue
+        reachable.add(name)
+        state = states[name]
+        targets = [state.get("Next"), state.get("Default"), *(c.get("Next") for c in state.get("Catch", []))]
+        targets += [c.get("Next") for c in state.get("Choices", [])]
+        for target in filter(None, targets):
+            if target not in states:
+                errors.append(f"{scope}{name} → {target!r}: no such state")
+            pending.append(target)
+        ends = state.get("End") or state["Type"] in ("Succeed", "Fail", "Choice")
+        if not ends and not state.get("Next"):
+            errors.append(f"{scope}{name}: neither Next nor End")
+        for index, branch in enumerate(state.get("Branches", [])):
+            errors += reference_errors(branch, f"{scope}{name}[{index}].")
+    errors += [f"{scope}{name}: unreachable" for name in states if name not in reachable]
+    return errors
+
+
+def check(path: Path = ASL_PATH) -> list[str]:
+    """The state machine checked as a state-language document: cfn-lint's ASL schema (rule E3601, run on a
+    throwaway template that inlines it), then the transitions between states."""
+    definition = json.loads(with_dummy_arns(path.read_text()))
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {"RoleArn": "arn:aws:iam::123456789012:role/machine", "Definition": definition},
+            }
+        },
+    }
+    from cfnlint.api import lint
+
+    errors = [f"{match.rule.id} {match.message}" for match in lint(json.dumps(template), regions=["us-east-1"])]
+    return errors + reference_errors(definition)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["check"]:
+        problems = check()
+        sys.stdout.write("\n".join(problems) + "\n" if problems else f"{ASL_PATH.name}: valid\n")
+        sys.exit(1 if problems else 0)
     ASL_PATH.write_text(render())
     sys.stdout.write(f"wrote {ASL_PATH}\n")

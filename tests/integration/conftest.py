@@ -1,7 +1,9 @@
 """The system under test: the embedded runtime (default), or a deployed stack named by AWS_SAM_STACK_NAME.
 
 The runtime runs in its own process, as a deployed stack would: the tests reach it only over HTTP
-(the API) and AWS's APIs (the stack's queues, tables and state machine).
+(the API) and AWS's APIs (the stack's queues, tables and state machine). A deployed stack is on AWS,
+or on LocalStack when LOCALSTACK_ENDPOINT is set (`make test-localstack`); when no LocalStack answers
+there, every test is skipped and says so.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 import httpx
@@ -33,13 +36,44 @@ FAULTS = [
 ]
 
 
+def _localstack_endpoint() -> str | None:
+    """LocalStack's endpoint when the stack is there, after checking that something answers on it."""
+    endpoint = os.environ.get("LOCALSTACK_ENDPOINT")
+    if not endpoint:
+        return None
+    try:
+        httpx.get(f"{endpoint.rstrip('/')}/_localstack/health", timeout=3).raise_for_status()
+    except httpx.HTTPError as exc:
+        pytest.skip(
+            f"no LocalStack answers at LOCALSTACK_ENDPOINT={endpoint} ({exc.__class__.__name__}): start it "
+            "(docs/operations.md, image localstack/localstack:4.14.0) and run `make localstack-deploy` first"
+        )
+    return endpoint
+
+
+def _stack_outputs(stack: str) -> dict[str, str]:
+    endpoint = _localstack_endpoint()
+    session = boto3.session.Session(
+        region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        aws_access_key_id="test" if endpoint else None,
+        aws_secret_access_key="test" if endpoint else None,
+    )
+    described = session.client("cloudformation", endpoint_url=endpoint).describe_stacks(StackName=stack)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+    outputs["Region"] = session.region_name
+    if endpoint:
+        # The output names AWS's host for the API; LocalStack serves API <id> under its own domain and port.
+        api_id, local = urlsplit(outputs["ApiUrl"]).hostname.split(".", 1)[0], urlsplit(endpoint)
+        outputs["ApiUrl"] = f"{local.scheme}://{api_id}.execute-api.localhost.localstack.cloud:{local.port or 4566}"
+        outputs["AwsEndpoint"] = endpoint
+    return outputs
+
+
 @pytest.fixture(scope="session")
 def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     stack = os.environ.get("AWS_SAM_STACK_NAME")
     if stack:
-        cfn = boto3.client("cloudformation")
-        described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
-        yield {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+        yield _stack_outputs(stack)
         return
     outputs_path = tmp_path_factory.mktemp("runtime") / "outputs.json"
     port = free_port()
@@ -95,17 +129,23 @@ def api(api_url: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def aws_session(stack_outputs: dict[str, str]) -> boto3.session.Session:
+def aws_endpoint(stack_outputs: dict[str, str]) -> str | None:
+    """Where the stack's AWS APIs answer: the embedded runtime's moto server, LocalStack, or AWS (None)."""
+    return stack_outputs.get("MotoEndpoint") or stack_outputs.get("AwsEndpoint")
+
+
+@pytest.fixture(scope="session")
+def aws_session(stack_outputs: dict[str, str], aws_endpoint: str | None) -> boto3.session.Session:
     return boto3.session.Session(
         region_name=stack_outputs.get("Region", os.environ.get("AWS_REGION", "us-east-1")),
-        aws_access_key_id="test" if "MotoEndpoint" in stack_outputs else None,
-        aws_secret_access_key="test" if "MotoEndpoint" in stack_outputs else None,
+        aws_access_key_id="test" if aws_endpoint else None,
+        aws_secret_access_key="test" if aws_endpoint else None,
     )
 
 
 @pytest.fixture(scope="session")
-def aws_client(stack_outputs: dict[str, str], aws_session: boto3.session.Session):
+def aws_client(aws_session: boto3.session.Session, aws_endpoint: str | None):
     def make(service: str):
-        return aws_session.client(service, endpoint_url=stack_outputs.get("MotoEndpoint"))
+        return aws_session.client(service, endpoint_url=aws_endpoint)
 
     return make

@@ -107,3 +107,17 @@ def test_outputs_name_what_tests_and_the_cli_look_up():
         "LowQueueUrl",
     ):
         assert outputs[key]["Description"]
+
+
+def test_asl_check_passes_the_generated_machine_and_catches_broken_ones(tmp_path):
+    from infra.asl import build_definition, check, reference_errors
+
+    assert check() == []
+    broken = build_definition()
+    broken["States"]["PrepareData"]["Next"] = "Nowhere"
+    assert "PrepareData → 'Nowhere': no such state" in reference_errors(broken)
+    typo = build_definition()
+    typo["States"]["Finalize"]["Retyr"] = []
+    path = tmp_path / "typo.asl.json"
+    path.write_text(json.dumps(typo))
+    assert any("E3601" in line for line in check(path))

@@ -58,8 +58,10 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
             event=event, record_handler=dead_letter_handler, processor=processor, context=context
         )
     if event.get("source") == "aws.states":
+        logger.thread_safe_append_keys(task_id=event["detail"]["name"])
         return _execution_ended(event["detail"])
     if event.get("kind") == "agent":
+        logger.thread_safe_append_keys(agent_id=event["agent_id"])
         state = dict(event["state"])
         error = state.pop("error", None)
         result = record_agent_failure(event["agent_id"], AgentInput.model_validate(state), error, _log())

@@ -7,6 +7,7 @@ from collections import defaultdict
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from .. import observability
 from ..logs import lambda_logging
 from ..models import Event
 from ..projection import apply_events
@@ -24,6 +25,10 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
 
     A failed task's records are reported from its lowest sequence number: the stream resumes there
     and delivers the later records again, and the fold skips every seq already applied (invariant 3).
+
+    Every event appended to the log, by any writer, arrives here once as a record with a NewImage, so
+    this is where ``EventsAppended`` is counted: the records before the resume point only, since the
+    later ones come again.
     """
     by_task: dict[str, list[tuple[str, Event]]] = defaultdict(list)
     for record in event["Records"]:
@@ -39,4 +44,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         except Exception:
             logger.exception("projection failed", extra={"task_id": task_id})
             failures.append({"itemIdentifier": min((seq for seq, _ in records), key=int)})
+    resume = min((int(f["itemIdentifier"]) for f in failures), default=None)
+    observability.events_appended(
+        sum(resume is None or int(seq) < resume for records in by_task.values() for seq, _ in records)
+    )
     return {"batchItemFailures": failures}

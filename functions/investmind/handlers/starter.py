@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import aws
+from .. import aws, observability
 from ..executions import start_execution
 from ..logs import lambda_logging
 from ..models import StartRequest
@@ -27,6 +29,8 @@ def record_handler(record: SQSRecord) -> None:
         logger.info("task already ended (cancelled while queued); not starting", extra={"task_id": start.task_id})
         return
     started = start_execution(aws.client("stepfunctions"), settings.state_machine_arn, start)
+    if started:
+        observability.queue_to_start(time.time() * 1000 - int(record.attributes.sent_timestamp))
     logger.info(
         "execution started" if started else "duplicate delivery; execution exists", extra={"task_id": start.task_id}
     )
