@@ -66,6 +66,7 @@ class EmbeddedRuntime:
         self.outputs: dict[str, str] = {}
         self.extra_env = extra_env or {}
         self.log_path = log_path
+        self._shell_env = dict(os.environ)
         self._uvicorn: Any = None
         self._api_thread: threading.Thread | None = None
 
@@ -218,6 +219,9 @@ class EmbeddedRuntime:
         for logical_id in t.of_type("AWS::Serverless::Function"):
             props = t.function_properties(logical_id)
             env = {k: str(v) for k, v in t.resolve(props["Environment"]["Variables"]).items()}
+            # Locally, configuration set in the shell wins over the template's defaults (as parameter
+            # overrides do on AWS), e.g. INVESTMIND_DATA_PROVIDERS=akshare,bundled make run.
+            env.update({k: v for k, v in self._shell_env.items() if k in env and k.startswith("INVESTMIND_")})
             env.update(self.extra_env)
             envs[logical_id] = env
             self.lambdas.add(

@@ -7,8 +7,11 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .market.base import PROVIDER_NAMES
+from .roster import AGENT_IDS
 
 
 class Settings(BaseSettings):
@@ -41,6 +44,79 @@ class Settings(BaseSettings):
     """Tests and benchmarks only: each agent waits this long after its computation, as an LLM call would."""
     faults: str = ""
     """Tests and benchmarks only: a JSON fault plan (see ``investmind.faults``)."""
+
+    data_providers: str = "bundled"
+    """The market-data chain, tried in order for every part: ``bundled``, ``akshare``, ``tushare``."""
+    data_timeout_s: float = Field(default=8.0, gt=0)
+    """The longest one provider may take over one part of a snapshot before the next is tried."""
+    market_cache_table: str = ""
+    """The shared part cache (``MarketCacheTable``); used when the chain has a network provider."""
+    market_cache_fresh_s: float = Field(default=900.0, gt=0)
+    """How long a cached part of today's data is used before the providers are asked again."""
+    market_cache_keep_days: float = Field(default=7.0, gt=0)
+    """How long a cached part can still be served, marked stale, when every provider fails."""
+    tushare_token: SecretStr = Field(default=SecretStr(""), repr=False)
+    tushare_token_parameter: str = ""
+    """On AWS: the SSM parameter (or ``secretsmanager:<id>`` / a secret's ARN) holding the token."""
+    simulated_data_ms: int = Field(default=0, ge=0)
+    """Benchmarks only: every market-data provider answers each part this much later."""
+
+    @field_validator("data_providers")
+    @classmethod
+    def _known_providers(cls, value: str) -> str:
+        names = [name.strip().lower() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in PROVIDER_NAMES]
+        if not names or unknown or len(set(names)) != len(names):
+            raise ValueError(f"INVESTMIND_DATA_PROVIDERS {value!r}: list some of {', '.join(PROVIDER_NAMES)} once each")
+        return ",".join(names)
+
+    @property
+    def data_chain(self) -> tuple[str, ...]:
+        return tuple(self.data_providers.split(","))
+
+    llm_provider: Literal["none", "bedrock", "openai"] = "none"
+    """The LLM step after each agent's quant core (``none``: the quant core alone)."""
+    llm_model: str = ""
+    llm_agents: str = ""
+    """Per-agent overrides, ``agent=provider[:model]`` comma-separated: ``investment_gm=openai:gpt-4o,macro=none``."""
+    llm_base_url: str = ""
+    """The OpenAI-compatible endpoint, e.g. ``https://api.deepseek.com/v1``."""
+    llm_api_key: str = Field(default="", repr=False)
+    llm_response_format: Literal["json_schema", "json_object"] = "json_schema"
+    """``json_object`` for OpenAI-compatible servers without structured outputs (DeepSeek)."""
+    llm_language: Literal["en", "zh"] = "en"
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=6)
+    llm_backoff_s: float = Field(default=1.0, ge=0)
+    llm_budget_s: float = Field(default=90.0, gt=0)
+    """The whole LLM step of one agent (retries and the repair included) ends within this."""
+    llm_max_tokens: int = Field(default=1500, ge=64)
+    llm_temperature: float = Field(default=0.2, ge=0, le=2)
+    llm_region: str = ""
+    """Bedrock's region when it differs from the function's."""
+    llm_prices: str = ""
+    """JSON ``{"model": {"input": usd_per_mtok, "output": usd_per_mtok}}`` over ``llm/prices.json``."""
+
+    @model_validator(mode="after")
+    def _llm_complete(self) -> Settings:
+        for agent_id in AGENT_IDS:
+            provider, model = self.llm_choice(agent_id)
+            if provider != "none" and not model:
+                raise ValueError(f"{agent_id}: LLM provider {provider} needs a model (INVESTMIND_LLM_MODEL)")
+            if provider == "openai" and not self.llm_base_url:
+                raise ValueError(f"{agent_id}: the openai provider needs INVESTMIND_LLM_BASE_URL")
+        return self
+
+    def llm_choice(self, agent_id: str) -> tuple[str, str]:
+        """(provider, model) of one agent: its ``llm_agents`` override, else the defaults."""
+        for item in filter(None, (part.strip() for part in self.llm_agents.split(","))):
+            name, _, spec = item.partition("=")
+            provider, _, model = spec.strip().partition(":")
+            if name.strip() not in AGENT_IDS or provider not in ("none", "bedrock", "openai"):
+                raise ValueError(f"INVESTMIND_LLM_AGENTS: {item!r} is not agent=none|bedrock|openai[:model]")
+            if name.strip() == agent_id:
+                return provider, model or self.llm_model
+        return self.llm_provider, self.llm_model
 
     def queue_url(self, priority: str) -> str:
         url = {"high": self.queue_high_url, "normal": self.queue_normal_url, "low": self.queue_low_url}[priority]
