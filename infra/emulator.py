@@ -32,7 +32,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
+import boto3
+from botocore.config import Config
 from moto.server import ThreadedMotoServer
+from moto.settings import moto_server_port
+from werkzeug.serving import BaseWSGIServer
 
 Invoker = Callable[[str, bytes], tuple[bytes, str | None]]
 """(function name, payload) → (response body, function error type or None)."""
@@ -141,14 +145,28 @@ def _memoised_dispatch(get_application: Callable[..., Any]) -> Callable[..., Any
 def _cached_lambda_clients() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
-    build = lambda_eval_utils.boto_client_for
     clients: dict[tuple[str, str], Any] = {}
     lock = threading.Lock()
 
     def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        # moto's own settings (no SDK retries: the state machine's Retry decides), plus a connection
+        # pool as large as the burst of parallel branches, so bursts reuse connections.
         with lock:
             if (region, service) not in clients:
-                clients[(region, service)] = build(region=region, service=service, state_credentials=state_credentials)
+                clients[(region, service)] = boto3.client(
+                    service,
+                    region_name=region,
+                    endpoint_url=f"http://127.0.0.1:{moto_server_port()}",
+                    aws_access_key_id="ak",
+                    aws_secret_access_key="sk",
+                    config=Config(
+                        parameter_validation=False,
+                        retries={"max_attempts": 0, "total_max_attempts": 1},
+                        connect_timeout=60,
+                        read_timeout=900,
+                        max_pool_connections=256,
+                    ),
+                )
             return clients[(region, service)]
 
     lambda_eval_utils.boto_client_for = client_for
@@ -222,6 +240,9 @@ def _patch_moto() -> None:
 
     BaseResponse.call_action = _metered(BaseResponse.call_action)
     DynamoHandler.call_action = _locked(DynamoHandler.call_action)
+    # A burst of parallel branches opens many connections at once; werkzeug's default backlog of 128
+    # refused some (EndpointConnectionError) with 100 analyses started together.
+    BaseWSGIServer.request_queue_size = 2048
     DynamoDBBackend.transact_write_items = _transact_write_items(DynamoDBBackend.transact_write_items)
     DynamoDBStreamsHandler.call_action = _locked(DynamoDBStreamsHandler.call_action)
     LambdaResponse.invoke = _invoke

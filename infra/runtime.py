@@ -75,12 +75,15 @@ class EmbeddedRuntime:
         return f"http://127.0.0.1:{self.api_port}"
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def start(self, serve_api: bool = True) -> EmbeddedRuntime:
+    def start(self, serve_api: bool = True, event_sources: bool = True) -> EmbeddedRuntime:
+        """Start everything; without ``event_sources`` nothing consumes the queues or the stream
+        (the benchmark of the API's own submit latency uses that)."""
         self._set_process_env()
         self.emulator.start()
         self._provision()
         self._load_functions()
-        self._start_event_sources()
+        if event_sources:
+            self._start_event_sources()
         if serve_api:
             self._start_api()
         return self

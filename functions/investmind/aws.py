@@ -10,7 +10,11 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=30)
+# A process may run many invocations at once (the embedded runtime, threads): a pool that large
+# keeps them on reused connections instead of opening (and churning) one per request.
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=30, max_pool_connections=64
+)
 _lock = threading.Lock()
 
 
