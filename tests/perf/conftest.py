@@ -73,7 +73,7 @@ class Report:
             "quant work; no real LLM is called. The raw numbers are in `benchmarks.json`.",
             "",
         ]
-        for section in sections.values():
+        for section in sorted(sections.values(), key=lambda section: section["title"]):
             lines += [f"## {section['title']}", ""]
             lines.append("| " + " | ".join(section["header"]) + " |")
             lines.append("|" + "---|" * len(section["header"]))
