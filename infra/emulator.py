@@ -173,23 +173,38 @@ def _cached_lambda_clients() -> None:
 
 
 class Meter:
-    """AWS requests served, by service and action, with their payloads' sizes (for ``infra/cost.py``)."""
+    """AWS requests served (service, action, payload sizes) and function durations, for ``infra/cost.py``.
+
+    Records only between :meth:`start` and :meth:`stop`: a long ``make run`` would otherwise keep every
+    request it ever served in memory.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.recording = False
         self.requests: list[tuple[str, str, int, int, bytes]] = []
+        self.durations: list[tuple[str, float]] = []
 
     def record(self, service: str, action: str, body: bytes, response_bytes: int) -> None:
-        with self.lock:
-            self.requests.append((service, action, len(body), response_bytes, body if service == "dynamodb" else b""))
+        if self.recording:
+            with self.lock:
+                self.requests.append(
+                    (service, action, len(body), response_bytes, body if service == "dynamodb" else b"")
+                )
 
-    def mark(self) -> int:
-        with self.lock:
-            return len(self.requests)
+    def record_duration(self, logical_id: str, seconds: float) -> None:
+        if self.recording:
+            with self.lock:
+                self.durations.append((logical_id, seconds))
 
-    def since(self, mark: int) -> list[tuple[str, str, int, int, bytes]]:
+    def start(self) -> None:
         with self.lock:
-            return self.requests[mark:]
+            self.requests, self.durations, self.recording = [], [], True
+
+    def stop(self) -> tuple[list[tuple[str, str, int, int, bytes]], list[tuple[str, float]]]:
+        with self.lock:
+            self.recording = False
+            return self.requests, self.durations
 
 
 meter = Meter()

@@ -16,6 +16,8 @@ from typing import Any
 
 from investmind.settings import function_environment
 
+from .emulator import meter
+
 logger = logging.getLogger(__name__)
 
 
@@ -61,8 +63,6 @@ class LocalLambda:
         self._pool = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="lambda")
         self._lock = threading.Lock()
         self.invocations: dict[str, int] = {}
-        self.durations: list[tuple[str, float]] = []
-        """(logical id, seconds) of every finished invocation: the cost model bills them."""
 
     def add(self, function: LocalFunction) -> None:
         self.functions[function.name] = function
@@ -89,8 +89,7 @@ class LocalLambda:
         except Exception as exc:  # noqa: BLE001 - a handler's error is the invocation's answer
             return {"errorType": type(exc).__name__, "errorMessage": str(exc)}, "Unhandled"
         finally:
-            with self._lock:
-                self.durations.append((function.logical_id, time.monotonic() - began))
+            meter.record_duration(function.logical_id, time.monotonic() - began)  # the cost model bills them
 
     def invoke_http(self, name: str, payload: bytes) -> tuple[bytes, str | None]:
         event = json.loads(payload or b"{}")

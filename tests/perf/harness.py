@@ -150,7 +150,6 @@ def event_latency(subscribers: int, events: int, rate_per_s: float) -> dict[str,
         appended: dict[int, float] = {}
         latencies: list[float] = []
         lock = threading.Lock()
-        ready = asyncio.Event
 
         async def subscriber(http: httpx.AsyncClient, connected: asyncio.Event) -> None:
             async with aconnect_sse(
@@ -182,7 +181,7 @@ def event_latency(subscribers: int, events: int, rate_per_s: float) -> dict[str,
 
         async def main() -> None:
             async with httpx.AsyncClient(base_url=runtime.api_url, timeout=None) as http:
-                flags = [ready() for _ in range(subscribers)]
+                flags = [asyncio.Event() for _ in range(subscribers)]
                 readers = [asyncio.create_task(subscriber(http, flag)) for flag in flags]
                 await asyncio.gather(*(flag.wait() for flag in flags))
                 await asyncio.to_thread(appender)
@@ -235,7 +234,7 @@ def cost() -> dict[str, Any]:
     try:
         with httpx.Client(base_url=runtime.api_url, timeout=300) as client:
             _one_analysis(client)
-            mark, durations_mark = meter.mark(), len(runtime.lambdas.durations)
+            meter.start()
             log_size = runtime.log_path.stat().st_size
             elapsed, task_id, events = _one_analysis(client)
             deadline = time.monotonic() + 30
@@ -251,8 +250,7 @@ def cost() -> dict[str, Any]:
                     )["Item"]
                 )
             )
-            requests = meter.since(mark)
-            durations = runtime.lambdas.durations[durations_mark:]
+            requests, durations = meter.stop()
             sfn = boto3.client("stepfunctions")
             arn = runtime.outputs["AnalysisStateMachineArn"].replace(":stateMachine:", ":execution:") + f":{task_id}"
             history = [
