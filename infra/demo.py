@@ -6,7 +6,7 @@ import time
 
 from rich.console import Console
 
-from investmind.cli import Api, Renderer, follow
+from investmind_cli.main import Api, Renderer, follow
 
 from .emulator import free_port
 from .runtime import EmbeddedRuntime

@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from infra.template import Template, create_table_request
-from investmind import aws
+from investmind.adapters import aws
 from investmind.settings import get_settings
 
 

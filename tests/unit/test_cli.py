@@ -16,12 +16,12 @@ import pytest
 import uvicorn
 from rich.console import Console
 
-from investmind import cli
+from investmind_cli import main as cli
 from investmind.api import create_app
 from investmind.models import AgentResult, Decision, EventDraft, EventType, Task, Usage, utc_now_iso
 from investmind.roster import STAGE_NAMES, STAGES
 from investmind.settings import Settings, get_settings
-from investmind.store import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
+from investmind.store.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
 
 DECISION = Decision(
     action="BUY", rating="Overweight", position_pct=20, entry_range=(1500.0, 1550.0), stop_loss=1420.0,

@@ -22,7 +22,7 @@ from investmind.models import (
 )
 from investmind.projection import apply_event, fold
 from investmind.roster import AGENTS, STAGE_NAMES, STAGES
-from investmind.store import MemoryEventLog, MemoryTaskStore
+from investmind.store.memory import MemoryEventLog, MemoryTaskStore
 
 FAILING_AGENT = "funds"
 DECISION = Decision(

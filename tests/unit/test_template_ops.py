@@ -234,7 +234,7 @@ def _context():
 
 
 def _event_image(task_id: str, seq: int) -> dict:
+    from investmind.adapters.dynamodb.codec import event_item
     from investmind.models import Event, EventType
-    from investmind.store.codec import event_item
 
     return event_item(Event(task_id=task_id, seq=seq, type=EventType.log, ts="2026-11-28T00:00:00.000Z"), 0)

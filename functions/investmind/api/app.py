@@ -11,8 +11,8 @@ from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from .. import aws
-from ..dispatch import ExecutionControl, TaskQueue
+from ..adapters import aws
+from ..adapters.sqs import ExecutionControl, TaskQueue
 from ..settings import Settings, get_settings
 from ..store import AsyncEventLog, AsyncTaskStore
 from .deps import Backend, BackendHolder, Executions, Queue
@@ -28,7 +28,7 @@ async def open_aws_backend(settings: Settings) -> Backend:
     Module-level so that a test can replace it (``monkeypatch.setattr(app, "open_aws_backend", …)``) and
     drive the real Lambda handler with memory stores.
     """
-    from ..store import AsyncDynamoEventLog, AsyncDynamoTaskStore
+    from ..adapters.dynamodb import AsyncDynamoEventLog, AsyncDynamoTaskStore
 
     clients = aws.AsyncClients()
     await clients.start("dynamodb", "sqs", "stepfunctions")

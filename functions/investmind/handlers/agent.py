@@ -9,11 +9,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import analysts, faults, llm, market
+from ..composition.lambdas import stores
 from ..logs import lambda_logging
 from ..models import AgentInput
-from ..pipeline import run_agent
+from ..services.pipeline import run_agent
 from ..settings import get_settings
-from ..wiring import stores
 
 logger = Logger()
 LLM_MARGIN_S = 10.0

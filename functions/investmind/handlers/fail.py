@@ -12,11 +12,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ..composition.lambdas import stores
 from ..logs import lambda_logging
 from ..models import AgentInput, StartRequest
-from ..pipeline import describe_error, record_agent_failure, record_task_failure
+from ..services.pipeline import describe_error, record_agent_failure, record_task_failure
 from ..settings import get_settings
-from ..wiring import stores
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -6,11 +6,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import faults
+from ..composition.lambdas import stores
 from ..logs import lambda_logging
 from ..models import AgentInput
-from ..pipeline import finalize
+from ..services.pipeline import finalize
 from ..settings import get_settings
-from ..wiring import stores
 
 logger = Logger()
 

@@ -6,11 +6,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import faults, market
+from ..composition.lambdas import stores
 from ..logs import lambda_logging
 from ..models import StartRequest
-from ..pipeline import prepare
+from ..services.pipeline import prepare
 from ..settings import get_settings
-from ..wiring import stores
 
 logger = Logger()
 

@@ -8,12 +8,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import observability
+from ..adapters.dynamodb.codec import event_from_item
+from ..composition.lambdas import stores
 from ..logs import lambda_logging
 from ..models import Event
 from ..projection import apply_events
 from ..settings import get_settings
-from ..store.codec import event_from_item
-from ..wiring import stores
 
 logger = Logger()
 

@@ -10,12 +10,13 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import aws, observability
-from ..executions import start_execution
+from .. import observability
+from ..adapters import aws
+from ..adapters.stepfunctions import start_execution
+from ..composition.lambdas import stores
 from ..logs import lambda_logging
 from ..models import StartRequest
 from ..settings import get_settings
-from ..wiring import stores
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -44,7 +44,7 @@ def config_for(settings: Settings, agent_id: str) -> LLMConfig | None:
 
 def provider_for(config: LLMConfig) -> LLMProvider:
     if config.provider == "bedrock":
-        from .bedrock import BedrockConverse
+        from ..adapters.bedrock import BedrockConverse
 
         return BedrockConverse(config.model, region=config.region, timeout_s=config.timeout_s)
     from .openai import OpenAICompatible

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from investmind.dispatch import ExecutionControl, TaskQueue
+from investmind.adapters.sqs import ExecutionControl, TaskQueue
 from investmind.models import StartRequest
 from investmind.settings import Settings
 

@@ -9,7 +9,7 @@ import pytest
 from investmind.api.sse import EventHub, tail
 from investmind.models import EventDraft, EventType
 from investmind.settings import Settings
-from investmind.store import AsyncMemoryEventLog, MemoryEventLog
+from investmind.store.memory import AsyncMemoryEventLog, MemoryEventLog
 
 pytestmark = pytest.mark.anyio
 POLL_S = 0.01

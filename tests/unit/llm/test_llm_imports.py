@@ -34,7 +34,7 @@ def test_domain_modules_import_no_boto3(folder) -> None:
 
 
 def test_llm_package_import_loads_no_provider_library() -> None:
-    code = "import sys, investmind.llm; print(sorted(m for m in ('httpx', 'investmind.llm.openai', 'investmind.llm.bedrock') if m in sys.modules))"  # noqa: E501
+    code = "import sys, investmind.llm; print(sorted(m for m in ('httpx', 'investmind.llm.openai', 'investmind.adapters.bedrock') if m in sys.modules))"  # noqa: E501
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
 

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from investmind import cli
+from investmind_cli import main as cli
 
 USAGE = {"llm_calls": 2, "tokens_in": 3100, "tokens_out": 640, "latency_ms": 2400, "cost_usd": 0.000849}
 DECISION = {

@@ -18,16 +18,8 @@ from moto import mock_aws
 from moto.dynamodb.responses import DynamoHandler
 from moto.server import ThreadedMotoServer
 
-from investmind.store import (
-    AsyncDynamoEventLog,
-    AsyncDynamoTaskStore,
-    AsyncMemoryEventLog,
-    AsyncMemoryTaskStore,
-    DynamoEventLog,
-    DynamoTaskStore,
-    MemoryEventLog,
-    MemoryTaskStore,
-)
+from investmind.adapters.dynamodb import AsyncDynamoEventLog, AsyncDynamoTaskStore, DynamoEventLog, DynamoTaskStore
+from investmind.store.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
 
 REGION = "us-east-1"
 BACKENDS = ("memory", "dynamodb", "async_memory", "async_dynamodb")

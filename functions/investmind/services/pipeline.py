@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import observability
-from .errors import TaskEnded
-from .models import (
+from .. import observability
+from ..errors import TaskEnded
+from ..models import (
     AgentInput,
     AgentResult,
     AgentStatus,
@@ -26,8 +26,8 @@ from .models import (
     Usage,
     utc_now_iso,
 )
-from .roster import STAGE_NAMES, STAGES, get_agent
-from .store.base import EventLog
+from ..roster import STAGE_NAMES, STAGES, get_agent
+from ..store.base import EventLog
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .models import StartRequest
+from ..models import StartRequest
 
 
 def start_execution(sfn_client: Any, state_machine_arn: str, start: StartRequest) -> bool:

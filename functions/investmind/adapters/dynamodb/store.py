@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
+from ...errors import Conflict, NotFound, SeqConflict
+from ...models import Event, EventDraft, Task, TaskStatus
+from ...store import notify
 from .. import aws
-from ..errors import Conflict, NotFound, SeqConflict
-from ..models import Event, EventDraft, Task, TaskStatus
-from . import codec, notify
+from . import codec
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +319,7 @@ def save_projection_steps(t: Tables, task: Task, expected_applied_seq: int, befo
 class DynamoEventLog:
     """:class:`~investmind.store.base.EventLog` on the Events table, with its bookkeeping on the Tasks table.
 
-    ``client`` is a boto3 DynamoDB client (default: :func:`investmind.aws.client`); ``ttl_days`` sets the
+    ``client`` is a boto3 DynamoDB client (default: :func:`investmind.adapters.aws.client`); ``ttl_days`` sets the
     events' ``expires_at``.
     """
 
@@ -344,7 +345,7 @@ class DynamoTaskStore:
     table_name
         The Tasks table.
     client
-        A boto3 DynamoDB client; default: :func:`investmind.aws.client`.
+        A boto3 DynamoDB client; default: :func:`investmind.adapters.aws.client`.
     ttl_days
         Lifetime of the task items (the ``expires_at`` TTL attribute).
     events_table

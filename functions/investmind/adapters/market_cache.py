@@ -12,8 +12,8 @@ import time
 import uuid
 from typing import Any
 
-from . import codec
-from .cache import CacheEntry
+from ..market import codec
+from ..market.cache import CacheEntry
 
 logger = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from ..models import Event, EventDraft, Task, TaskStatus
-from . import notify
-from .dynamodb import (
+from ...models import Event, EventDraft, Task, TaskStatus
+from ...store import notify
+from .store import (
     Sleep,
     Steps,
     Tables,

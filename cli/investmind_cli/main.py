@@ -17,8 +17,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from .roster import STAGE_NAMES, STAGES
-from .settings import get_settings
+from investmind.roster import STAGE_NAMES, STAGES
+from investmind.settings import get_settings
 
 TERMINAL = {"task_completed": "SUCCEEDED", "task_failed": "FAILED", "task_cancelled": "CANCELLED"}
 STATE_STYLE = {"pending": "dim", "running": "cyan", "succeeded": "green", "failed": "red", "skipped": "yellow"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .models import StartRequest
-from .settings import Settings
+from ..models import StartRequest
+from ..settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from ..errors import InvalidRequest, NotFound, TaskEnded
-from ..models import TERMINAL_EVENTS, Event, EventDraft, Task, utc_now_iso
+from ...errors import InvalidRequest, NotFound, TaskEnded
+from ...models import TERMINAL_EVENTS, Event, EventDraft, Task, utc_now_iso
 
 Item = dict[str, dict[str, Any]]
 """A DynamoDB item in the low-level format: ``{"name": {"S": "value"}, ...}``."""

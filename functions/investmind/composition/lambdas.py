@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from . import aws
-from .settings import Settings
-from .store import DynamoEventLog, DynamoTaskStore
+from ..adapters import aws
+from ..adapters.dynamodb import DynamoEventLog, DynamoTaskStore
+from ..settings import Settings
 
 
 @lru_cache(maxsize=8)

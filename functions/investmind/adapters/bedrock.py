@@ -13,7 +13,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError, ConnectTimeoutError, ReadTimeoutError
 
-from .base import Completion, LLMError, LLMRequest, LLMRetryable, LLMTimeout
+from ..llm.base import Completion, LLMError, LLMRequest, LLMRetryable, LLMTimeout
 
 # Throttling and server-side trouble: the same request may well succeed after a pause.
 _RETRYABLE = frozenset(
