@@ -44,7 +44,18 @@ class EventType(StrEnum):
     task_cancelled = "task_cancelled"
 
 
-TERMINAL_EVENTS = frozenset({EventType.task_completed, EventType.task_failed, EventType.task_cancelled})
+TERMINAL_STATUS: dict[EventType, TaskStatus] = {
+    EventType.task_completed: TaskStatus.SUCCEEDED,
+    EventType.task_failed: TaskStatus.FAILED,
+    EventType.task_cancelled: TaskStatus.CANCELLED,
+}
+"""How each terminal event ends a task: the one mapping (the projection, the API, the CLI and the console)."""
+TERMINAL_EVENTS = frozenset(TERMINAL_STATUS)
+
+
+def status_after(event_type: EventType, status: TaskStatus) -> TaskStatus:
+    """The status once an event of ``event_type`` is in the log: a terminal event ends it, others leave it."""
+    return TERMINAL_STATUS.get(event_type, status)
 
 
 class Stance(StrEnum):
