@@ -238,6 +238,10 @@ class AgentInput(BaseModel):
     stage3: list[AgentResult] = Field(default_factory=list)
     stage4: list[AgentResult] = Field(default_factory=list)
 
+    def results_of(self, stage: int) -> list[AgentResult]:
+        """The results of ``stage`` (none before stage 1)."""
+        return list(getattr(self, f"stage{stage}")) if stage >= 1 else []
+
     def upstream(self) -> dict[str, AgentResult]:
         return {r.agent_id: r for r in (*self.stage1, *self.stage2, *self.stage3, *self.stage4)}
 
