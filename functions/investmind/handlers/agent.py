@@ -10,10 +10,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import analysts, faults, llm, market
 from ..composition.lambdas import event_log
-from ..logs import lambda_logging
 from ..models import AgentInput
 from ..services.pipeline import run_agent
 from ..settings import get_settings
+from .instrument import lambda_logging
 
 logger = Logger()
 LLM_MARGIN_S = 10.0

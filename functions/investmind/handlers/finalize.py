@@ -7,10 +7,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import faults
 from ..composition.lambdas import event_log
-from ..logs import lambda_logging
 from ..models import AgentInput
 from ..services.pipeline import finalize
 from ..settings import get_settings
+from .instrument import lambda_logging
 
 logger = Logger()
 

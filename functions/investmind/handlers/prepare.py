@@ -7,10 +7,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import faults, market
 from ..composition.lambdas import event_log
-from ..logs import lambda_logging
 from ..models import StartRequest
 from ..services.pipeline import prepare
 from ..settings import get_settings
+from .instrument import lambda_logging
 
 logger = Logger()
 

@@ -19,7 +19,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.server import ThreadedMotoServer
 
 from investmind.adapters.dynamodb import AsyncDynamoEventLog, AsyncDynamoTaskStore, DynamoEventLog, DynamoTaskStore
-from investmind.store.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
+from investmind.adapters.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
 
 REGION = "us-east-1"
 BACKENDS = ("memory", "dynamodb", "async_memory", "async_dynamodb")
