@@ -18,6 +18,7 @@ from ..models import (
     AgentInput,
     AgentResult,
     AgentStatus,
+    DataPart,
     EventDraft,
     EventType,
     StartRequest,
@@ -70,7 +71,7 @@ def prepare(start: StartRequest, log: EventLog, load_snapshot: Callable[[str, dt
         as_of=snapshot.as_of,
         agents=start.agents,
         started_at=utc_now_iso(),
-        data={name: dict(part) for name, part in snapshot.parts.items()},
+        data={name: DataPart.model_validate(part) for name, part in snapshot.parts.items()},
     )
     started = EventDraft(
         type=EventType.task_started,
@@ -79,7 +80,7 @@ def prepare(start: StartRequest, log: EventLog, load_snapshot: Callable[[str, dt
             "name": context.name,
             "industry": context.industry,
             "as_of": context.as_of.isoformat(),
-            "data": context.data,
+            "data": {name: part.model_dump(mode="json") for name, part in context.data.items()},
         },
     )
     if not enter_stage(log, start.task_id, 1, first=[started]):
