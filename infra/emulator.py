@@ -1,7 +1,7 @@
 """The moto server the embedded runtime runs in-process, with the three patches it needs.
 
 1. DynamoDB requests are serialised: moto's DynamoDB backend is not thread-safe (concurrent
-   TransactWriteItems crashed it and lost writes, DESIGN §6). Streams share the backend's data,
+   TransactWriteItems crashed it and lost writes, docs/architecture.md §7). Streams share the backend's data,
    so they take the same lock. SQS is not locked: its long polls would stall everything.
    TransactWriteItems gets a cheaper, in-place rollback: moto deep-copies every table a
    transaction touches (O(table) per event append) and, on a cancelled transaction, swaps in the

@@ -1,4 +1,4 @@
-"""Fault injection for tests and benchmarks (``INVESTMIND_FAULTS``, DESIGN §8); inert when unset.
+"""Fault injection for tests and benchmarks (``INVESTMIND_FAULTS``, docs/architecture.md §9); inert when unset.
 
 The plan is a JSON list of rules, e.g.::
 

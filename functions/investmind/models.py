@@ -1,4 +1,4 @@
-"""Pydantic models shared by the API, the handlers, the agents and the tests (DESIGN §2-3)."""
+"""Pydantic models shared by the API, the handlers, the agents and the tests (docs/architecture.md §2-3)."""
 
 from __future__ import annotations
 

@@ -145,7 +145,7 @@ def run_agent(
         pending = []
         result = refine(result, context, upstream, _log_writer(log, task_id, spec.stage, agent_id))
     elif simulated_llm_ms:
-        # Stands in for the LLM's wait in tests and benchmarks only (DESIGN §8).
+        # Stands in for the LLM's wait in tests and benchmarks only (docs/architecture.md §9).
         time.sleep(simulated_llm_ms / 1000)
     done = EventDraft(
         type=EventType.agent_completed,

@@ -138,5 +138,5 @@ def _expect_error(response: httpx.Response, status: int, code: str) -> dict[str,
 
 @pytest.fixture
 def expect_error() -> Callable[[httpx.Response, int, str], dict[str, Any]]:
-    """Asserts DESIGN §3's error shape with a status and code; returns the ``error`` object."""
+    """Asserts docs/architecture.md §3's error shape with a status and code; returns the ``error`` object."""
     return _expect_error
