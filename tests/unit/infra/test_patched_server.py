@@ -1,0 +1,310 @@
+"""The behaviour the patches give the moto server, on a real server over HTTP (patches undone afterwards)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from moto.server import ThreadedMotoServer
+
+from infra import patches
+from infra.meter import meter
+from tests.conftest import wait_until
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+NO_RETRIES = Config(retries={"total_max_attempts": 1})
+
+
+def _moto_config(endpoint: str, execute_state_machine: bool) -> None:
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/config",
+        method="POST",
+        data=json.dumps({"stepfunctions": {"execute_state_machine": execute_state_machine}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+        response.read()
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    """A moto server in this process with every patch applied, as the embedded runtime runs it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patches.apply_all(patch.setattr)
+        patch.setattr(logging.getLogger("werkzeug"), "level", logging.WARNING)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        url = f"http://{host}:{port}"
+        _moto_config(url, execute_state_machine=True)
+        try:
+            yield url
+        finally:
+            # moto's config is process-wide: other tests start executions they do not want run.
+            _moto_config(url, execute_state_machine=False)
+            patches.lambda_invoke.attach(None)
+            server.stop()
+
+
+@pytest.fixture
+def client(endpoint: str, monkeypatch: pytest.MonkeyPatch):
+    # Step Functions' Lambda client (infra/patches/sfn_lambda_client.py) finds the server by MOTO_PORT.
+    monkeypatch.setenv("MOTO_PORT", endpoint.rsplit(":", 1)[1])
+
+    def make(service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name=REGION,
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+            config=NO_RETRIES,  # a throttle is the answer under test, not something to retry
+        )
+
+    return make
+
+
+def _tables(ddb: Any) -> tuple[str, str]:
+    """A head table (the log's counter) and an events table with a stream, fresh names each time."""
+    suffix = uuid.uuid4().hex[:8]
+    head, events = f"head-{suffix}", f"events-{suffix}"
+    ddb.create_table(
+        TableName=head,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "task", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "task", "KeyType": "HASH"}],
+    )
+    ddb.create_table(
+        TableName=events,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "task", "AttributeType": "S"},
+            {"AttributeName": "seq", "AttributeType": "N"},
+        ],
+        KeySchema=[{"AttributeName": "task", "KeyType": "HASH"}, {"AttributeName": "seq", "KeyType": "RANGE"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    return head, events
+
+
+def _append(ddb: Any, head: str, events: str, writer: int) -> int:
+    """Append one event at the next seq: read the counter, then advance it and put the event in one
+    transaction conditioned on the counter (a lost race cancels it; read again)."""
+    while True:
+        item = ddb.get_item(TableName=head, Key={"task": {"S": "t"}}, ConsistentRead=True).get("Item")
+        current = int(item["n"]["N"]) if item else 0
+        try:
+            ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": events,
+                            "Item": {"task": {"S": "t"}, "seq": {"N": str(current + 1)}, "writer": {"N": str(writer)}},
+                            "ConditionExpression": "attribute_not_exists(seq)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": head,
+                            "Key": {"task": {"S": "t"}},
+                            "UpdateExpression": "SET n = :next",
+                            "ConditionExpression": "attribute_not_exists(n) OR n = :current",
+                            "ExpressionAttributeValues": {
+                                ":next": {"N": str(current + 1)},
+                                ":current": {"N": str(current)},
+                            },
+                        }
+                    },
+                ]
+            )
+            return current + 1
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+
+
+def _stream_iterator(client: Any, events: str) -> tuple[Any, str]:
+    streams = client("dynamodbstreams")
+    arn = client("dynamodb").describe_table(TableName=events)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    return streams, iterator["ShardIterator"]
+
+
+def _stream_seqs(streams: Any, iterator: str) -> list[int]:
+    records = streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+    return [int(r["dynamodb"]["NewImage"]["seq"]["N"]) for r in records if r["eventName"] == "INSERT"]
+
+
+def test_concurrent_transactional_appends_stay_gap_free_and_the_stream_holds_each_once(client):
+    # dynamodb_lock (moto's backend crashed and lost writes under concurrent transactions) and
+    # transact_rollback (lost races cancel transactions: each must leave no trace, stream included).
+    ddb = client("dynamodb")
+    head, events = _tables(ddb)
+    streams, iterator = _stream_iterator(client, events)  # opened before any cancellation
+    writers = [
+        threading.Thread(target=lambda w=w: [_append(client("dynamodb"), head, events, w) for _ in range(10)])
+        for w in range(5)
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+
+    items = ddb.query(
+        TableName=events, KeyConditionExpression="task = :t", ExpressionAttributeValues={":t": {"S": "t"}}
+    )["Items"]
+    assert [int(i["seq"]["N"]) for i in items] == list(range(1, 51))
+    assert _stream_seqs(streams, iterator) == list(range(1, 51))
+
+
+def test_a_cancelled_transaction_changes_nothing_and_open_stream_iterators_keep_reading(client):
+    ddb = client("dynamodb")
+    head, events = _tables(ddb)
+    assert _append(ddb, head, events, writer=0) == 1
+    streams, iterator = _stream_iterator(client, events)
+
+    with pytest.raises(ClientError, match="TransactionCanceledException"):
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": events, "Item": {"task": {"S": "t"}, "seq": {"N": "2"}}}},
+                {
+                    "Update": {
+                        "TableName": head,
+                        "Key": {"task": {"S": "t"}},
+                        "UpdateExpression": "SET n = :n",
+                        "ExpressionAttributeValues": {":n": {"N": "99"}},
+                    }
+                },
+                {  # fails: seq 1 exists, so the Put and the Update before it must be undone
+                    "ConditionCheck": {
+                        "TableName": events,
+                        "Key": {"task": {"S": "t"}, "seq": {"N": "1"}},
+                        "ConditionExpression": "attribute_not_exists(seq)",
+                    }
+                },
+            ]
+        )
+    assert "Item" not in ddb.get_item(TableName=events, Key={"task": {"S": "t"}, "seq": {"N": "2"}})
+    assert ddb.get_item(TableName=head, Key={"task": {"S": "t"}})["Item"]["n"] == {"N": "1"}
+
+    assert _append(ddb, head, events, writer=0) == 2
+    # moto's own rollback swapped a copy of the table in, and this iterator then saw nothing more.
+    assert _stream_seqs(streams, iterator) == [1, 2]
+
+
+def test_requests_are_metered_per_service_and_action_while_recording(client):
+    ddb = client("dynamodb")
+    head, events = _tables(ddb)
+    meter.start()
+    try:
+        ddb.get_item(TableName=head, Key={"task": {"S": "t"}})
+        client("dynamodbstreams").list_streams(TableName=events)
+        client("sqs").list_queues()
+    finally:
+        requests, _ = meter.stop()
+    served = {(service, action) for service, action, *_ in requests}
+    assert {("dynamodb", "GetItem"), ("dynamodbstreams", "ListStreams")} <= served
+    assert any(service == "sqs" for service, *_ in served)
+    ddb.list_tables()
+    assert meter.stop()[0] == requests  # nothing is kept once recording stopped
+
+
+def test_the_memoised_dispatch_still_routes_each_service_to_its_backend(client):
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    for _ in range(2):  # the second round is served from the cache
+        ddb, sqs, sfn = client("dynamodb"), client("sqs"), client("stepfunctions")
+        assert "TableNames" in ddb.list_tables()
+        sqs.create_queue(QueueName=queue)
+        assert any(url.endswith(queue) for url in sqs.list_queues()["QueueUrls"])
+        assert "stateMachines" in sfn.list_state_machines()
+
+
+def _invoker(calls: list[tuple[str, dict]]):
+    """Answers as LocalLambda.invoke_http does, per the payload's "answer"."""
+
+    def invoke(name: str, payload: bytes) -> tuple[int, dict[str, str], bytes]:
+        event = json.loads(payload)
+        calls.append((name, event))
+        if event["answer"] == "throttle":
+            body = {"Type": "User", "message": "Rate Exceeded."}
+            return 429, {"x-amzn-ErrorType": "TooManyRequestsException"}, json.dumps(body).encode()
+        if event["answer"] == "error":
+            body = {"errorType": "TransientAgentError", "errorMessage": "flaky"}
+            return 200, {"x-amz-function-error": "Unhandled"}, json.dumps(body).encode()
+        return 200, {}, json.dumps({"echo": event["answer"]}).encode()
+
+    return invoke
+
+
+def test_lambda_invoke_reaches_the_attached_runtime(client):
+    calls: list[tuple[str, dict]] = []
+    patches.lambda_invoke.attach(_invoker(calls))
+    lam = client("lambda")
+    ok = lam.invoke(FunctionName=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f", Payload=b'{"answer": "ok"}')
+    failed = lam.invoke(FunctionName="g", Payload=b'{"answer": "error"}')
+    with pytest.raises(ClientError) as throttled:
+        lam.invoke(FunctionName="h", Payload=b'{"answer": "throttle"}')
+
+    assert json.load(ok["Payload"]) == {"echo": "ok"} and "FunctionError" not in ok
+    assert failed["FunctionError"] == "Unhandled"
+    assert json.load(failed["Payload"])["errorType"] == "TransientAgentError"
+    assert throttled.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert [name for name, _ in calls] == ["f", "g", "h"]
+
+
+def test_step_functions_name_lambda_errors_as_aws_does_and_reuse_one_client(client):
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    calls: list[tuple[str, dict]] = []
+    patches.lambda_invoke.attach(_invoker(calls))
+    caught = {"ResultPath": "$.error", "Next": "Caught"}
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:agent",
+                "Catch": [
+                    {"ErrorEquals": ["Lambda.TooManyRequestsException"], **caught},
+                    {"ErrorEquals": ["TransientAgentError"], **caught},
+                ],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        },
+    }
+    sfn = client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name=f"sm-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(definition),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
+    )["stateMachineArn"]
+
+    def run(answer: str) -> dict:
+        execution = sfn.start_execution(stateMachineArn=arn, name=answer, input=json.dumps({"answer": answer}))[
+            "executionArn"
+        ]
+        done = wait_until(
+            lambda: (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d,
+            timeout=30,
+            what="the execution to end",
+        )
+        assert done["status"] == "SUCCEEDED", done
+        return json.loads(done["output"])
+
+    assert run("ok") == {"echo": "ok"}
+    assert run("throttle")["error"]["Error"] == "Lambda.TooManyRequestsException"
+    assert run("error")["error"]["Error"] == "TransientAgentError"
+    assert [name for name, _ in calls] == ["agent"] * 3
+    assert lambda_eval_utils.boto_client_for(REGION, "lambda") is lambda_eval_utils.boto_client_for(REGION, "lambda")
