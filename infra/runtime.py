@@ -1,4 +1,4 @@
-"""The embedded runtime: the whole system on loopback, built from ``template.yaml`` (DESIGN §6).
+"""The embedded runtime: the whole system on loopback, built from ``template.yaml`` (docs/architecture.md).
 
 A moto server (DynamoDB, SQS, Step Functions executing the real ASL), every function of the
 template run in-process, the template's event sources emulated by pollers, and uvicorn serving
