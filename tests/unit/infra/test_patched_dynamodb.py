@@ -1,77 +1,15 @@
-"""The behaviour the patches give the moto server, on a real server over HTTP (patches undone afterwards)."""
+"""What the patches give moto's DynamoDB and the server: serialised, rolled back in place, metered, routed."""
 
 from __future__ import annotations
 
-import json
-import logging
 import threading
-import urllib.request
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
-from infra import patches
 from infra.meter import meter
-from tests.conftest import wait_until
-
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-NO_RETRIES = Config(retries={"total_max_attempts": 1})
-
-
-def _moto_config(endpoint: str, execute_state_machine: bool) -> None:
-    request = urllib.request.Request(
-        f"{endpoint}/moto-api/config",
-        method="POST",
-        data=json.dumps({"stepfunctions": {"execute_state_machine": execute_state_machine}}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
-        response.read()
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    """A moto server in this process with every patch applied, as the embedded runtime runs it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patches.apply_all(patch.setattr)
-        patch.setattr(logging.getLogger("werkzeug"), "level", logging.WARNING)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        url = f"http://{host}:{port}"
-        _moto_config(url, execute_state_machine=True)
-        try:
-            yield url
-        finally:
-            # moto's config is process-wide: other tests start executions they do not want run.
-            _moto_config(url, execute_state_machine=False)
-            patches.lambda_invoke.attach(None)
-            server.stop()
-
-
-@pytest.fixture
-def client(endpoint: str, monkeypatch: pytest.MonkeyPatch):
-    # Step Functions' Lambda client (infra/patches/sfn_lambda_client.py) finds the server by MOTO_PORT.
-    monkeypatch.setenv("MOTO_PORT", endpoint.rsplit(":", 1)[1])
-
-    def make(service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=endpoint,
-            region_name=REGION,
-            aws_access_key_id="x",
-            aws_secret_access_key="x",
-            config=NO_RETRIES,  # a throttle is the answer under test, not something to retry
-        )
-
-    return make
 
 
 def _tables(ddb: Any) -> tuple[str, str]:
@@ -228,83 +166,3 @@ def test_the_memoised_dispatch_still_routes_each_service_to_its_backend(client):
         sqs.create_queue(QueueName=queue)
         assert any(url.endswith(queue) for url in sqs.list_queues()["QueueUrls"])
         assert "stateMachines" in sfn.list_state_machines()
-
-
-def _invoker(calls: list[tuple[str, dict]]):
-    """Answers as LocalLambda.invoke_http does, per the payload's "answer"."""
-
-    def invoke(name: str, payload: bytes) -> tuple[int, dict[str, str], bytes]:
-        event = json.loads(payload)
-        calls.append((name, event))
-        if event["answer"] == "throttle":
-            body = {"Type": "User", "message": "Rate Exceeded."}
-            return 429, {"x-amzn-ErrorType": "TooManyRequestsException"}, json.dumps(body).encode()
-        if event["answer"] == "error":
-            body = {"errorType": "TransientAgentError", "errorMessage": "flaky"}
-            return 200, {"x-amz-function-error": "Unhandled"}, json.dumps(body).encode()
-        return 200, {}, json.dumps({"echo": event["answer"]}).encode()
-
-    return invoke
-
-
-def test_lambda_invoke_reaches_the_attached_runtime(client):
-    calls: list[tuple[str, dict]] = []
-    patches.lambda_invoke.attach(_invoker(calls))
-    lam = client("lambda")
-    ok = lam.invoke(FunctionName=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f", Payload=b'{"answer": "ok"}')
-    failed = lam.invoke(FunctionName="g", Payload=b'{"answer": "error"}')
-    with pytest.raises(ClientError) as throttled:
-        lam.invoke(FunctionName="h", Payload=b'{"answer": "throttle"}')
-
-    assert json.load(ok["Payload"]) == {"echo": "ok"} and "FunctionError" not in ok
-    assert failed["FunctionError"] == "Unhandled"
-    assert json.load(failed["Payload"])["errorType"] == "TransientAgentError"
-    assert throttled.value.response["Error"]["Code"] == "TooManyRequestsException"
-    assert [name for name, _ in calls] == ["f", "g", "h"]
-
-
-def test_step_functions_name_lambda_errors_as_aws_does_and_reuse_one_client(client):
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-
-    calls: list[tuple[str, dict]] = []
-    patches.lambda_invoke.attach(_invoker(calls))
-    caught = {"ResultPath": "$.error", "Next": "Caught"}
-    definition = {
-        "StartAt": "Call",
-        "States": {
-            "Call": {
-                "Type": "Task",
-                "Resource": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:agent",
-                "Catch": [
-                    {"ErrorEquals": ["Lambda.TooManyRequestsException"], **caught},
-                    {"ErrorEquals": ["TransientAgentError"], **caught},
-                ],
-                "End": True,
-            },
-            "Caught": {"Type": "Pass", "End": True},
-        },
-    }
-    sfn = client("stepfunctions")
-    arn = sfn.create_state_machine(
-        name=f"sm-{uuid.uuid4().hex[:8]}",
-        definition=json.dumps(definition),
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
-    )["stateMachineArn"]
-
-    def run(answer: str) -> dict:
-        execution = sfn.start_execution(stateMachineArn=arn, name=answer, input=json.dumps({"answer": answer}))[
-            "executionArn"
-        ]
-        done = wait_until(
-            lambda: (d := sfn.describe_execution(executionArn=execution))["status"] != "RUNNING" and d,
-            timeout=30,
-            what="the execution to end",
-        )
-        assert done["status"] == "SUCCEEDED", done
-        return json.loads(done["output"])
-
-    assert run("ok") == {"echo": "ok"}
-    assert run("throttle")["error"]["Error"] == "Lambda.TooManyRequestsException"
-    assert run("error")["error"]["Error"] == "TransientAgentError"
-    assert [name for name, _ in calls] == ["agent"] * 3
-    assert lambda_eval_utils.boto_client_for(REGION, "lambda") is lambda_eval_utils.boto_client_for(REGION, "lambda")
