@@ -42,8 +42,6 @@ class Settings(BaseSettings):
 
     simulated_llm_ms: int = Field(default=0, ge=0)
     """Tests and benchmarks only: each agent waits this long after its computation, as an LLM call would."""
-    faults: str = ""
-    """Tests and benchmarks only: a JSON fault plan (see ``investmind.faults``)."""
 
     data_providers: str = "bundled"
     """The market-data chain, tried in order for every part: ``bundled``, ``akshare``, ``tushare``."""

@@ -97,7 +97,6 @@ def run_agent(
     analyze: Analyze,
     refine: Refine | None = None,
     simulated_llm_ms: int = 0,
-    before_compute: Callable[[], None] = lambda: None,
 ) -> AgentResult:
     """Run one agent: stage bookkeeping, agent_started, the quant core, the LLM step, agent_completed.
 
@@ -127,7 +126,6 @@ def run_agent(
         return result
     enter_stage(log, task_id, spec.stage, state.results_of(spec.stage - 1))
     append_or_ended(log, task_id, [EventDraft(type=EventType.agent_started, stage=spec.stage, agent_id=agent_id)])
-    before_compute()
     began = time.perf_counter()
     snapshot = load_snapshot(context.symbol, context.as_of)
     upstream = state.upstream()
