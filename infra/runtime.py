@@ -293,6 +293,7 @@ class EmbeddedRuntime:
                             int(props.get("BatchSize", 100)),
                             int(props.get("MaximumRetryAttempts", 10)),
                             REGION,
+                            [json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])],
                         )
                     )
                 elif event["Type"] == "EventBridgeRule":
