@@ -329,6 +329,8 @@ class Task(BaseModel):
     ended_at: str | None = None
     applied_seq: int = 0
     """The last event seq folded into this projection (replayed stream records at or below it are skipped)."""
+    ended_seq: int | None = None
+    """The seq of the terminal event once the log has one: the last seq of the task's log."""
 
     @property
     def terminal(self) -> bool:

@@ -67,6 +67,18 @@ def fold(task: Task, event: Event) -> Task:
     return folded.model_copy(update={"progress": _progress(folded)})
 
 
+def settle(task: Task, terminal: Event | None) -> Task:
+    """``task`` as a reader sees it once its log holds ``terminal``: that event folded in at once.
+
+    The projection may lag the log by a stream batch; the log head keeps its terminal event, so a read
+    folds it here (invariant 8). Only the outcome moves: ``applied_seq`` stays the projection's own,
+    since the events between it and the terminal one are not folded (``ended_seq`` says where the log ends).
+    """
+    if terminal is None or task.terminal:
+        return task
+    return fold(task, terminal).model_copy(update={"applied_seq": task.applied_seq})
+
+
 def _progress(task: Task) -> Progress:
     total = len(AGENTS)
     completed = sum(1 for view in task.agents.values() if view.state in _DONE)
@@ -120,6 +132,7 @@ def _agent_failed(task: Task, event: Event, changes: Changes) -> None:
 def _task_completed(task: Task, event: Event, changes: Changes) -> None:
     changes.update(
         status=TERMINAL_STATUS[event.type],
+        ended_seq=event.seq,
         decision=event.data.get("decision"),
         degraded=task.degraded or bool(event.data.get("degraded")),
         ended_at=event.ts,
@@ -129,11 +142,14 @@ def _task_completed(task: Task, event: Event, changes: Changes) -> None:
 
 
 def _task_failed(task: Task, event: Event, changes: Changes) -> None:
-    changes.update(status=TERMINAL_STATUS[event.type], error=event.data.get("error") or "failed", ended_at=event.ts)
+    changes.update(
+        status=TERMINAL_STATUS[event.type], ended_seq=event.seq, error=event.data.get("error") or "failed",
+        ended_at=event.ts,
+    )  # fmt: skip
 
 
 def _task_cancelled(task: Task, event: Event, changes: Changes) -> None:
-    changes.update(status=TERMINAL_STATUS[event.type], ended_at=event.ts)
+    changes.update(status=TERMINAL_STATUS[event.type], ended_seq=event.seq, ended_at=event.ts)
 
 
 _FOLDERS: dict[EventType, Callable[[Task, Event, Changes], None]] = {

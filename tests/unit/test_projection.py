@@ -318,8 +318,8 @@ class RacedStore:
         self.inner = inner
         self.raced = False
 
-    def get(self, task_id: str, owner: str | None = None) -> Task:
-        return self.inner.get(task_id, owner)
+    def get_projection(self, task_id: str) -> Task:
+        return self.inner.get_projection(task_id)
 
     def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         if not self.raced:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..errors import Conflict, NotFound
 from ..models import Event, EventDraft, Task, TaskStatus
-from ..store import notify
+from ..store import LogHead, notify
 from .dynamodb import codec
 
 
@@ -60,7 +60,12 @@ class MemoryTaskStore:
 
     def get(self, task_id: str, owner: str | None = None) -> Task:
         with self.tables.lock:
-            return codec.visible_task(task_id, self.tables.tasks.get(task_id), owner)
+            task = codec.visible_task(task_id, self.tables.tasks.get(task_id), owner)
+            return codec.settled(task, self.tables.tasks.get(codec.log_head_id(task_id)))
+
+    def get_projection(self, task_id: str) -> Task:
+        with self.tables.lock:
+            return codec.visible_task(task_id, self.tables.tasks.get(task_id), None)
 
     def list(
         self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
@@ -68,7 +73,12 @@ class MemoryTaskStore:
         codec.check_limit(limit)
         start = codec.decode_cursor(cursor, owner) if cursor is not None else None
         with self.tables.lock:
-            mine = [codec.task_from_item(i) for i in self.tables.tasks.values() if _owned_by(i, owner)]
+            items = self.tables.tasks
+            mine = [
+                codec.settled(codec.task_from_item(i), items.get(codec.log_head_id(i["task_id"]["S"])))
+                for i in items.values()
+                if _owned_by(i, owner)
+            ]
         # The by_owner index, newest first; a cursor resumes strictly after the task it names.
         mine.sort(key=lambda task: (task.created_at, task.task_id), reverse=True)
         if start is not None:
@@ -114,6 +124,7 @@ class MemoryEventLog:
             item["next_seq"] = codec.attr(events[-1].seq + 1)
             if events[-1].terminal:
                 item["ended"] = codec.attr(True)
+                item[codec.TERMINAL_FIELD] = codec.terminal_attr(events[-1])
             if once is not None:
                 item["markers"] = codec.attr({*state.get("markers", ()), once})
             expires = codec.expires_at(self.ttl_days)
@@ -127,6 +138,10 @@ class MemoryEventLog:
             seqs = sorted(seq for seq in log if seq > after)[: max(limit, 0)]
             return [codec.event_from_item(log[seq]) for seq in seqs]
 
+    def head(self, task_id: str) -> LogHead:
+        with self.tables.lock:
+            return codec.log_head(task_id, self.tables.tasks.get(codec.log_head_id(task_id)))
+
 
 class AsyncMemoryTaskStore:
     """The async face of a :class:`MemoryTaskStore` (its calls never block for long: one lock, no I/O)."""
@@ -139,6 +154,9 @@ class AsyncMemoryTaskStore:
 
     async def get(self, task_id: str, owner: str | None = None) -> Task:
         return self.sync.get(task_id, owner)
+
+    async def get_projection(self, task_id: str) -> Task:
+        return self.sync.get_projection(task_id)
 
     async def list(
         self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
@@ -160,3 +178,6 @@ class AsyncMemoryEventLog:
 
     async def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
         return self.sync.read(task_id, after, limit)
+
+    async def head(self, task_id: str) -> LogHead:
+        return self.sync.head(task_id)

@@ -148,12 +148,13 @@ class Analyses:
     async def ended_by(self, task_id: str, cursor: int, task: Task | None = None) -> bool:
         """Whether the log has ended at or before ``cursor``: nothing can follow that position.
 
-        The event at ``cursor`` is terminal, or the projection (``task``, else read now) says the task
-        ended and has folded up to ``cursor`` (a terminal event is the last of its log, so
-        ``applied_seq`` is then the end).
+        The event at ``cursor`` is terminal, or the task (``task``, else read now) has ended at a seq
+        at or before ``cursor``: ``ended_seq``, or for a projection folded before that field existed,
+        its ``applied_seq`` (a terminal event is the last of its log).
         """
         task = task or await self.tasks.get(task_id)
-        if task.terminal and cursor >= task.applied_seq:
+        end = task.ended_seq if task.ended_seq is not None else task.applied_seq
+        if task.terminal and cursor >= end:
             return True
         if cursor < 1:
             return False

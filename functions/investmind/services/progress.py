@@ -37,7 +37,7 @@ def apply_events(tasks: TaskStore, log: EventLog, events: Sequence[Event]) -> No
     task_id = ordered[0].task_id
     for attempt in range(MAX_SAVE_ATTEMPTS):
         try:
-            before = tasks.get(task_id)
+            before = tasks.get_projection(task_id)
         except NotFound:
             # Nothing to project onto (expired): failing the record would only block the stream shard.
             logger.warning("events of an unknown task", extra={"task_id": task_id, "seq": ordered[-1].seq})

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..models import Event, EventDraft, Task, TaskStatus
+
+
+@dataclass(frozen=True, slots=True)
+class LogHead:
+    """A task's log bookkeeping (the head item ``log#<task_id>``, docs/contracts.md)."""
+
+    next_seq: int
+    """The seq the next event gets."""
+    ended: bool = False
+    """True once the log holds its terminal event: every later append is refused."""
+    markers: frozenset[str] = field(default_factory=frozenset)
+    """The ``once`` markers of earlier appends (``stage:N``, ``agent:<id>:attempt:<n>``, ``agent:<id>:done``)."""
 
 
 class EventLog(Protocol):
@@ -26,6 +39,10 @@ class EventLog(Protocol):
         """Events with seq > ``after``, in seq order, at most ``limit`` (strongly consistent)."""
         ...
 
+    def head(self, task_id: str) -> LogHead:
+        """The log's bookkeeping, strongly consistent; ``NotFound`` for an unknown task (no head)."""
+        ...
+
 
 class TaskStore(Protocol):
     """Tasks: created by the API, folded from the log by ProgressFunction."""
@@ -39,13 +56,24 @@ class TaskStore(Protocol):
         ...
 
     def get(self, task_id: str, owner: str | None = None) -> Task:
-        """The task; ``NotFound`` if missing or (when ``owner`` is given) owned by someone else."""
+        """The task as every reader sees it: its projection, settled by the log's terminal event.
+
+        Once the log holds a terminal event the task reads terminal (status, decision, ended_at, error)
+        at once, even while the projection has not folded it yet (invariant 8): the log head keeps a
+        copy of that event, written in the same transaction. ``NotFound`` if missing or (when ``owner``
+        is given) owned by someone else.
+        """
+        ...
+
+    def get_projection(self, task_id: str) -> Task:
+        """The stored projection alone, as ProgressFunction folds it (never settled by the log head)."""
         ...
 
     def list(
         self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
     ) -> tuple[list[Task], str | None]:
-        """The owner's tasks, newest first, and an opaque cursor for the next page (or None)."""
+        """The owner's tasks, newest first, each settled as ``get`` settles it (``status`` filters on the
+        settled status), and an opaque cursor for the next page (or None)."""
         ...
 
     def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
@@ -63,6 +91,8 @@ class AsyncEventLog(Protocol):
     async def append(self, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> list[Event]: ...
 
     async def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]: ...
+
+    async def head(self, task_id: str) -> LogHead: ...
 
 
 class AsyncTaskStore(Protocol):

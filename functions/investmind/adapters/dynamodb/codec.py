@@ -15,6 +15,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from ...errors import InvalidRequest, NotFound, TaskEnded
 from ...models import TERMINAL_EVENTS, Event, EventDraft, Task, utc_now_iso
+from ...projection import settle
+from ...store import LogHead
 
 Item = dict[str, dict[str, Any]]
 """A DynamoDB item in the low-level format: ``{"name": {"S": "value"}, ...}``."""
@@ -33,6 +35,7 @@ PROJECTION_FIELDS: tuple[str, ...] = (
     "started_at",
     "ended_at",
     "applied_seq",
+    "ended_seq",
 )
 """The Task fields ProgressFunction owns; ``save_projection`` writes these and nothing else.
 
@@ -40,7 +43,10 @@ PROJECTION_FIELDS: tuple[str, ...] = (
 """
 
 LOG_FIELDS: tuple[str, ...] = ("next_seq", "ended", "markers")
-"""The log's bookkeeping on the task item (read before an append, never part of the Task model)."""
+"""The log's bookkeeping on its head item (read before an append, never part of the Task model)."""
+
+TERMINAL_FIELD = "terminal"
+"""The head's copy of the terminal event, written with it: reads settle the task by it (invariant 8)."""
 
 _CURSOR_KEYS = frozenset({"owner", "created_at", "task_id"})
 _DAY_S = 86_400
@@ -128,6 +134,31 @@ def log_head_item(task_id: str, *, next_seq: int, ended: bool, expires: int) -> 
     if ended:
         doc["ended"] = True
     return to_item(doc)
+
+
+def log_head(task_id: str, item: Mapping[str, Mapping[str, Any]] | None) -> LogHead:
+    """The head item as a ``LogHead``; ``NotFound`` when there is none (an unknown or expired task)."""
+    state = from_item({name: item[name] for name in LOG_FIELDS if name in item}) if item else {}
+    if "next_seq" not in state:
+        raise NotFound(f"analysis {task_id} not found")
+    return LogHead(next_seq=state["next_seq"], ended=bool(state.get("ended")), markers=frozenset(state.get("markers") or ()))
+
+
+def terminal_attr(event: Event) -> dict[str, Any]:
+    """The terminal event as the head's ``terminal`` attribute (a map, the event item's own fields)."""
+    return attr({k: v for k, v in event.model_dump(mode="json").items() if v is not None})
+
+
+def terminal_from_head(item: Mapping[str, Mapping[str, Any]] | None) -> Event | None:
+    """The terminal event the head keeps, if the log has ended."""
+    if not item or TERMINAL_FIELD not in item:
+        return None
+    return Event.model_validate(from_item({TERMINAL_FIELD: item[TERMINAL_FIELD]})[TERMINAL_FIELD])
+
+
+def settled(task: Task, head_item: Mapping[str, Mapping[str, Any]] | None) -> Task:
+    """``task`` settled by the terminal event its head item keeps (unchanged while the log is open)."""
+    return settle(task, terminal_from_head(head_item))
 
 
 def task_from_item(item: Mapping[str, Mapping[str, Any]]) -> Task:

@@ -17,13 +17,14 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 
 from ...errors import Conflict, NotFound, SeqConflict
-from ...models import Event, EventDraft, Task, TaskStatus
-from ...store import notify
+from ...models import TERMINAL_STATUSES, Event, EventDraft, Task, TaskStatus
+from ...store import LogHead, notify
 from .. import aws
 from . import codec
 
 logger = logging.getLogger(__name__)
 
+OPEN_STATUSES = frozenset({TaskStatus.QUEUED, TaskStatus.RUNNING})
 MAX_APPEND_ATTEMPTS = 20
 MAX_CREATE_ATTEMPTS = 3
 _CANCELLED = "TransactionCanceledException"
@@ -150,8 +151,12 @@ def _append_params(t: Tables, events: list[Event], once: str | None) -> dict[str
     update = "SET #next = :next"
     condition = "#next = :seq AND attribute_not_exists(#ended)"
     if events[-1].terminal:
-        update += ", #ended = :true"
+        # The head keeps a copy of the terminal event, so that every read settles the task by it at once
+        # (invariant 8); an event item is far below the 400 KB an item may hold, so the small head stays so.
+        update += ", #ended = :true, #terminal = :terminal"
+        names["#terminal"] = codec.TERMINAL_FIELD
         values[":true"] = codec.attr(True)
+        values[":terminal"] = codec.terminal_attr(events[-1])
     if once is not None:
         names["#markers"] = "markers"
         update += " ADD #markers :marker_set"
@@ -244,9 +249,58 @@ def _existing_steps(t: Tables, owner: str, key: str) -> Steps[Task]:
         raise Conflict("the Idempotency-Key is in use", {"idempotency_key": key}) from exc
 
 
-def get_steps(t: Tables, task_id: str, owner: str | None) -> Steps[Task]:
+def head_steps(t: Tables, task_id: str) -> Steps[LogHead]:
+    reply = yield Call("get_item", _log_state_params(t, task_id))
+    return codec.log_head(task_id, reply.get("Item"))
+
+
+def get_projection_steps(t: Tables, task_id: str, owner: str | None = None) -> Steps[Task]:
     reply = yield Call("get_item", _get_params(t, task_id))
     return codec.visible_task(task_id, reply.get("Item"), owner)
+
+
+def get_steps(t: Tables, task_id: str, owner: str | None) -> Steps[Task]:
+    task = yield from get_projection_steps(t, task_id, owner)
+    if task.terminal:  # a terminal projection is final: nothing can settle it further
+        return task
+    # Read after the projection: a terminal event the projection lacks is then in the head (invariant 8).
+    reply = yield Call("get_item", _terminal_params(t, task_id))
+    return codec.settled(task, reply.get("Item"))
+
+
+def _terminal_params(t: Tables, task_id: str) -> dict[str, Any]:
+    return {
+        "TableName": t.tasks,
+        "Key": _key(codec.log_head_id(task_id)),
+        "ConsistentRead": True,
+        "ProjectionExpression": "#terminal",
+        "ExpressionAttributeNames": {"#terminal": codec.TERMINAL_FIELD},
+    }
+
+
+def settle_steps(t: Tables, tasks: list[Task]) -> Steps[list[Task]]:
+    """``tasks`` settled by their heads' terminal events: one BatchGetItem for the open ones (at most 100)."""
+    open_ids = [task.task_id for task in tasks if not task.terminal]
+    heads: dict[str, codec.Item] = {}
+    keys = [_key(codec.log_head_id(task_id)) for task_id in open_ids]
+    attempt = 0
+    while keys:
+        request = {
+            t.tasks: {
+                "Keys": keys,
+                "ConsistentRead": True,
+                "ProjectionExpression": "#id, #terminal",
+                "ExpressionAttributeNames": {"#id": "task_id", "#terminal": codec.TERMINAL_FIELD},
+            }
+        }
+        reply = yield Call("batch_get_item", {"RequestItems": request})
+        for item in reply.get("Responses", {}).get(t.tasks, []):
+            heads[item["task_id"]["S"]] = item
+        keys = reply.get("UnprocessedKeys", {}).get(t.tasks, {}).get("Keys", [])
+        if keys:  # throttled in part: DynamoDB asks for a backoff before the rest
+            yield Sleep(backoff(attempt))
+            attempt += 1
+    return [codec.settled(task, heads.get(codec.log_head_id(task.task_id))) for task in tasks]
 
 
 def list_steps(
@@ -262,9 +316,13 @@ def list_steps(
         "ScanIndexForward": False,
     }
     if status is not None:
-        params["FilterExpression"] = "#status = :status"
+        # The filter sees the projection, which may not have folded a terminal event yet: a task settled
+        # as ``status`` may still be stored QUEUED or RUNNING, so those are read too and settled below.
+        wanted = {TaskStatus(status)} | (OPEN_STATUSES if TaskStatus(status) in TERMINAL_STATUSES else set())
+        params["FilterExpression"] = "#status IN (" + ", ".join(f":s{i}" for i in range(len(wanted))) + ")"
         params["ExpressionAttributeNames"]["#status"] = "status"
-        params["ExpressionAttributeValues"][":status"] = {"S": TaskStatus(status).value}
+        for i, value in enumerate(sorted(wanted)):
+            params["ExpressionAttributeValues"][f":s{i}"] = {"S": value.value}
     if cursor is not None:
         params["ExclusiveStartKey"] = codec.to_item(codec.decode_cursor(cursor, owner))
     tasks: list[Task] = []
@@ -272,7 +330,8 @@ def list_steps(
     # is still missing keeps the last item read the last one returned, so the cursor skips nothing.
     while len(tasks) < limit:
         reply = yield Call("query", {**params, "Limit": limit - len(tasks)})
-        tasks += [codec.task_from_item(item) for item in reply.get("Items", [])]
+        page = yield from settle_steps(t, [codec.task_from_item(item) for item in reply.get("Items", [])])
+        tasks += [task for task in page if status is None or task.status == status]
         if "LastEvaluatedKey" not in reply:
             return tasks, None
         params["ExclusiveStartKey"] = reply["LastEvaluatedKey"]
@@ -336,6 +395,9 @@ class DynamoEventLog:
     def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
         return run(self._client, read_steps(self._tables, task_id, after, limit))
 
+    def head(self, task_id: str) -> LogHead:
+        return run(self._client, head_steps(self._tables, task_id))
+
 
 class DynamoTaskStore:
     """:class:`~investmind.store.base.TaskStore` on the Tasks table.
@@ -361,6 +423,9 @@ class DynamoTaskStore:
 
     def get(self, task_id: str, owner: str | None = None) -> Task:
         return run(self._client, get_steps(self._tables, task_id, owner))
+
+    def get_projection(self, task_id: str) -> Task:
+        return run(self._client, get_projection_steps(self._tables, task_id))
 
     def list(
         self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None

@@ -7,14 +7,16 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from ...models import Event, EventDraft, Task, TaskStatus
-from ...store import notify
+from ...store import LogHead, notify
 from .store import (
     Sleep,
     Steps,
     Tables,
     append_steps,
     create_steps,
+    get_projection_steps,
     get_steps,
+    head_steps,
     list_steps,
     read_steps,
     save_projection_steps,
@@ -58,6 +60,9 @@ class AsyncDynamoEventLog:
     async def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
         return await arun(self._client, read_steps(self._tables, task_id, after, limit))
 
+    async def head(self, task_id: str) -> LogHead:
+        return await arun(self._client, head_steps(self._tables, task_id))
+
 
 class AsyncDynamoTaskStore:
     """:class:`~investmind.store.base.AsyncTaskStore` on DynamoDB (arguments as ``DynamoTaskStore``)."""
@@ -71,6 +76,9 @@ class AsyncDynamoTaskStore:
 
     async def get(self, task_id: str, owner: str | None = None) -> Task:
         return await arun(self._client, get_steps(self._tables, task_id, owner))
+
+    async def get_projection(self, task_id: str) -> Task:
+        return await arun(self._client, get_projection_steps(self._tables, task_id))
 
     async def list(
         self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
