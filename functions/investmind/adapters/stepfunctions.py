@@ -33,7 +33,7 @@ def execution_arn(state_machine_arn: str, task_id: str) -> str:
 
 
 class ExecutionStarter:
-    """Starts a task's execution with a boto3 Step Functions client."""
+    """Starts (and, when its task ended meanwhile, stops) a task's execution with a boto3 Step Functions client."""
 
     def __init__(self, sfn_client: Any, state_machine_arn: str) -> None:
         self._sfn = sfn_client
@@ -47,6 +47,18 @@ class ExecutionStarter:
             )
         except Exception as exc:
             if error_code(exc) == "ExecutionAlreadyExists":
+                return False
+            raise
+        return True
+
+    def stop(self, task_id: str, cause: str) -> bool:
+        """Stop the task's execution (one started after its task ended); False when there is none."""
+        try:
+            self._sfn.stop_execution(
+                executionArn=execution_arn(self._state_machine_arn, task_id), error="Cancelled", cause=cause[:_MAX_CAUSE]
+            )
+        except Exception as exc:
+            if error_code(exc) == "ExecutionDoesNotExist":
                 return False
             raise
         return True

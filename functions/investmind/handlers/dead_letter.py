@@ -1,4 +1,4 @@
-"""DeadLetterFunction: a start message that reached a DLQ ends its task FAILED (SQS batch, partial failures)."""
+"""DeadLetterFunction: a start message that reached a DLQ ends its task FAILED, or is a logged discard (SQS batch)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..composition.lambdas import event_log
-from ..models import StartRequest
 from ..services.failures import record_dead_letter
 from ..settings import get_settings
 from .instrument import lambda_logging
@@ -19,8 +18,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> None:
-    start = StartRequest.model_validate_json(record.body)
-    record_dead_letter(start.task_id, int(record.attributes.approximate_receive_count), event_log(get_settings()))
+    record_dead_letter(record.body, int(record.attributes.approximate_receive_count), event_log(get_settings()))
 
 
 @lambda_logging(logger)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import observability
-from ..composition.lambdas import execution_starter, stores
+from ..composition.lambdas import event_log, execution_starter
 from ..models import StartRequest
 from ..services.starter import start_queued
 from ..settings import get_settings
@@ -24,7 +24,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord) -> None:
     start = StartRequest.model_validate_json(record.body)
     settings = get_settings()
-    if start_queued(start, stores(settings)[0], execution_starter(settings)):
+    if start_queued(start, event_log(settings), execution_starter(settings)):
         observability.queue_to_start(time.time() * 1000 - int(record.attributes.sent_timestamp))
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import logging
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from .. import observability
-from ..models import AgentInput, AgentResult, AgentStatus, EventDraft, EventType
+from ..errors import NotFound
+from ..models import AgentInput, AgentResult, AgentStatus, EventDraft, EventType, StartRequest
 from ..roster import get_agent
 from .pipeline import append_or_ended, enter_stage
 from .ports import EventLog
@@ -102,9 +103,24 @@ def record_caught_failure(failure: TaskFailure, log: EventLog) -> bool:
     return record_task_failure(failure.task_id, *failure.error.describe(), log)
 
 
-def record_dead_letter(task_id: str, attempts: int, log: EventLog) -> bool:
-    """A task whose start message could not be processed: FAILED with how often it was tried."""
-    return record_task_failure(task_id, "DeadLetter", f"could not start after {attempts} attempts", log)
+def record_dead_letter(body: str, attempts: int, log: EventLog) -> bool:
+    """A start message that could not be processed: its task ends FAILED with how often it was tried.
+
+    Every message drains (invariant 4: the DLQ has no redrive, so a message that failed here would
+    fail its batch forever): one that names no task (undecodable) or an unknown one (no log head) is
+    a logged discard; one whose task has ended already changes nothing. Returns True when it ended
+    the task now.
+    """
+    try:
+        start = StartRequest.model_validate_json(body)
+    except ValidationError as exc:
+        logger.warning("dead letter names no task; discarded", extra={"error": str(exc)[:500], "body": body[:500]})
+        return False
+    try:
+        return record_task_failure(start.task_id, "DeadLetter", f"could not start after {attempts} attempts", log)
+    except NotFound:
+        logger.warning("dead letter for an unknown task; discarded", extra={"task_id": start.task_id})
+        return False
 
 
 def record_execution_ended(ended: ExecutionEnded, log: EventLog) -> bool:

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any, Protocol
 
 from ..models import StartRequest
-from ..store import AsyncEventLog, AsyncTaskStore, EventLog, TaskStore
+from ..store import AsyncEventLog, AsyncTaskStore, EventLog, LogHead, TaskStore
 
 __all__ = [
     "AsyncEventLog",
@@ -18,6 +18,7 @@ __all__ = [
     "EventLog",
     "ExecutionStarter",
     "ExecutionStopper",
+    "LogHead",
     "SnapshotLoader",
     "StartQueue",
     "TaskStore",
@@ -37,9 +38,11 @@ class ExecutionStopper(Protocol):
 
 
 class ExecutionStarter(Protocol):
-    """Starts the execution of a task, named after it (the starter)."""
+    """Starts the execution of a task, named after it (the starter), and stops one it started too late."""
 
     def start(self, start: StartRequest) -> bool: ...
+
+    def stop(self, task_id: str, cause: str) -> bool: ...
 
 
 class SnapshotLoader(Protocol):
