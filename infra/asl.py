@@ -44,6 +44,8 @@ def _agent_branch(agent: AgentSpec) -> dict:
                 "Type": "Task",
                 "Comment": agent.title,
                 "Resource": f"${{{agent.function_logical_id}Arn}}",
+                # The retry count lets the agent write agent_started once and log each retry (exactly once).
+                "Parameters": {"state.$": "$", "attempt.$": "$$.State.RetryCount"},
                 "TimeoutSeconds": agent.timeout_s,
                 "Retry": [RETRY],
                 # A broken agent degrades the analysis instead of killing it.

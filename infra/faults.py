@@ -10,7 +10,7 @@ function's logical id without ``Function``, lower-cased). ``error`` is what the 
 answers instead of running the handler (:class:`FaultKind`); ``times`` (default: always) counts
 per task; ``symbol`` scopes a rule to analyses of one symbol, so that one running system serves
 faulty and healthy tasks side by side. The task and the symbol are read from the invocation's
-event: ``context.task_id`` / ``context.symbol`` for an agent or Finalize, the start request's
+event: ``context.task_id`` / ``context.symbol`` for an agent (inside its ``state``) or Finalize, the start request's
 ``task_id`` / ``symbol`` for Prepare. An event without a task (a queue or stream batch) matches only
 rules without ``symbol``, and their ``times`` count the function's invocations.
 
@@ -80,6 +80,8 @@ def task_and_symbol(event: Any) -> tuple[str | None, str | None]:
     """The task and symbol an invocation serves: from the event's ``context``, or its top level."""
     if not isinstance(event, dict):
         return None, None
+    if isinstance(event.get("state"), dict):  # an agent's input: {"state": AgentInput, "attempt": n}
+        event = event["state"]
     scope = event["context"] if isinstance(event.get("context"), dict) else event
     task_id, symbol = scope.get("task_id"), scope.get("symbol")
     return (task_id if isinstance(task_id, str) else None), (symbol if isinstance(symbol, str) else None)

@@ -36,6 +36,7 @@ FAULTS = [
     {"target": "finalize", "error": "permanent", "symbol": "300750.SZ"},
     {"target": "industry", "error": "timeout", "symbol": "002572.SZ"},
     {"target": "macro", "error": "throttle", "times": 1, "symbol": "300027.SZ"},
+    {"target": "fundamental", "error": "transient", "times": 2, "symbol": "000783.SZ"},
 ]
 
 

@@ -55,7 +55,9 @@ class ExecutionStarter:
         """Stop the task's execution (one started after its task ended); False when there is none."""
         try:
             self._sfn.stop_execution(
-                executionArn=execution_arn(self._state_machine_arn, task_id), error="Cancelled", cause=cause[:_MAX_CAUSE]
+                executionArn=execution_arn(self._state_machine_arn, task_id),
+                error="Cancelled",
+                cause=cause[:_MAX_CAUSE],
             )
         except Exception as exc:
             if error_code(exc) == "ExecutionDoesNotExist":

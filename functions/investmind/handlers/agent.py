@@ -23,7 +23,11 @@ LLM_MARGIN_S = 10.0
 @lambda_logging(logger)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     settings = get_settings()
-    state = AgentInput.model_validate(event)
+    # The state machine passes {"state": <AgentInput>, "attempt": $$.State.RetryCount} (infra/asl.py);
+    # a bare AgentInput (a direct invocation) is a first attempt.
+    wrapped = isinstance(event, dict) and "state" in event and "attempt" in event
+    state = AgentInput.model_validate(event["state"] if wrapped else event)
+    attempt = int(event["attempt"]) + 1 if wrapped else 1
     task_id = state.context.task_id
     logger.thread_safe_append_keys(task_id=task_id, agent_id=settings.agent_id)
     log = event_log(settings)
@@ -37,6 +41,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         analyze=analysts.analyze,
         refine=partial(llm.refiner(config), deadline=deadline) if config else None,
         simulated_llm_ms=settings.simulated_llm_ms,
+        attempt=attempt,
     )
     logger.info("agent done", extra={"status": result.status, "score": result.score})
     return result.model_dump(mode="json")

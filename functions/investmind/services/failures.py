@@ -19,7 +19,7 @@ from .. import observability
 from ..errors import NotFound
 from ..models import AgentInput, AgentResult, AgentStatus, EventDraft, EventType, StartRequest
 from ..roster import get_agent
-from .pipeline import append_or_ended, enter_stage
+from .pipeline import append_or_ended, enter_stage, record_outcome
 from .ports import EventLog
 
 logger = logging.getLogger(__name__)
@@ -85,9 +85,12 @@ def record_agent_failure(failure: AgentFailure, log: EventLog) -> AgentResult:
     task_id = failure.state.context.task_id
     # The agent may have failed before it could write its stage's boundary.
     enter_stage(log, task_id, spec.stage, failure.state.results_of(spec.stage - 1))
-    append_or_ended(log, task_id, [failed])
-    observability.agent_failed(spec.agent_id)
-    return result
+    # Once per agent: if its result landed first (a Lambda that finished as the state machine gave up on
+    # it), that result stands and is what the analysis goes on with.
+    recorded = record_outcome(log, task_id, spec.agent_id, [failed], result)
+    if recorded is result:
+        observability.agent_failed(spec.agent_id)
+    return recorded
 
 
 def record_task_failure(task_id: str, error_type: str, message: str, log: EventLog) -> bool:

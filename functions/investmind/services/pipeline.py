@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import observability
-from ..errors import TaskEnded
+from ..errors import NotFound, TaskEnded
 from ..models import (
     AgentInput,
     AgentResult,
@@ -97,8 +97,13 @@ def run_agent(
     analyze: Analyze,
     refine: Refine | None = None,
     simulated_llm_ms: int = 0,
+    attempt: int = 1,
 ) -> AgentResult:
     """Run one agent: stage bookkeeping, agent_started, the quant core, the LLM step, agent_completed.
+
+    ``attempt`` is the state machine's (``$$.State.RetryCount`` + 1): agent_started and agent_completed
+    are written once per task whatever the retries, each retry is a warning ``log`` event, and a retry
+    of an agent whose result is already recorded returns that result without running again.
 
     ``refine`` is the LLM step (``llm.refine.Refiner``) when one is configured for this agent: it gets
     the quant result and writes its own ``log`` events (retries, repair, fallback, usage) as they
@@ -111,21 +116,14 @@ def run_agent(
         result = AgentResult(
             agent_id=agent_id, stage=1, status=AgentStatus.skipped, summary="not requested for this analysis"
         )
-        append_or_ended(
-            log,
-            task_id,
-            [
-                EventDraft(
-                    type=EventType.agent_completed,
-                    stage=1,
-                    agent_id=agent_id,
-                    data={"result": result.model_dump(mode="json")},
-                )
-            ],
+        skipped = EventDraft(
+            type=EventType.agent_completed, stage=1, agent_id=agent_id, data={"result": result.model_dump(mode="json")}
         )
-        return result
+        return record_outcome(log, task_id, agent_id, [skipped], result)
     enter_stage(log, task_id, spec.stage, state.results_of(spec.stage - 1))
-    append_or_ended(log, task_id, [EventDraft(type=EventType.agent_started, stage=spec.stage, agent_id=agent_id)])
+    recorded = _open_attempt(log, task_id, spec.stage, agent_id, attempt)
+    if recorded is not None:  # an earlier attempt's result is in the log: that one stands
+        return recorded
     began = time.perf_counter()
     snapshot = load_snapshot(context.symbol, context.as_of)
     upstream = state.upstream()
@@ -151,9 +149,81 @@ def run_agent(
         agent_id=agent_id,
         data={"result": result.model_dump(mode="json")},
     )
-    append_or_ended(log, task_id, [*pending, done])
+    result = record_outcome(log, task_id, agent_id, [*pending, done], result)
     observability.agent_finished(agent_id, (time.perf_counter() - began) * 1000, result.usage)
     return result
+
+
+def _attempt_marker(agent_id: str, attempt: int | str) -> str:
+    return f"agent:{agent_id}:attempt:{attempt}"
+
+
+def _done_marker(agent_id: str) -> str:
+    return f"agent:{agent_id}:done"
+
+
+def _open_attempt(log: EventLog, task_id: str, stage: int, agent_id: str, attempt: int) -> AgentResult | None:
+    """Write this attempt's opening once, and return the agent's recorded result if it has one already.
+
+    Exactly once per agent (docs/architecture.md §4): the first attempt to run writes ``agent_started``;
+    every retry is a ``log`` warning with its attempt number, also for the attempts that failed before
+    their handler ran (a throttle, an injected fault), which the first attempt to run writes for them.
+    The append carries the marker ``agent:<id>:attempt:<n>``, so an attempt's opening lands once.
+    """
+    try:
+        head = log.head(task_id)
+    except NotFound:
+        return None  # an unknown task: every append below would be refused the same way
+    prefix = _attempt_marker(agent_id, "")
+    ran = max((int(m.removeprefix(prefix)) for m in head.markers if m.startswith(prefix)), default=0)
+    drafts = [
+        EventDraft(
+            type=EventType.log,
+            stage=stage,
+            agent_id=agent_id,
+            data={"level": "warning", "message": f"{agent_id}: retry, attempt {n}", "attempt": n},
+        )  # fmt: skip
+        for n in range(max(ran + 1, 2), attempt + 1)
+    ]
+    if ran == 0:
+        drafts.append(
+            EventDraft(type=EventType.agent_started, stage=stage, agent_id=agent_id, data={"attempt": attempt})
+        )
+    append_or_ended(log, task_id, drafts, once=_attempt_marker(agent_id, attempt))
+    return recorded_result(log, task_id, agent_id) if _done_marker(agent_id) in head.markers else None
+
+
+def record_outcome(
+    log: EventLog, task_id: str, agent_id: str, drafts: Sequence[EventDraft], result: AgentResult
+) -> AgentResult:
+    """Append an agent's ``agent_completed`` / ``agent_failed`` (the last of ``drafts``) once per task.
+
+    The marker ``agent:<id>:done`` makes the first outcome the only one: a late result after the state
+    machine recorded the agent failed (or a failure recorded after its result landed) is refused, and
+    the recorded outcome is returned instead, so the state machine goes on with what the log says.
+    """
+    try:
+        if log.append(task_id, drafts, once=_done_marker(agent_id)):
+            return result
+    except TaskEnded:
+        logger.info("task already ended; events not written", extra={"task_id": task_id})
+        return result
+    logger.warning("agent outcome already recorded; this one refused", extra={"task_id": task_id, "agent_id": agent_id})
+    return recorded_result(log, task_id, agent_id) or result
+
+
+def recorded_result(log: EventLog, task_id: str, agent_id: str) -> AgentResult | None:
+    """The result in the agent's ``agent_completed`` / ``agent_failed`` event, if the log holds one."""
+    after, found = 0, None
+    while True:
+        page = log.read(task_id, after=after, limit=1000)
+        for event in page:
+            outcome = event.type in (EventType.agent_completed, EventType.agent_failed)
+            if outcome and event.agent_id == agent_id and event.data.get("result"):
+                found = AgentResult.model_validate(event.data["result"])
+        if len(page) < 1000:
+            return found
+        after = page[-1].seq
 
 
 def _log_writer(log: EventLog, task_id: str, stage: int, agent_id: str) -> Emit:

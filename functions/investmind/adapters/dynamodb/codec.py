@@ -141,7 +141,9 @@ def log_head(task_id: str, item: Mapping[str, Mapping[str, Any]] | None) -> LogH
     state = from_item({name: item[name] for name in LOG_FIELDS if name in item}) if item else {}
     if "next_seq" not in state:
         raise NotFound(f"analysis {task_id} not found")
-    return LogHead(next_seq=state["next_seq"], ended=bool(state.get("ended")), markers=frozenset(state.get("markers") or ()))
+    return LogHead(
+        next_seq=state["next_seq"], ended=bool(state.get("ended")), markers=frozenset(state.get("markers") or ())
+    )
 
 
 def terminal_attr(event: Event) -> dict[str, Any]:
