@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -335,6 +335,55 @@ class Task(BaseModel):
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+
+class DecisionSummary(BaseModel):
+    """The decision's fields without its narrative: what a list row shows."""
+
+    action: Action
+    rating: Rating
+    position_pct: float
+    horizon_days: int
+    confidence: float
+    degraded: bool = False
+
+
+class TaskSummary(BaseModel):
+    """A task as the list returns it: its state without the agents' results and the decision's narrative.
+
+    Bounded whatever an LLM writes (invariant 9): a page of 100 stays far below Lambda's 6 MB response
+    limit; GET /v1/analyses/{id} has the whole Task.
+    """
+
+    task_id: str
+    owner: str
+    symbol: str
+    as_of: dt.date | None = None
+    priority: Priority = Priority.normal
+    agents_requested: list[str] = Field(default_factory=list)
+    status: TaskStatus
+    degraded: bool = False
+    stage: int | None = None
+    progress: Progress = Field(default_factory=Progress)
+    decision: DecisionSummary | None = None
+    usage: Usage = Field(default_factory=Usage)
+    error: str | None = None
+    created_at: str
+    updated_at: str
+    started_at: str | None = None
+    ended_at: str | None = None
+    applied_seq: int = 0
+    ended_seq: int | None = None
+
+    MAX_ERROR: ClassVar[int] = 500
+    """Characters of ``error`` a row keeps (an exception's message may be long; GET has it whole)."""
+
+    @classmethod
+    def of(cls, task: Task) -> TaskSummary:
+        fields = task.model_dump(include=set(cls.model_fields) - {"decision", "error"})
+        decision = DecisionSummary.model_validate(task.decision.model_dump()) if task.decision else None
+        error = task.error[: cls.MAX_ERROR] if task.error else None
+        return cls(**fields, decision=decision, error=error)
 
 
 def utc_now_iso() -> str:

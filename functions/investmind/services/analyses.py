@@ -20,6 +20,7 @@ from ..models import (
     StartRequest,
     Task,
     TaskStatus,
+    TaskSummary,
     status_after,
     utc_now_iso,
 )
@@ -107,8 +108,10 @@ class Analyses:
 
     async def list(
         self, owner: str, status: TaskStatus | None, limit: int, cursor: str | None
-    ) -> tuple[list[Task], str | None]:
-        return await self.tasks.list(owner, status=status, limit=limit, cursor=cursor)
+    ) -> tuple[list[TaskSummary], str | None]:
+        """The caller's analyses as summaries (bounded: no agent results, no narrative, invariant 9)."""
+        tasks, next_cursor = await self.tasks.list(owner, status=status, limit=limit, cursor=cursor)
+        return [TaskSummary.of(task) for task in tasks], next_cursor
 
     async def cancel(self, owner: str, task_id: str) -> Submitted:
         """Cancel: ``task_cancelled`` into the log first (which then refuses every later append, invariant 6),

@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from ...errors import InvalidRequest
-from ...models import AnalysisRequest, Event, EventType, Task, TaskStatus
+from ...models import AnalysisRequest, Event, EventType, Task, TaskStatus, TaskSummary
 from ...roster import AGENT_IDS
 from ...services.analyses import EventFilter, Submitted
 from ..deps import AnalysesDep, BackendDep, CallerDep, CatalogDep, OwnedTaskDep, SettingsDep
@@ -39,7 +39,7 @@ class Accepted(BaseModel):
 
 
 class TaskPage(BaseModel):
-    items: list[Task]
+    items: list[TaskSummary]
     next_cursor: str | None
 
 
