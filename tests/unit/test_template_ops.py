@@ -19,6 +19,7 @@ from investmind.handlers import progress, starter
 from investmind.handlers.instrument import lambda_logging
 from investmind.models import Usage
 from investmind.settings import get_settings
+from investmind.store import LogHead
 
 TEMPLATE = Template.load()
 RESOURCES = TEMPLATE.resources
@@ -198,8 +199,8 @@ def test_handler_lines_carry_task_and_agent_ids_and_its_metrics_are_flushed(emf_
 
 
 def test_starter_records_the_time_from_queue_to_execution_start(emf_lines, monkeypatch):
-    tasks = SimpleNamespace(get=lambda task_id: SimpleNamespace(terminal=False))
-    monkeypatch.setattr(starter, "stores", lambda settings: (tasks, None))
+    log = SimpleNamespace(head=lambda task_id: LogHead(next_seq=2))  # an open log
+    monkeypatch.setattr(starter, "event_log", lambda settings: log)
     monkeypatch.setattr(starter, "execution_starter", lambda settings: SimpleNamespace(start=lambda start: True))
     monkeypatch.setattr(starter, "time", SimpleNamespace(time=lambda: 1764300002.5))
     body = json.dumps({"task_id": "t-2", "owner": "o", "symbol": "600519.SH"})

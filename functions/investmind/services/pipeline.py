@@ -185,12 +185,13 @@ def _open_attempt(log: EventLog, task_id: str, stage: int, agent_id: str, attemp
         )  # fmt: skip
         for n in range(max(ran + 1, 2), attempt + 1)
     ]
-    if ran == 0:
+    done = _done_marker(agent_id) in head.markers
+    if ran == 0 and not done:  # an agent recorded failed before it ever ran is not started after
         drafts.append(
             EventDraft(type=EventType.agent_started, stage=stage, agent_id=agent_id, data={"attempt": attempt})
         )
     append_or_ended(log, task_id, drafts, once=_attempt_marker(agent_id, attempt))
-    return recorded_result(log, task_id, agent_id) if _done_marker(agent_id) in head.markers else None
+    return recorded_result(log, task_id, agent_id) if done else None
 
 
 def record_outcome(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+from investmind import analysts, market
 from investmind.handlers import agent, agent_failed, prepare, progress
-from investmind.models import AgentResult, EventType
+from investmind.models import AgentInput, AgentResult, EventType
+from investmind.services.pipeline import run_agent
 from investmind.settings import get_settings
 
 from .conftest import stream_event
@@ -74,18 +76,37 @@ def caught(state: dict, agent_id: str) -> dict:
     return {"agent_id": agent_id, "state": {**state, "error": error}, "error": error}
 
 
-def test_a_late_result_after_the_agent_was_recorded_failed_is_refused(queued_task, stores, lambda_context, monkeypatch):
+def test_a_late_result_after_the_agent_was_recorded_failed_is_refused(queued_task, stores, lambda_context):
     start = queued_task(symbol="603220.SH", as_of="2020-05-29")
     state = prepare.lambda_handler(json.loads(start.model_dump_json()), lambda_context)
     _, log = stores
 
-    failed = AgentResult.model_validate(agent_failed.lambda_handler(caught(state, "macro"), lambda_context))
-    late = invoke(state, "macro", 0, lambda_context, monkeypatch)  # the Lambda that outlived its state's timeout
+    def analyze_past_the_state_timeout(agent_id, snapshot, upstream, selected):
+        # The state's TimeoutSeconds passes while the agent computes: its Catch records it failed meanwhile.
+        agent_failed.lambda_handler(caught(state, agent_id), lambda_context)
+        return analysts.analyze(agent_id, snapshot, upstream, selected)
 
-    assert failed.status == late.status == "failed"
-    assert [t for t, _ in agent_events(log, start.task_id, "macro")] == ["agent_failed", "agent_started"]
+    late = run_agent(
+        "macro", AgentInput.model_validate(state), log, load_snapshot=market.load_snapshot,
+        analyze=analyze_past_the_state_timeout,
+    )  # fmt: skip
+
+    assert late.status == "failed"  # the recorded outcome, not the late one
+    assert [t for t, _ in agent_events(log, start.task_id, "macro")] == ["agent_started", "agent_failed"]
     fold_all(stores, start.task_id, lambda_context)
     assert stores[0].get(start.task_id).agents["macro"].state == "failed"
+
+
+def test_a_retry_after_the_agent_was_recorded_failed_starts_nothing(queued_task, stores, lambda_context, monkeypatch):
+    start = queued_task(symbol="603220.SH", as_of="2020-05-29")
+    state = prepare.lambda_handler(json.loads(start.model_dump_json()), lambda_context)
+    _, log = stores
+
+    agent_failed.lambda_handler(caught(state, "industry"), lambda_context)
+    again = invoke(state, "industry", 0, lambda_context, monkeypatch)
+
+    assert again.status == "failed"
+    assert [t for t, _ in agent_events(log, start.task_id, "industry")] == ["agent_failed"]
 
 
 def test_a_failure_recorded_after_the_result_landed_yields_the_result(queued_task, stores, lambda_context, monkeypatch):

@@ -8,25 +8,15 @@ from typing import Any, TypeVar
 
 from ...models import Event, EventDraft, Task, TaskStatus
 from ...store import LogHead, notify
-from .store import (
-    Sleep,
-    Steps,
-    Tables,
-    append_steps,
-    create_steps,
-    get_projection_steps,
-    get_steps,
-    head_steps,
-    list_steps,
-    read_steps,
-    save_projection_steps,
-)
+from .log_steps import append_steps, head_steps, read_steps
+from .steps import Sleep, Steps, Tables
+from .task_steps import create_steps, get_projection_steps, get_steps, list_steps, save_projection_steps
 
 T = TypeVar("T")
 
 
 async def arun(client: Any, steps: Steps[T]) -> T:
-    """Execute ``steps`` with an aiobotocore DynamoDB client (the async twin of ``dynamodb.run``)."""
+    """Execute ``steps`` with an aiobotocore DynamoDB client (the async twin of ``store.run``)."""
     reply: Any = None
     error: Exception | None = None
     while True:
