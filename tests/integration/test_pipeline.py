@@ -58,12 +58,14 @@ def test_full_analysis_streams_every_step_in_order_with_parallel_stages(api):
     decision = events[-1]["data"]["decision"]
     assert decision["action"] in ("BUY", "HOLD", "SELL") and decision["action"] in decision["rationale"]
     assert events[-1]["data"]["degraded"] is False
+    # GET reads SUCCEEDED at once (the log head settles it); the agents come with the fold of the whole log.
+    assert api.get(f"/v1/analyses/{task_id}").json()["status"] == "SUCCEEDED"
     task = wait_until(
-        lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "SUCCEEDED" and t,
+        lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["applied_seq"] == events[-1]["seq"] and t,
         timeout=30,
-        what="the projection to reach SUCCEEDED",
+        what="the projection to fold the whole log",
     )
-    assert task["decision"] == decision
+    assert task["status"] == "SUCCEEDED" and task["decision"] == decision
     assert task["progress"]["percent"] == 100
     assert all(view["state"] == "succeeded" for view in task["agents"].values())
 
@@ -134,10 +136,11 @@ def test_agent_timeout_degrades_the_analysis_with_the_timeout_as_its_reason(api,
     assert "industry" not in {e["agent_id"] for e in by_type(events, "agent_completed")}
     assert events[-1]["type"] == "task_completed" and events[-1]["data"]["degraded"] is True
     task = wait_until(
-        lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "SUCCEEDED" and t,
+        lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["applied_seq"] == events[-1]["seq"] and t,
         timeout=30,
-        what="SUCCEEDED",
+        what="the projection to fold the whole log",
     )
+    assert task["status"] == "SUCCEEDED"
     assert task["agents"]["industry"]["state"] == "failed" and task["degraded"] is True
 
 
