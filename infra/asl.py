@@ -194,7 +194,7 @@ if __name__ == "__main__":
         problems = check()
         sys.stdout.write("\n".join(problems) + "\n" if problems else f"{ASL_PATH.name}: valid\n")
         sys.exit(1 if problems else 0)
-    # The template first: the definition reads the functions' timeouts from it.
+    # The template's generated regions, then the state machine that invokes the functions they declare.
     changed = agent_functions.write()
     sys.stdout.write(f"{'wrote' if changed else 'unchanged:'} {agent_functions.TEMPLATE_PATH}\n")
     ASL_PATH.write_text(render())

@@ -163,6 +163,16 @@ def test_every_task_state_outlasts_its_function_by_the_margin():
     assert checked >= {a.function_logical_id for a in AGENTS} | {"PrepareFunction", "FinalizeFunction"}
 
 
+def test_the_execution_outlasts_one_attempt_of_every_state_on_its_longest_path():
+    # Else the execution would time out (unhandled) before a slow agent's own timeout were caught.
+    def worst_s(definition: dict) -> int:
+        own = sum(s.get("TimeoutSeconds", 0) for s in definition["States"].values() if s["Type"] == "Task")
+        parallel = [s for s in definition["States"].values() if s["Type"] == "Parallel"]
+        return own + sum(max(worst_s(branch) for branch in p["Branches"]) for p in parallel)
+
+    assert worst_s(ASL) <= ASL["TimeoutSeconds"]
+
+
 def test_the_analyst_registry_is_the_roster():
     assert tuple(ANALYSTS) == AGENT_IDS
     assert all(callable(analyst.run) for analyst in ANALYSTS.values())
