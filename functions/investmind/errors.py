@@ -31,6 +31,12 @@ class UnprocessableRequest(InvestMindError):
     status = 422
 
 
+class UnknownSymbol(UnprocessableRequest):
+    """The symbol is well-formed but the deployment's data sources do not hold it."""
+
+    code = "unknown_symbol"
+
+
 class NotFound(InvestMindError):
     """No such resource for this caller (another caller's resource is also 'not found')."""
 

@@ -44,7 +44,18 @@ class EventType(StrEnum):
     task_cancelled = "task_cancelled"
 
 
-TERMINAL_EVENTS = frozenset({EventType.task_completed, EventType.task_failed, EventType.task_cancelled})
+TERMINAL_STATUS: dict[EventType, TaskStatus] = {
+    EventType.task_completed: TaskStatus.SUCCEEDED,
+    EventType.task_failed: TaskStatus.FAILED,
+    EventType.task_cancelled: TaskStatus.CANCELLED,
+}
+"""How each terminal event ends a task: the one mapping (the projection, the API, the CLI and the console)."""
+TERMINAL_EVENTS = frozenset(TERMINAL_STATUS)
+
+
+def status_after(event_type: EventType, status: TaskStatus) -> TaskStatus:
+    """The status once an event of ``event_type`` is in the log: a terminal event ends it, others leave it."""
+    return TERMINAL_STATUS.get(event_type, status)
 
 
 class Stance(StrEnum):
@@ -226,6 +237,10 @@ class AgentInput(BaseModel):
     stage2: list[AgentResult] = Field(default_factory=list)
     stage3: list[AgentResult] = Field(default_factory=list)
     stage4: list[AgentResult] = Field(default_factory=list)
+
+    def results_of(self, stage: int) -> list[AgentResult]:
+        """The results of ``stage`` (none before stage 1)."""
+        return list(getattr(self, f"stage{stage}")) if stage >= 1 else []
 
     def upstream(self) -> dict[str, AgentResult]:
         return {r.agent_id: r for r in (*self.stage1, *self.stage2, *self.stage3, *self.stage4)}

@@ -118,11 +118,10 @@ class Settings(BaseSettings):
                 return provider, model or self.llm_model
         return self.llm_provider, self.llm_model
 
-    def queue_url(self, priority: str) -> str:
-        url = {"high": self.queue_high_url, "normal": self.queue_normal_url, "low": self.queue_low_url}[priority]
-        if not url:
-            raise RuntimeError(f"INVESTMIND_QUEUE_{priority.upper()}_URL is not set")
-        return url
+    @property
+    def queue_urls(self) -> dict[str, str]:
+        """The start queue of each priority (an unset one is empty: sending to it fails)."""
+        return {"high": self.queue_high_url, "normal": self.queue_normal_url, "low": self.queue_low_url}
 
 
 # The embedded runtime runs every function in one process, so a function's own environment

@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import analysts, faults, llm, market
-from ..composition.lambdas import stores
+from ..composition.lambdas import event_log
 from ..logs import lambda_logging
 from ..models import AgentInput
 from ..services.pipeline import run_agent
@@ -26,7 +26,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     state = AgentInput.model_validate(event)
     symbol, task_id = state.context.symbol, state.context.task_id
     logger.thread_safe_append_keys(task_id=task_id, agent_id=settings.agent_id)
-    _, log = stores(settings)
+    log = event_log(settings)
     config = llm.config_for(settings, settings.agent_id)
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - LLM_MARGIN_S
     result = run_agent(

@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import faults
-from ..composition.lambdas import stores
+from ..composition.lambdas import event_log
 from ..logs import lambda_logging
 from ..models import AgentInput
 from ..services.pipeline import finalize
@@ -21,5 +21,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     state = AgentInput.model_validate(event)
     logger.thread_safe_append_keys(task_id=state.context.task_id)
     faults.inject(settings.faults, "finalize", state.context.symbol, state.context.task_id)
-    _, log = stores(settings)
+    log = event_log(settings)
     return finalize(state, log)

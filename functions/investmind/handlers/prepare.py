@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import faults, market
-from ..composition.lambdas import stores
+from ..composition.lambdas import event_log
 from ..logs import lambda_logging
 from ..models import StartRequest
 from ..services.pipeline import prepare
@@ -21,6 +21,6 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     settings = get_settings()
     logger.thread_safe_append_keys(task_id=start.task_id)
     faults.inject(settings.faults, "prepare", start.symbol, start.task_id)
-    _, log = stores(settings)
+    log = event_log(settings)
     task_context = prepare(start, log, market.loader(settings))
     return {"context": task_context.model_dump(mode="json")}

@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from investmind.api import app as app_module
 from investmind.api.deps import Backend
+from investmind.composition import api as composition_api
 from investmind.models import EventDraft, EventType, Task, utc_now_iso
 from investmind.settings import get_settings
 from investmind.store.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore
@@ -30,7 +30,7 @@ def lambda_env(monkeypatch, world):
             tasks=AsyncMemoryTaskStore(tasks), events=AsyncMemoryEventLog(log), queue=queue, executions=world.executions
         )
 
-    monkeypatch.setattr(app_module, "open_aws_backend", open_memory_backend)
+    monkeypatch.setattr(composition_api, "open_aws_backend", open_memory_backend)
     for name, value in {"SSE_MODE": "bounded", "SSE_BOUNDED_WAIT_S": "0.3", "SSE_LINGER_S": "0.05"}.items():
         monkeypatch.setenv(f"INVESTMIND_{name}", value)
     get_settings.cache_clear()
