@@ -62,12 +62,12 @@ class SqsPoller(Poller):
         ).get("Messages", [])
         if not messages:
             return
-        result, error = self.lambdas.invoke(self.function, {"Records": [self._record(m) for m in messages]})
-        if error:
-            logger.warning("%s failed on a batch of %d: %s", self.function, len(messages), result)
+        answer = self.lambdas.invoke(self.function, {"Records": [self._record(m) for m in messages]})
+        if answer.failed:
+            logger.warning("%s failed on a batch of %d: %s", self.function, len(messages), answer.payload)
             return
         failed = (
-            {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+            {f["itemIdentifier"] for f in (answer.payload or {}).get("batchItemFailures", [])}
             if self.report_failures
             else set()
         )
@@ -154,11 +154,11 @@ class StreamPoller(Poller):
     def _deliver(self, records: list[dict]) -> str | None:
         """Invoke once; the sequence number to resume from, or None when all succeeded."""
         event = {"Records": [self._record(r) for r in records]}
-        result, error = self.lambdas.invoke(self.function, event)
-        if error:
-            logger.warning("%s failed on a batch: %s", self.function, result)
+        answer = self.lambdas.invoke(self.function, event)
+        if answer.failed:
+            logger.warning("%s failed on a batch: %s", self.function, answer.payload)
             return records[0]["dynamodb"]["SequenceNumber"]
-        failures = (result or {}).get("batchItemFailures", [])
+        failures = (answer.payload or {}).get("batchItemFailures", [])
         if not failures:
             return None
         return min((f["itemIdentifier"] for f in failures), key=int)

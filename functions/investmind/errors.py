@@ -6,7 +6,7 @@ from typing import Any
 
 
 class InvestMindError(Exception):
-    """Base error, carrying what the API needs to answer with DESIGN §3's error shape."""
+    """Base error, carrying what the API needs to answer with docs/architecture.md §3's error shape."""
 
     code = "internal_error"
     status = 500

@@ -1,4 +1,4 @@
-"""Pydantic models shared by the API, the handlers, the agents and the tests (DESIGN §2-3)."""
+"""Pydantic models shared by the API, the handlers, the agents and the tests (docs/architecture.md §2-3)."""
 
 from __future__ import annotations
 
@@ -214,6 +214,22 @@ class StartRequest(BaseModel):
     agents: list[str] = Field(default_factory=lambda: list(STAGE1_IDS))
 
 
+class DataPart(BaseModel):
+    """Where one part of an analysis' market data came from (``Snapshot.parts``): shown to the user."""
+
+    source: str | None = None
+    """The provider that supplied it (``bundled``, ``akshare``, ``tushare``), None when missing."""
+    as_of: dt.date | None = None
+    fetched_at: str | None = None
+    first: dt.date | None = None
+    last: dt.date | None = None
+    rows: int = 0
+    stale: bool = False
+    """A cached copy served because every provider failed, or data that stops before the market's last session."""
+    missing: bool = False
+    note: str | None = None
+
+
 class TaskContext(BaseModel):
     """What PrepareData resolved for one analysis; every agent receives it."""
 
@@ -225,8 +241,8 @@ class TaskContext(BaseModel):
     as_of: dt.date
     agents: list[str]
     started_at: str
-    data: dict[str, Any] = Field(default_factory=dict)
-    """Per data part: source, first/last date, rows, stale (issue 3 fills more)."""
+    data: dict[str, DataPart] = Field(default_factory=dict)
+    """Per data part (``market.PART_NAMES``): its source, dates, rows, and whether it is stale or missing."""
 
 
 class AgentInput(BaseModel):

@@ -42,8 +42,6 @@ class Settings(BaseSettings):
 
     simulated_llm_ms: int = Field(default=0, ge=0)
     """Tests and benchmarks only: each agent waits this long after its computation, as an LLM call would."""
-    faults: str = ""
-    """Tests and benchmarks only: a JSON fault plan (see ``investmind.faults``)."""
 
     data_providers: str = "bundled"
     """The market-data chain, tried in order for every part: ``bundled``, ``akshare``, ``tushare``."""
@@ -81,7 +79,8 @@ class Settings(BaseSettings):
     """Per-agent overrides, ``agent=provider[:model]`` comma-separated: ``investment_gm=openai:gpt-4o,macro=none``."""
     llm_base_url: str = ""
     """The OpenAI-compatible endpoint, e.g. ``https://api.deepseek.com/v1``."""
-    llm_api_key: str = Field(default="", repr=False)
+    llm_api_key: SecretStr = Field(default=SecretStr(""), repr=False)
+    """The OpenAI-compatible endpoint's key; a secret, so it never prints in a repr, a log line or an error."""
     llm_response_format: Literal["json_schema", "json_object"] = "json_schema"
     """``json_object`` for OpenAI-compatible servers without structured outputs (DeepSeek)."""
     llm_language: Literal["en", "zh"] = "en"

@@ -16,12 +16,12 @@ import pytest
 import uvicorn
 from rich.console import Console
 
+from investmind.adapters.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
 from investmind.api import create_app
 from investmind.composition.api import create_aws_app
 from investmind.models import AgentResult, Decision, EventDraft, EventType, Task, Usage, utc_now_iso
 from investmind.roster import STAGE_NAMES, STAGES
 from investmind.settings import Settings, get_settings
-from investmind.store.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
 from investmind_cli import main as cli
 
 DECISION = Decision(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from investmind.adapters.memory import MemoryEventLog, MemoryTaskStore
 from investmind.models import (
     AgentResult,
     AgentState,
@@ -23,7 +24,6 @@ from investmind.models import (
 from investmind.projection import fold
 from investmind.roster import AGENTS, STAGE_NAMES, STAGES
 from investmind.services.progress import apply_events
-from investmind.store.memory import MemoryEventLog, MemoryTaskStore
 
 FAILING_AGENT = "funds"
 DECISION = Decision(

@@ -16,7 +16,7 @@ from infra.runtime import NOT_EMULATED
 from infra.template import Template
 from investmind import observability
 from investmind.handlers import progress, starter
-from investmind.logs import lambda_logging
+from investmind.handlers.instrument import lambda_logging
 from investmind.models import Usage
 from investmind.settings import get_settings
 

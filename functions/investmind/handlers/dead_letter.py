@@ -9,10 +9,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..composition.lambdas import event_log
-from ..logs import lambda_logging
 from ..models import StartRequest
 from ..services.failures import record_dead_letter
 from ..settings import get_settings
+from .instrument import lambda_logging
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)

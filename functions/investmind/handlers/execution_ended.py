@@ -7,9 +7,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..composition.lambdas import event_log
-from ..logs import lambda_logging
 from ..services.failures import ExecutionEnded, record_execution_ended
 from ..settings import get_settings
+from .instrument import lambda_logging
 
 logger = Logger()
 

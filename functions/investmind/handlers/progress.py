@@ -10,10 +10,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from .. import observability
 from ..adapters.dynamodb.codec import event_from_item
 from ..composition.lambdas import stores
-from ..logs import lambda_logging
 from ..models import Event
 from ..services.progress import apply_events
 from ..settings import get_settings
+from .instrument import lambda_logging
 
 logger = Logger()
 

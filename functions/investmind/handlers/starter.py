@@ -12,10 +12,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import observability
 from ..composition.lambdas import execution_starter, stores
-from ..logs import lambda_logging
 from ..models import StartRequest
 from ..services.starter import start_queued
 from ..settings import get_settings
+from .instrument import lambda_logging
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)

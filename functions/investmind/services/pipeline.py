@@ -18,6 +18,7 @@ from ..models import (
     AgentInput,
     AgentResult,
     AgentStatus,
+    DataPart,
     EventDraft,
     EventType,
     StartRequest,
@@ -70,7 +71,7 @@ def prepare(start: StartRequest, log: EventLog, load_snapshot: Callable[[str, dt
         as_of=snapshot.as_of,
         agents=start.agents,
         started_at=utc_now_iso(),
-        data={name: dict(part) for name, part in snapshot.parts.items()},
+        data={name: DataPart.model_validate(part) for name, part in snapshot.parts.items()},
     )
     started = EventDraft(
         type=EventType.task_started,
@@ -79,7 +80,7 @@ def prepare(start: StartRequest, log: EventLog, load_snapshot: Callable[[str, dt
             "name": context.name,
             "industry": context.industry,
             "as_of": context.as_of.isoformat(),
-            "data": context.data,
+            "data": {name: part.model_dump(mode="json") for name, part in context.data.items()},
         },
     )
     if not enter_stage(log, start.task_id, 1, first=[started]):
@@ -96,7 +97,6 @@ def run_agent(
     analyze: Analyze,
     refine: Refine | None = None,
     simulated_llm_ms: int = 0,
-    before_compute: Callable[[], None] = lambda: None,
 ) -> AgentResult:
     """Run one agent: stage bookkeeping, agent_started, the quant core, the LLM step, agent_completed.
 
@@ -126,7 +126,6 @@ def run_agent(
         return result
     enter_stage(log, task_id, spec.stage, state.results_of(spec.stage - 1))
     append_or_ended(log, task_id, [EventDraft(type=EventType.agent_started, stage=spec.stage, agent_id=agent_id)])
-    before_compute()
     began = time.perf_counter()
     snapshot = load_snapshot(context.symbol, context.as_of)
     upstream = state.upstream()
@@ -144,7 +143,7 @@ def run_agent(
         pending = []
         result = refine(result, context, upstream, _log_writer(log, task_id, spec.stage, agent_id))
     elif simulated_llm_ms:
-        # Stands in for the LLM's wait in tests and benchmarks only (DESIGN §8).
+        # Stands in for the LLM's wait in tests and benchmarks only (docs/architecture.md §9).
         time.sleep(simulated_llm_ms / 1000)
     done = EventDraft(
         type=EventType.agent_completed,

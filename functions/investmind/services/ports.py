@@ -1,6 +1,6 @@
 """The ports the use cases take: tasks and the log (``store``), the start queue, executions, market data.
 
-Adapters implement them (``investmind.adapters``; ``investmind.store.memory`` for tests); the
+Adapters implement them (``investmind.adapters``; ``investmind.adapters.memory`` for tests); the
 composition roots (``investmind.composition``) choose which.
 """
 

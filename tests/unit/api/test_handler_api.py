@@ -10,11 +10,11 @@ import uuid
 
 import pytest
 
+from investmind.adapters.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore
 from investmind.api.deps import Backend
 from investmind.composition import api as composition_api
 from investmind.models import EventDraft, EventType, Task, utc_now_iso
 from investmind.settings import get_settings
-from investmind.store.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore
 from tests.events import http_api_event
 
 CONTEXT = types.SimpleNamespace(function_name="ApiFunction", aws_request_id="req-1", get_remaining_time_in_millis=None)

@@ -1,4 +1,4 @@
-"""The API contract as the app itself documents it (``app.openapi()``, no server), against DESIGN §3."""
+"""The API contract as the app itself documents it (``app.openapi()``, no server), against docs/architecture.md §3."""
 
 from __future__ import annotations
 
