@@ -46,7 +46,8 @@ test: lint
 bench: setup
 	$(PY) -m pytest -m perf tests/perf -s
 
-# Regenerate derived files: the state machine from the roster, the Lambda requirements from the lock.
+# Regenerate derived files: the state machine and template.yaml's agent functions from the roster, the
+# Lambda requirements from the lock.
 asl: setup
 	$(PY) -m infra.asl
 
