@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 
@@ -11,25 +10,26 @@ import pytest
 
 from investmind.analysts import analyze
 from investmind.errors import AgentError
-from investmind.market.bundled import DATA_DIR
 from investmind.models import AgentResult, AgentStatus
 from investmind.roster import STAGE1_IDS
+
+from . import raw
 
 D = dt.date
 CASES = [("600519.SH", D(2022, 10, 31)), ("300750.SZ", D(2023, 12, 29)), ("000338.SZ", D(2018, 6, 1))]
 
 
 def _true_returns(symbol: str, until: str) -> np.ndarray:
-    """Daily returns from the CSV rows alone: close / preclose where the file has preclose (baostock),
+    """Daily returns from the CSV rows alone: close / preclose where the file has preclose (baostock, Qbot),
     consecutive closes where it does not (zvt, already adjusted)."""
-    code = symbol.split(".")
-    if symbol in {"600519.SH", "300750.SZ"}:
-        with open(DATA_DIR / "cn_daily_2020_2025.csv", encoding="utf-8") as f:
-            rows = [r for r in csv.DictReader(f) if r["code"] == f"{code[1].lower()}.{code[0]}" and r["date"] <= until]
-        return np.array([float(r["close"]) / float(r["preclose"]) - 1 for r in rows])
-    with open(DATA_DIR / "cn_daily_2015_2020.csv", encoding="utf-8") as f:
-        close = np.array([float(r["close"]) for r in csv.DictReader(f) if r["code"] == code[0] and r["date"] <= until])
-    return close[1:] / close[:-1] - 1
+    rows = raw.rows(symbol, until)
+    out = []
+    for previous, row in zip([None, *rows[:-1]], rows, strict=True):
+        if row["preclose"]:
+            out.append(float(row["close"]) / float(row["preclose"]) - 1)
+        elif previous is not None:
+            out.append(float(row["close"]) / float(previous["close"]) - 1)
+    return np.array(out)
 
 
 def _max_drawdown(rets: np.ndarray) -> float:

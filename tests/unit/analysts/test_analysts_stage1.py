@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 import numpy as np
@@ -10,9 +9,10 @@ import pytest
 
 from investmind.analysts import analyze
 from investmind.errors import AgentError
-from investmind.market.bundled import DATA_DIR
 from investmind.models import Stance
 from investmind.roster import STAGE1_IDS
+
+from . import raw
 
 D = dt.date
 DATES_600519 = [D(2020, 6, 30), D(2021, 2, 10), D(2022, 10, 31), None]
@@ -20,8 +20,7 @@ DATES_600519 = [D(2020, 6, 30), D(2021, 2, 10), D(2022, 10, 31), None]
 
 def _raw_600519(until: str) -> tuple[np.ndarray, np.ndarray]:
     """Closes and true daily returns (close / preclose - 1) of 600519 up to ``until``, read with csv."""
-    with open(DATA_DIR / "cn_daily_2020_2025.csv", encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(f) if r["code"] == "sh.600519" and r["date"] <= until]
+    rows = raw.rows("600519.SH", until, since=raw.SPLIT)
     close = np.array([float(r["close"]) for r in rows])
     preclose = np.array([float(r["preclose"]) for r in rows])
     return close, close / preclose - 1.0
