@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 from ..market import Snapshot
 from ..models import AgentResult
-from . import fundamental, funds, industry, macro, technical
+from ..settings import get_settings
+from . import fundamental, funds, industry, macro, narratives, technical
 from .directors import fundamental_director, momentum_director
 from .manager import investment_gm
 from .risk import portfolio_risk_director, systemic_risk_director
@@ -34,7 +35,11 @@ _ANALYSTS: dict[str, Analyst] = {
 
 
 def analyze(
-    agent_id: str, snapshot: Snapshot, upstream: Mapping[str, AgentResult], selected: Iterable[str]
+    agent_id: str,
+    snapshot: Snapshot,
+    upstream: Mapping[str, AgentResult],
+    selected: Iterable[str],
+    language: str | None = None,
 ) -> AgentResult:
     """Run one role's quant analysis.
 
@@ -48,6 +53,8 @@ def analyze(
         Results of earlier stages by agent id (failed and skipped ones included, or absent).
     selected
         The stage-1 analysts the caller asked for; a reader does not count the others as failures.
+    language
+        ``en`` or ``zh``: the language of the narrative; None reads ``INVESTMIND_LLM_LANGUAGE``.
 
     Returns
     -------
@@ -57,8 +64,15 @@ def analyze(
     Raises ``errors.AgentError`` when the role's required data or inputs are missing.
     """
     run = _ANALYSTS[agent_id]
+    language = language or get_settings().llm_language
+    if language not in narratives.LANGUAGES:
+        raise ValueError(f"unknown narrative language {language!r} (choose from {', '.join(narratives.LANGUAGES)})")
     started = time.perf_counter()
-    result = run(snapshot, upstream, list(selected))
+    token = narratives.LANGUAGE.set(language)
+    try:
+        result = run(snapshot, upstream, list(selected))
+    finally:
+        narratives.LANGUAGE.reset(token)
     logger.debug(
         "agent analysed",
         extra={"agent_id": agent_id, "symbol": snapshot.symbol, "ms": round((time.perf_counter() - started) * 1000, 1)},

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..market import Snapshot
 from ..models import AgentResult
-from .common import clip, data_confidence, finite, fmt, make_result, pct, require, settle
+from .common import clip, data_confidence, finite, fmt, make_result, ordinal, pct, require, settle
 from .quant import percentile_rank
 from .signals import FundamentalSignals
 
@@ -181,8 +181,9 @@ def _age(v: dict) -> str:
 def _evidence(v: dict, q: dict, labels: dict) -> list[str]:
     out = []
     if v:
-        out.append(f"PE(TTM) {fmt(v['pe_ttm'])} at the {fmt(v['pe_ttm_pct'], 0)}th percentile of 3 years")
-        out.append(f"PB {fmt(v['pb_mrq'])} at the {fmt(v['pb_mrq_pct'], 0)}th percentile")
+        years = f"{fmt(v['valuation_history_years'], 1)} years"
+        out.append(f"PE(TTM) {fmt(v['pe_ttm'])} at the {ordinal(v['pe_ttm_pct'])} of {years}")
+        out.append(f"PB {fmt(v['pb_mrq'])} at the {ordinal(v['pb_mrq_pct'])}")
         out.append(f"PS {fmt(v['ps_ttm'])}; PE/PB/PS mean percentile {fmt(v['valuation_pct'], 0)}")
         out.append(f"ROE (PB/PE) {pct(v['roe_ttm'])}")
     if q:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from ta.volume import AccDistIndexIndicator, MFIIndicator, OnBalanceVolumeIndicator
+from ta.volume import AccDistIndexIndicator, MFIIndicator
 
 from ..market import Snapshot
 from ..models import AgentResult
 from .common import clip, data_confidence, fmt, make_result, pct, require, settle, stance_for
-from .quant import INDICATOR_TAIL, adjusted_bars, last, period_return, slope
+from .quant import INDICATOR_TAIL, PRICE_RTOL, adjusted_bars, last, on_balance_volume, period_return, slope
 from .signals import FundsSignals
 
 AGENT_ID = "funds"
@@ -36,10 +36,10 @@ def _measure(snapshot: Snapshot) -> dict[str, float | None]:
     vol20 = float(volume.iloc[-FLOW_WINDOW:].mean())
     rets = close.pct_change().iloc[-FLOW_WINDOW:]
     flow = volume.iloc[-FLOW_WINDOW:]
-    obv = OnBalanceVolumeIndicator(close, volume).on_balance_volume()
+    obv = on_balance_volume(close, volume)
     adi = AccDistIndexIndicator(high, low, close, volume).acc_dist_index()
     obv_slope, ad_slope = slope(obv, FLOW_WINDOW), slope(adi, FLOW_WINDOW)
-    up, down = float(flow[rets > 0].sum()), float(flow[rets < 0].sum())
+    up, down = float(flow[rets > PRICE_RTOL].sum()), float(flow[rets < -PRICE_RTOL].sum())
     turn5, turn60 = _turnover(snapshot.bars)
     ret5 = period_return(close, 5)
     # The 5-day move in units of its own recent noise: comparable across calm and wild stocks.

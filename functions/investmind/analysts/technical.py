@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ta.momentum import RSIIndicator
 from ta.trend import MACD, ADXIndicator, SMAIndicator
 from ta.volatility import BollingerBands
@@ -98,7 +100,7 @@ def _signals(m: dict[str, float | None], trend: str) -> TechnicalSignals:
     if None not in smas:
         alignment = "bullish" if smas[0] > smas[1] > smas[2] else "bearish" if smas[0] < smas[1] < smas[2] else "mixed"
     target = "n/a" if m["sell_high"] is None else "3 ATR projection"
-    if m["sell_high"] is not None and m["sell_high"] == m["resistance"]:
+    if m["sell_high"] is not None and m["resistance"] is not None and math.isclose(m["sell_high"], m["resistance"]):
         target = "resistance"
     return TechnicalSignals(
         trend=trend,

@@ -41,3 +41,11 @@ def rows(symbol: str, until: str, since: str = "") -> list[dict[str, str]]:
 
 def index_closes(until: str) -> list[float]:
     return [float(r["close"]) for r in _read("csi300_daily_2020_2025.csv.gz") if r["date"] <= until]
+
+
+def macro_rows(name: str) -> list[dict[str, str]]:
+    return _read(f"macro/{name}.csv.gz")
+
+
+def shibor_rows() -> list[dict[str, str]]:
+    return _read("shibor_daily_2006_2018.csv.gz")

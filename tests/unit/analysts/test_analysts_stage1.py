@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -38,7 +39,6 @@ def test_stage1_agent_600519_returns_well_formed_result(agent_id, as_of, snapsho
 @pytest.mark.parametrize(
     ("agent_id", "message"),
     [
-        ("macro", "macro: no CSI 300 data at 2018-06-01"),
         ("industry", "neither the CSI 300 nor same-industry peers of 000338.SZ"),
     ],
 )
@@ -47,7 +47,7 @@ def test_stage1_agent_000338_in_2018_without_index_raises_agent_error(agent_id, 
         analyze(agent_id, snapshot("000338.SZ", D(2018, 6, 1)), {}, STAGE1_IDS)
 
 
-@pytest.mark.parametrize("agent_id", ["technical", "funds", "fundamental"])
+@pytest.mark.parametrize("agent_id", ["macro", "technical", "funds", "fundamental"])
 def test_stage1_agent_000338_in_2018_works_from_what_exists(agent_id, snapshot, well_formed) -> None:
     well_formed(analyze(agent_id, snapshot("000338.SZ", D(2018, 6, 1)), {}, STAGE1_IDS))
 
@@ -129,7 +129,6 @@ def test_industry_returns_match_independent_computation(snapshot) -> None:
 @pytest.mark.parametrize(
     ("agent_id", "signal", "labels"),
     [
-        ("macro", "liquidity", {"bullish": "loose", "neutral": "neutral", "bearish": "tight"}),
         ("funds", "intent", {"bullish": "accumulate", "neutral": "wait", "bearish": "distribute"}),
     ],
 )
@@ -139,3 +138,43 @@ def test_stage1_label_follows_stance(agent_id, signal, labels, as_of, snapshot) 
 
     assert result.signals[signal] == labels[result.stance.value]
     assert f"**{labels[result.stance.value]}**" in result.summary
+
+
+def test_macro_without_index_or_series_raises_agent_error(snapshot) -> None:
+    bare = dataclasses.replace(snapshot("000338.SZ", D(2018, 6, 1)), macro=None)
+
+    with pytest.raises(AgentError, match="neither 61 CSI 300 bars nor macro series up to 2018-06-01"):
+        analyze("macro", bare, {}, STAGE1_IDS)
+
+
+def _monthly(name: str, column: str, known_day: int, until: dt.date) -> list[float]:
+    """A macro CSV's values for the months public by ``until`` (known from ``known_day`` of the next month)."""
+    out = []
+    for row in raw.macro_rows(name):
+        month = dt.date.fromisoformat(row["date"])
+        following = dt.date(month.year + month.month // 12, month.month % 12 + 1, known_day)
+        if following <= until and row[column]:
+            out.append(float(row[column]))
+    return out
+
+
+@pytest.mark.parametrize("as_of", [D(2018, 6, 1), D(2020, 7, 15), D(2022, 10, 31), D(2024, 9, 30)])
+def test_macro_liquidity_follows_money_credit_and_rates_not_the_score(as_of, snapshot) -> None:
+    m2 = _monthly("money_supply", "m2_yoy", 20, as_of)
+    tsf = np.array(_monthly("social_financing", "value", 20, as_of))
+    sums = np.convolve(tsf, np.ones(12), "valid")  # 12-month flows, oldest first
+    growth = (sums[12:] / sums[:-12] - 1) * 100
+    votes = [np.sign(m2[-1] - m2[-7]) if abs(m2[-1] - m2[-7]) > 0.5 else 0]
+    votes.append(np.sign(growth[-1] - growth[-7]) if abs(growth[-1] - growth[-7]) > 1.0 else 0)
+    shibor = [(r["date"], float(r["3M"])) for r in raw.shibor_rows() if r["date"] <= as_of.isoformat()]
+    if (as_of - dt.date.fromisoformat(shibor[-1][0])).days <= 10:
+        change = shibor[-1][1] - shibor[-127][1]
+        votes.append(-np.sign(change) if abs(change) > 0.25 else 0)
+    expected = "loose" if sum(votes) >= 1 else "tight" if sum(votes) <= -1 else "neutral"
+
+    result = analyze("macro", snapshot("600519.SH", as_of), {}, STAGE1_IDS)
+
+    assert result.metrics["m2_yoy"] == m2[-1]
+    assert result.metrics["credit_growth"] == pytest.approx(growth[-1], abs=1e-3)
+    assert result.signals["liquidity"] == expected
+    assert f"liquidity **{expected}**" in result.summary
