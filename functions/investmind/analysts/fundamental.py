@@ -6,7 +6,8 @@ import pandas as pd
 
 from ..market import Snapshot
 from ..models import AgentResult
-from .common import clip, data_confidence, finite, fmt, make_result, ordinal, pct, require, settle
+from . import narratives
+from .common import clip, data_confidence, finite, fmt, make_result, ordinal, pct, require, settle, stance_for
 from .quant import percentile_rank
 from .signals import FundamentalSignals
 
@@ -141,7 +142,10 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     metrics = {**v, **q}
     body = _body(snapshot, v, q, labels, fresh)
     evidence = _evidence(v, q, labels)
-    return make_result(AGENT_ID, score, confidence, body, signals=signals, metrics=metrics, evidence=evidence)
+    narrative = narratives.fundamental(stance_for(score), metrics, signals.model_dump())
+    return make_result(
+        AGENT_ID, score, confidence, body, signals=signals, metrics=metrics, evidence=evidence, narrative=narrative
+    )
 
 
 def _body(snapshot: Snapshot, v: dict, q: dict, labels: dict, fresh: bool) -> str:

@@ -9,6 +9,7 @@ from ta.volume import AccDistIndexIndicator, MFIIndicator
 
 from ..market import Snapshot
 from ..models import AgentResult
+from . import narratives
 from .common import clip, data_confidence, fmt, make_result, pct, require, settle, stance_for
 from .quant import INDICATOR_TAIL, PRICE_RTOL, adjusted_bars, last, on_balance_volume, period_return, slope
 from .signals import FundsSignals
@@ -107,7 +108,10 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     ]
     if has_turnover:
         evidence.append(f"turnover 5d/60d x{fmt(m['turnover_ratio'])}")
-    return make_result(AGENT_ID, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
+    narrative = narratives.funds(stance_for(score), m, signals.model_dump())
+    return make_result(
+        AGENT_ID, score, confidence, body, signals=signals, metrics=m, evidence=evidence, narrative=narrative
+    )
 
 
 def _signals(m: dict[str, float | None], intent: str) -> FundsSignals:

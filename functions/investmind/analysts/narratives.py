@@ -137,22 +137,43 @@ def macro(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> str:
 
 
 def industry(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> str:
-    first = both(
-        f"Industry view {word(stance)}: over 60 days the stock returned {pct(m['ret_60'], sign=True)} against "
-        f"{pct(m['index_ret_60'], sign=True)} for the CSI 300 and {pct(m['peer_ret_60'], sign=True)} for the median "
-        f"of {m['n_peers']:.0f} peers on the {s['industry']} board.",
-        f"行业立场{word(stance)}：近60日个股涨跌{pct(m['ret_60'], sign=True)}，"
-        f"沪深300为{pct(m['index_ret_60'], sign=True)}，"
-        f"{s['industry']}板块{m['n_peers']:.0f}只同业中位数为{pct(m['peer_ret_60'], sign=True)}。",
+    own = both(
+        f"Industry view {word(stance)}: over 60 days the stock returned {pct(m['ret_60'], sign=True)}",
+        f"行业立场{word(stance)}：近60日个股涨跌{pct(m['ret_60'], sign=True)}",
     )
-    second = both(
-        f"Weighted relative strength is {pct(m['rs_index'], sign=True)} against the index ({label(s['rs_vs_index'])}) "
-        f"and {pct(m['rs_peers'], sign=True)} against peers ({label(s['rs_vs_peers'])}); the board is "
-        f"{label(s['sector'])} against the market.",
-        f"加权相对强度：相对指数{pct(m['rs_index'], sign=True)}（{label(s['rs_vs_index'])}），相对同业"
-        f"{pct(m['rs_peers'], sign=True)}（{label(s['rs_vs_peers'])}）；板块相对大盘{label(s['sector'])}。",
-    )
-    return join(first, second)
+    index = None
+    if m.get("index_ret_60") is not None:
+        index = both(
+            f", the CSI 300 {pct(m['index_ret_60'], sign=True)}", f"，沪深300为{pct(m['index_ret_60'], sign=True)}"
+        )
+    if m["n_peers"]:
+        peers = both(
+            f" and the median of {m['n_peers']:.0f} peers on the {s['industry']} board "
+            f"{pct(m['peer_ret_60'], sign=True)}.",
+            f"，{s['industry']}板块{m['n_peers']:.0f}只同业中位数为{pct(m['peer_ret_60'], sign=True)}。",
+        )
+    else:
+        peers = both(
+            f"; no other stock of the {s['industry']} board is in the market data.",
+            f"；市场数据中没有{s['industry']}板块的其他股票。",
+        )
+    rs = []
+    if m.get("rs_index") is not None:
+        rs.append(
+            both(
+                f"{pct(m['rs_index'], sign=True)} against the index ({label(s['rs_vs_index'])})",
+                f"相对指数{pct(m['rs_index'], sign=True)}（{label(s['rs_vs_index'])}）",
+            )
+        )
+    if m.get("rs_peers") is not None:
+        rs.append(
+            both(
+                f"{pct(m['rs_peers'], sign=True)} against peers ({label(s['rs_vs_peers'])})",
+                f"相对同业{pct(m['rs_peers'], sign=True)}（{label(s['rs_vs_peers'])}）",
+            )
+        )
+    strength = both(f"Weighted relative strength: {' and '.join(rs)}.", f"加权相对强度：{'，'.join(rs)}。")
+    return join("".join(x for x in (own, index, peers) if x), strength)
 
 
 def technical(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str], traded: bool) -> str:
@@ -210,11 +231,12 @@ def fundamental(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> s
     value = None
     if m.get("valuation_pct") is not None:
         value = both(
-            f"Fundamental view {word(stance)}: valuation {label(s['valuation'])}, PE {fmt(m['pe_ttm'])} and PB "
-            f"{fmt(m['pb_mrq'])} at a mean {ordinal(m['valuation_pct'])} of their own last "
-            f"{fmt(m['valuation_history_years'], 1)} years.",
-            f"基本面立场{word(stance)}：估值{label(s['valuation'])}，市盈率{fmt(m['pe_ttm'])}、市净率{fmt(m['pb_mrq'])}，"
-            f"处于自身近{fmt(m['valuation_history_years'], 1)}年历史的第{m['valuation_pct']:.0f}百分位（均值）。",
+            f"Fundamental view {word(stance)}: valuation {label(s['valuation'])}, PE {fmt(m['pe_ttm'])}, PB "
+            f"{fmt(m['pb_mrq'])} and PS {fmt(m['ps_ttm'])} at a mean {ordinal(m['valuation_pct'])} of their own "
+            f"last {fmt(m['valuation_history_years'], 1)} years.",
+            f"基本面立场{word(stance)}：估值{label(s['valuation'])}，市盈率{fmt(m['pe_ttm'])}、市净率{fmt(m['pb_mrq'])}、"
+            f"市销率{fmt(m['ps_ttm'])}，处于自身近{fmt(m['valuation_history_years'], 1)}年历史的第"
+            f"{m['valuation_pct']:.0f}百分位（均值）。",
         )
     else:
         value = both(
@@ -222,13 +244,18 @@ def fundamental(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> s
             f"基本面立场{word(stance)}（无可比较的估值历史）。",
         )
     roe = m.get("roe_ttm") if m.get("roe_ttm") is not None else m.get("roe_reported_annualised")
-    quality = both(
-        f"Quality {label(s['quality'])} (ROE {pct(roe)}), growth {label(s['growth'])} (net profit "
-        f"{pct(m.get('profit_growth_yoy'), sign=True)} year on year).",
-        f"质量{label(s['quality'])}（ROE {pct(roe)}），成长{label(s['growth'])}（净利润同比"
-        f"{pct(m.get('profit_growth_yoy'), sign=True)}）。",
-    )
-    return join(value, quality)
+    quality = None
+    if roe is not None:
+        quality = both(
+            f"Quality {label(s['quality'])} (ROE {pct(roe)}).", f"质量{label(s['quality'])}（ROE {pct(roe)}）。"
+        )
+    growth = None
+    if m.get("profit_growth_yoy") is not None:
+        growth = both(
+            f"Growth {label(s['growth'])}: net profit {pct(m['profit_growth_yoy'], sign=True)} year on year.",
+            f"成长{label(s['growth'])}：净利润同比{pct(m['profit_growth_yoy'], sign=True)}。",
+        )
+    return join(value, quality, growth)
 
 
 def director(title: tuple[str, str], stance: Stance, m: Mapping[str, Any], s: Mapping[str, Any]) -> str:

@@ -37,11 +37,28 @@ __all__ = [
     "percentile_rank",
     "period_return",
     "price_levels",
+    "relative",
     "returns",
     "slope",
     "trade_levels",
+    "traded_prices",
     "vol_regime",
 ]
+
+
+def traded_prices(bars: pd.DataFrame) -> bool:
+    """True when the last bar's prices are as traded; False when the source had adjusted them (Qbot, zvt).
+
+    Levels computed on bars back-adjusted to a traded last close are in that day's traded prices; on
+    source-adjusted bars they were never traded and are quoted relative to the close instead.
+    """
+    flag = bars["source_adjusted"].iloc[-1] if "source_adjusted" in bars else None
+    return not (flag is not None and flag == 1)
+
+
+def relative(level: float | None, close: float) -> float | None:
+    """``level`` as a fraction away from ``close`` (-0.05: 5% below)."""
+    return None if level is None else level / close - 1.0
 
 
 def returns(bars: pd.DataFrame) -> pd.Series:

@@ -11,6 +11,7 @@ from ..market import Snapshot
 from ..market.adjust import adjusted_close
 from ..models import AgentResult
 from ..roster import get_agent
+from . import narratives
 from .common import clip, data_confidence, fmt, make_result, ordinal, pct, require, settle, span, stance_for
 from .quant import (
     TRADING_DAYS,
@@ -135,7 +136,10 @@ def systemic_risk_director(
         f"stress loss {pct(m.get('stress_loss'))} (beta x index worst drawdown)",
     ]
     signals = SystemicRiskSignals(vol_regime=regime, crash_risk=crash)
-    return make_result(agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
+    narrative = narratives.systemic(stance_for(score), m, signals.model_dump())
+    return make_result(
+        agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence, narrative=narrative
+    )
 
 
 def vol_target_size(rets: pd.Series) -> tuple[float | None, float | None]:
@@ -195,4 +199,7 @@ def portfolio_risk_director(
     signals = PortfolioRiskSignals(
         risk_level=level, sizing=f"volatility target {TARGET_VOL:.0%}", stop_rule=f"close - {STOP_ATR:g} x ATR(14)"
     )
-    return make_result(agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
+    narrative = narratives.portfolio(stance_for(score), m, signals.model_dump())
+    return make_result(
+        agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence, narrative=narrative
+    )
