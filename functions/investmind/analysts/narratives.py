@@ -267,6 +267,15 @@ def director(title: tuple[str, str], stance: Stance, m: Mapping[str, Any], s: Ma
         f"{title[1]}立场{word(stance)}，评级{s['grade']}（{label(s['trend'])}）：按置信度加权综合{parts}，"
         f"覆盖{m['coverage'] * 100:.0f}%的输入权重，一致度{fmt(m['agreement'])}。",
     )
+    scores = {a: m[f"{a}_score"] for a in inputs}
+    top, bottom = max(scores, key=scores.get), min(scores, key=scores.get)
+    if scores[top] > 0 > scores[bottom]:
+        spread = both(
+            f"The inputs pull apart: {top} {signed(scores[top])} against {bottom} {signed(scores[bottom])}.",
+            f"输入分歧：{top} {signed(scores[top])}，{bottom} {signed(scores[bottom])}。",
+        )
+    else:
+        spread = both("The inputs point the same way.", "各项输入方向一致。")
     momentum = None
     if "breakout_odds" in m and m["breakout_odds"] is not None:
         momentum = both(
@@ -276,16 +285,16 @@ def director(title: tuple[str, str], stance: Stance, m: Mapping[str, Any], s: Ma
     missing = None
     if s["failed"]:
         missing = both(f"Missing: {', '.join(s['failed'])} failed.", f"缺失：{'、'.join(s['failed'])}运行失败。")
-    return join(first, momentum, missing)
+    return join(first, spread, momentum, missing)
 
 
 def systemic(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> str:
     first = both(
         f"Systemic-risk view {word(stance)}, crash risk {label(s['crash_risk'])}: 1-day VaR(95%) "
         f"{pct(m['var95_1d'], 2)} and a worst drawdown of {pct(m['max_drawdown_1y'])} over the last "
-        f"{m['drawdown_days'] - 1:.0f} days.",
+        f"{m['drawdown_days']:.0f} days.",
         f"系统性风险立场{word(stance)}，崩盘风险{label(s['crash_risk'])}：1日VaR(95%)为{pct(m['var95_1d'], 2)}，"
-        f"近{m['drawdown_days'] - 1:.0f}个交易日最大回撤{pct(m['max_drawdown_1y'])}。",
+        f"近{m['drawdown_days']:.0f}个交易日最大回撤{pct(m['max_drawdown_1y'])}。",
     )
     market = None
     if m.get("beta_252d") is not None:
@@ -294,6 +303,12 @@ def systemic(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> str:
             f"beta {fmt(m['beta_252d'])} over {m['beta_days']:.0f} common days.",
             f"沪深300波动率处于{label(s['vol_regime'])}水平（20日{pct(m['index_vol_20d'])}）；"
             f"基于{m['beta_days']:.0f}个共同交易日的贝塔为{fmt(m['beta_252d'])}。",
+        )
+    else:
+        market = both(
+            f"Without CSI 300 data there is no beta; over its whole history the worst drawdown was "
+            f"{pct(m['max_drawdown_full'])}.",
+            f"无沪深300数据，无法计算贝塔；其全部历史中的最大回撤为{pct(m['max_drawdown_full'])}。",
         )
     return join(first, market)
 

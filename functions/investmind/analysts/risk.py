@@ -111,7 +111,7 @@ def systemic_risk_director(
     crash = CRASH_RISK[stance_for(score).value]
     confidence = 0.75 * data_confidence(snapshot, ("bars", "index_bars"))
     confidence *= (1.0 if snapshot.index_bars is not None else 0.7) * _upstream_factor(agent_id, upstream, selected)
-    m["drawdown_days"] = min(len(close), TRADING_DAYS + 1)
+    m["drawdown_days"] = min(len(close), TRADING_DAYS + 1) - 1  # days of moves in the 1-year drawdown
     vol_window = (
         f"of {span(int(m['index_vol_days']))}" if m.get("index_vol_days") else "no percentile: too little history"
     )
@@ -124,7 +124,7 @@ def systemic_risk_director(
         f"1-day historical VaR(95%) {pct(m['var95_1d'], 2)} (10-day {pct(m['var95_10d'], 1)}), CVaR(95%) "
         f"{pct(m['cvar95_1d'], 2)}, over the last {span(len(year))}; market stress loss (beta x the CSI 300's "
         f"worst drawdown {index_window}, {pct(m.get('index_max_drawdown_3y'))}) {pct(m.get('stress_loss'))}; "
-        f"worst drawdown {pct(m['max_drawdown_1y'])} over the last {span(int(m['drawdown_days']) - 1)} and "
+        f"worst drawdown {pct(m['max_drawdown_1y'])} over the last {span(int(m['drawdown_days']))} and "
         f"{pct(m['max_drawdown_full'])} over all {len(close)} bars. Macro tilt {macro_tilt:+.1f}.\n\n"
         f"Crash risk **{crash}**."
     )
