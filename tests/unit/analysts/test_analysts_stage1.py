@@ -178,3 +178,17 @@ def test_macro_liquidity_follows_money_credit_and_rates_not_the_score(as_of, sna
     assert result.metrics["credit_growth"] == pytest.approx(growth[-1], abs=1e-3)
     assert result.signals["liquidity"] == expected
     assert f"liquidity **{expected}**" in result.summary
+
+
+def test_industry_peers_are_the_other_stocks_of_its_board(snapshot) -> None:
+    # 600519 sits on the Eastmoney 酿酒行业 board with 000858 and 000568 in the bundled data.
+    def ret60(symbol: str) -> float:
+        rows = raw.rows(symbol, "2022-10-31", since=raw.SPLIT)[-61:]
+        growth = np.prod([float(r["close"]) / float(r["preclose"]) for r in rows[1:]])
+        return float(growth - 1)
+
+    result = analyze("industry", snapshot("600519.SH", D(2022, 10, 31)), {}, STAGE1_IDS)
+
+    assert result.signals["industry"] == "酿酒行业" and result.metrics["n_peers"] == 2
+    assert result.metrics["peer_ret_60"] == pytest.approx(np.median([ret60("000858.SZ"), ret60("000568.SZ")]), abs=1e-4)
+    assert result.metrics["ret_60"] == pytest.approx(ret60("600519.SH"), abs=1e-4)
