@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .base import BAR_COLUMNS, PRICE_COLUMNS, VALUATION_COLUMNS
@@ -59,10 +60,12 @@ def _read(name: str, **kwargs: Any) -> pd.DataFrame:
 
 
 def _by_symbol(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    return {
-        normalize_symbol(code): part.drop(columns="code").set_index("date").sort_index()
-        for code, part in frame.groupby("code", sort=False)
-    }
+    """One frame per stock, indexed by date: sorted once, then sliced (a groupby per stock costs ~10x more)."""
+    frame = frame.sort_values(["code", "date"], kind="stable").set_index("date")
+    codes = frame.pop("code").to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    ends = np.r_[starts[1:], len(codes)]
+    return {normalize_symbol(codes[a]): frame.iloc[a:b] for a, b in zip(starts, ends, strict=True)}
 
 
 def _read_unadjusted() -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
@@ -121,9 +124,10 @@ def merge(*sources: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 def true_growth(bars: pd.DataFrame) -> pd.Series:
     """Cumulative (1 + true daily return): ``close / preclose`` where a preclose exists, else close to close."""
-    close = bars["close"]
-    previous = bars["preclose"].where(bars["preclose"].notna(), close.shift())
-    return (close / previous).fillna(1.0).cumprod()
+    close, preclose = bars["close"].to_numpy(), bars["preclose"].to_numpy()
+    previous = np.where(np.isnan(preclose), np.r_[np.nan, close[:-1]], preclose)
+    ratio = close / previous
+    return pd.Series(np.cumprod(np.where(np.isnan(ratio), 1.0, ratio)), index=bars.index, name="close")
 
 
 _LOCK = threading.Lock()
