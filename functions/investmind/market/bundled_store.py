@@ -78,8 +78,8 @@ def _read_unadjusted() -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]
     ).rename(columns={**_EXTRA, **_VALUATION})
     frame = frame[frame.pop("tradestatus") == 1]  # a suspended day is not a bar: nothing traded
     frame["source_adjusted"] = 0.0
-    frames = _by_symbol(frame)
-    return {s: f[BAR_COLUMNS] for s, f in frames.items()}, {s: f[VALUATION_COLUMNS] for s, f in frames.items()}
+    keys = ["code", "date"]
+    return _by_symbol(frame[[*keys, *BAR_COLUMNS]]), _by_symbol(frame[[*keys, *VALUATION_COLUMNS]])
 
 
 def _read_qbot() -> dict[str, pd.DataFrame]:
@@ -88,14 +88,13 @@ def _read_qbot() -> dict[str, pd.DataFrame]:
         QBOT, usecols=columns, dtype={"code": str, **{c: "float64" for c in columns[2:]}}, parse_dates=["date"]
     )
     frame = frame.rename(columns={"pctChg": "pct_chg"}).assign(source_adjusted=1.0)
-    return {s: f.reindex(columns=BAR_COLUMNS) for s, f in _by_symbol(frame).items()}
+    return _by_symbol(frame.reindex(columns=["code", "date", *BAR_COLUMNS]))
 
 
 def _read_zvt() -> tuple[dict[str, pd.DataFrame], dict[str, pd.Series]]:
     frame = _read(ZVT, dtype={"code": str, "name": str, **{c: "float64" for c in PRICE_COLUMNS}}, parse_dates=["date"])
-    frames = _by_symbol(frame.assign(source_adjusted=1.0))
-    bars = {s: f.reindex(columns=BAR_COLUMNS) for s, f in frames.items()}
-    return bars, {s: f["name"] for s, f in frames.items()}
+    frames = _by_symbol(frame.assign(source_adjusted=1.0).reindex(columns=["code", "date", "name", *BAR_COLUMNS]))
+    return {s: f[BAR_COLUMNS] for s, f in frames.items()}, {s: f["name"] for s, f in frames.items()}
 
 
 def _read_index() -> pd.DataFrame:
