@@ -184,18 +184,9 @@ def _traded(snapshot: Snapshot, everything: Inputs) -> bool:
     return traded_prices(snapshot.bars)
 
 
-def investment_gm(snapshot: Snapshot, upstream: Mapping[str, AgentResult], selected: Iterable[str]) -> AgentResult:
-    selected = list(selected)
-    everything = gather(get_agent(AGENT_ID).reads, upstream, selected)
-    blocks, notes = _blocks(everything, upstream, selected)
-    if not blocks.used:
-        raise AgentError(f"{AGENT_ID}: no director result to decide on ({', '.join(blocks.failed) or 'none ran'})")
-    mix = blend(blocks, WEIGHTS)
-    plan = _plan(snapshot, blocks, everything, mix)
-    dissent = _dissent(plan.action, everything.used)
-    rationale = text.rationale(plan, blocks, notes, dissent, everything, ACT_AT)
+def _decision(plan: _Plan, rationale: str, dissent: list[str], everything: Inputs) -> Decision:
     lv = plan.levels
-    decision = Decision(
+    return Decision(
         action=plan.action,
         rating=plan.rating,
         position_pct=plan.position,
@@ -214,7 +205,11 @@ def investment_gm(snapshot: Snapshot, upstream: Mapping[str, AgentResult], selec
         stop_loss_pct=lv.stop_pct,
         take_profit_pct=lv.target_pct,
     )
-    metrics = {
+
+
+def _metrics(snapshot: Snapshot, plan: _Plan, mix: Blend, blocks: Inputs, everything: Inputs) -> dict:
+    lv = plan.levels
+    return {
         "position_pct": plan.position,
         "base_position_pct": plan.base,
         "close": snapshot.close,
@@ -231,6 +226,18 @@ def investment_gm(snapshot: Snapshot, upstream: Mapping[str, AgentResult], selec
         "expected": len(everything.used) + len(everything.failed),
         **{f"{a}_score": r.score for a, r in blocks.used.items()},
     }
+
+
+def investment_gm(snapshot: Snapshot, upstream: Mapping[str, AgentResult], selected: Iterable[str]) -> AgentResult:
+    selected = list(selected)
+    everything = gather(get_agent(AGENT_ID).reads, upstream, selected)
+    blocks, notes = _blocks(everything, upstream, selected)
+    if not blocks.used:
+        raise AgentError(f"{AGENT_ID}: no director result to decide on ({', '.join(blocks.failed) or 'none ran'})")
+    mix = blend(blocks, WEIGHTS)
+    plan = _plan(snapshot, blocks, everything, mix)
+    dissent = _dissent(plan.action, everything.used)
+    rationale = text.rationale(plan, blocks, notes, dissent, everything, ACT_AT)
     signals = ManagerSignals(
         action=plan.action,
         rating=plan.rating,
@@ -242,15 +249,14 @@ def investment_gm(snapshot: Snapshot, upstream: Mapping[str, AgentResult], selec
         conflict=mix.conflict,
         failed=list(everything.failed),
     )
-    body = rationale + "\n\n" + text.table(blocks, WEIGHTS)
     return make_result(
         AGENT_ID,
         plan.score,
         plan.confidence,
-        body,
+        rationale + "\n\n" + text.table(blocks, WEIGHTS),
         signals=signals,
-        metrics=metrics,
+        metrics=_metrics(snapshot, plan, mix, blocks, everything),
         evidence=text.evidence(plan, blocks),
         narrative=text.narrative(plan, stance_for(plan.score), blocks.used),
-        decision=decision,
+        decision=_decision(plan, rationale, dissent, everything),
     )

@@ -72,11 +72,7 @@ def _beta(stock: pd.Series, index: pd.Series) -> tuple[float | None, float | Non
     return float(cov[0, 1] / cov[1, 1]), float(joined.corr().to_numpy()[0, 1]), len(joined)
 
 
-def systemic_risk_director(
-    snapshot: Snapshot, upstream: Mapping[str, AgentResult], selected: Iterable[str]
-) -> AgentResult:
-    agent_id = "systemic_risk_director"
-    rets = _returns_or_fail(snapshot, agent_id)
+def _systemic_measures(snapshot: Snapshot, rets: pd.Series) -> tuple[dict[str, float | None], str]:
     year = rets.iloc[-TRADING_DAYS:]
     cutoff = float(year.quantile(0.05))
     close = adjusted_close(snapshot.bars)
@@ -85,6 +81,9 @@ def systemic_risk_director(
         "cvar95_1d": -float(year[year <= cutoff].mean()),
         "max_drawdown_1y": max_drawdown(close.iloc[-TRADING_DAYS - 1 :]),
         "max_drawdown_full": max_drawdown(close),
+        "var_days": len(year),
+        "drawdown_days": min(len(close), TRADING_DAYS + 1) - 1,  # days of moves in the 1-year drawdown
+        "bars": len(close),
     }
     m["var95_10d"] = m["var95_1d"] * math.sqrt(10)  # square-root-of-time: a rough two-week horizon
     regime = "n/a"
@@ -99,6 +98,40 @@ def systemic_risk_director(
         if m["beta_252d"] is not None and m["index_max_drawdown_3y"] is not None:
             # Worst case through the market: the index's worst recent fall, passed on through beta.
             m["stress_loss"] = m["beta_252d"] * m["index_max_drawdown_3y"]
+    return m, regime
+
+
+def _systemic_text(m: dict[str, float | None], regime: str, crash: str, macro_tilt: float) -> tuple[str, list[str]]:
+    vol_days, beta = m.get("index_vol_days"), m.get("beta_252d")
+    vol_window = f"of {span(int(vol_days))}" if vol_days else "no percentile: too little history"
+    beta_window = f"over {m['beta_days']:.0f} common days" if "beta_days" in m else "no index data"
+    index_window = f"over {span(int(m['index_drawdown_days']))}" if m.get("index_drawdown_days") else "n/a"
+    body = (
+        f"CSI 300 volatility regime **{regime}** (20-day {pct(m.get('index_vol_20d'))}, "
+        f"{ordinal(m.get('index_vol_pct'))} {vol_window}); beta {fmt(beta)} and correlation "
+        f"{fmt(m.get('corr_252d'))} to the index ({beta_window}).\n\n"
+        f"1-day historical VaR(95%) {pct(m['var95_1d'], 2)} (10-day {pct(m['var95_10d'], 1)}), CVaR(95%) "
+        f"{pct(m['cvar95_1d'], 2)}, over the last {span(int(m['var_days']))}; market stress loss (beta x the "
+        f"CSI 300's worst drawdown {index_window}, {pct(m.get('index_max_drawdown_3y'))}) "
+        f"{pct(m.get('stress_loss'))}; worst drawdown {pct(m['max_drawdown_1y'])} over the last "
+        f"{span(int(m['drawdown_days']))} and {pct(m['max_drawdown_full'])} over all {m['bars']:.0f} bars. "
+        f"Macro tilt {macro_tilt:+.1f}.\n\nCrash risk **{crash}**."
+    )
+    evidence = [
+        f"index vol regime {regime}",
+        f"beta {fmt(beta)}, correlation {fmt(m.get('corr_252d'))} ({beta_window})",
+        f"VaR95 {pct(m['var95_1d'], 2)}, CVaR95 {pct(m['cvar95_1d'], 2)} (1-day)",
+        f"max drawdown 1y {pct(m['max_drawdown_1y'])}, full {pct(m['max_drawdown_full'])}",
+        f"stress loss {pct(m.get('stress_loss'))} (beta x index worst drawdown)",
+    ]
+    return body, evidence
+
+
+def systemic_risk_director(
+    snapshot: Snapshot, upstream: Mapping[str, AgentResult], selected: Iterable[str]
+) -> AgentResult:
+    agent_id = "systemic_risk_director"
+    m, regime = _systemic_measures(snapshot, _returns_or_fail(snapshot, agent_id))
     macro = upstream.get("macro")
     macro_tilt = 0.2 * macro.score * macro.confidence if macro and macro.status == "succeeded" else 0.0
     score = {"high": -25.0, "low": 10.0}.get(regime, 0.0)
@@ -111,30 +144,7 @@ def systemic_risk_director(
     crash = CRASH_RISK[stance_for(score).value]
     confidence = 0.75 * data_confidence(snapshot, ("bars", "index_bars"))
     confidence *= (1.0 if snapshot.index_bars is not None else 0.7) * _upstream_factor(agent_id, upstream, selected)
-    m["drawdown_days"] = min(len(close), TRADING_DAYS + 1) - 1  # days of moves in the 1-year drawdown
-    vol_window = (
-        f"of {span(int(m['index_vol_days']))}" if m.get("index_vol_days") else "no percentile: too little history"
-    )
-    beta_window = f"over {m['beta_days']:.0f} common days" if "beta_days" in m else "no index data"
-    index_window = f"over {span(int(m['index_drawdown_days']))}" if m.get("index_drawdown_days") else "n/a"
-    body = (
-        f"CSI 300 volatility regime **{regime}** (20-day {pct(m.get('index_vol_20d'))}, "
-        f"{ordinal(m.get('index_vol_pct'))} {vol_window}); beta {fmt(beta)} and correlation "
-        f"{fmt(m.get('corr_252d'))} to the index ({beta_window}).\n\n"
-        f"1-day historical VaR(95%) {pct(m['var95_1d'], 2)} (10-day {pct(m['var95_10d'], 1)}), CVaR(95%) "
-        f"{pct(m['cvar95_1d'], 2)}, over the last {span(len(year))}; market stress loss (beta x the CSI 300's "
-        f"worst drawdown {index_window}, {pct(m.get('index_max_drawdown_3y'))}) {pct(m.get('stress_loss'))}; "
-        f"worst drawdown {pct(m['max_drawdown_1y'])} over the last {span(int(m['drawdown_days']))} and "
-        f"{pct(m['max_drawdown_full'])} over all {len(close)} bars. Macro tilt {macro_tilt:+.1f}.\n\n"
-        f"Crash risk **{crash}**."
-    )
-    evidence = [
-        f"index vol regime {regime}",
-        f"beta {fmt(beta)}, correlation {fmt(m.get('corr_252d'))} ({beta_window})",
-        f"VaR95 {pct(m['var95_1d'], 2)}, CVaR95 {pct(m['cvar95_1d'], 2)} (1-day)",
-        f"max drawdown 1y {pct(m['max_drawdown_1y'])}, full {pct(m['max_drawdown_full'])}",
-        f"stress loss {pct(m.get('stress_loss'))} (beta x index worst drawdown)",
-    ]
+    body, evidence = _systemic_text(m, regime, crash, macro_tilt)
     signals = SystemicRiskSignals(vol_regime=regime, crash_risk=crash)
     narrative = narratives.systemic(stance_for(score), m, signals.model_dump())
     return make_result(

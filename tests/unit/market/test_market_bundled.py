@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from investmind.errors import DataUnavailable
-from investmind.market import PartUnavailable, Snapshot, load_snapshot
+from investmind.market import PartUnavailable, Snapshot, load_snapshot, universe
 from investmind.market.bundled import DATA_DIR, BundledProvider
 from investmind.market.snapshot import PART_NAMES
 from investmind.market.symbols import normalize_symbol
@@ -318,3 +318,39 @@ def test_load_snapshot_suspended_days_are_not_bars() -> None:
 
     assert not bars.index.isin(pd.date_range("2022-01-19", "2022-01-26")).any()
     assert (bars.loc["2020-01-02":, "volume"] > 0).all()
+
+
+@pytest.mark.parametrize("symbol", ["600519.SH", "300750.SZ", "600030.SH", "601318.SH"])
+def test_adjusted_closes_follow_the_ex_date_factors_file(symbol: str) -> None:
+    # adjusted / traded close = the back-adjustment factor of that day / the last one, where the factor
+    # steps at each ex-date of cn_adj_events (derived there from the bars, read here with csv).
+    code, market = symbol.split(".")
+    with gzip.open(DATA_DIR / "cn_adj_events_2020_2025.csv.gz", "rt", encoding="utf-8") as f:
+        events = [
+            (r["date"], float(r["adj_factor_hfq"]))
+            for r in csv.DictReader(f)
+            if r["code"] == f"{market.lower()}.{code}"
+        ]
+    snapshot = load_snapshot(symbol, D(2025, 4, 7))
+    adjusted = snapshot.universe[symbol].loc["2020-01-02":]
+    traded = snapshot.bars.loc["2020-01-02":, "close"]
+
+    def factor(day: pd.Timestamp) -> float:
+        return ([value for date, value in events if date <= day.date().isoformat()] or [1.0])[-1]
+
+    assert len(events) >= 4
+    expected = pd.Series([factor(day) for day in traded.index], index=traded.index) / events[-1][1]
+    assert ((adjusted / traded) / expected - 1).abs().max() < 1e-6
+
+
+def test_index_members_and_industry_map_cover_the_bundled_stocks() -> None:
+    members = universe.index_members()
+
+    assert {name: len(symbols) for name, symbols in members.items()} == {
+        "CSI 300": 300,
+        "CSI 500": 499,
+        "SSE 50": 50,
+        "STAR 50": 50,
+    }
+    assert set(universe.selection_names()) <= members["CSI 300"]  # the 61 were members in January 2024 too
+    assert universe.industry_of("600519.SH") == "酿酒行业" and universe.industry_of("688981.SH") == "半导体"
