@@ -158,7 +158,8 @@ def _plan(snapshot: Snapshot, blocks: Inputs, everything: Inputs, mix: Blend) ->
         position = base * confidence * factor * scale
         position = round(min(position, ceiling) if ceiling is not None else position, 1)
     marks = levels(snapshot, everything.used)
-    plan = trade_plan(action, marks, _traded(snapshot, everything)) if not missing else TradePlan("traded")
+    traded = _traded(snapshot, everything)
+    plan = trade_plan(action, marks, traded) if not missing else TradePlan("traded" if traded else "adjusted")
     return _Plan(
         action,
         rating,
