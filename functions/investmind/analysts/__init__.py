@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 from ..market import Snapshot
 from ..models import AgentResult
-from . import fundamental, funds, industry, macro, technical
+from . import fundamental, funds, industry, macro, narratives, technical
 from .directors import fundamental_director, momentum_director
 from .manager import investment_gm
 from .risk import portfolio_risk_director, systemic_risk_director
@@ -59,7 +59,11 @@ ANALYSTS: Mapping[str, Analyst] = MappingProxyType(
 
 
 def analyze(
-    agent_id: str, snapshot: Snapshot, upstream: Mapping[str, AgentResult], selected: Iterable[str]
+    agent_id: str,
+    snapshot: Snapshot,
+    upstream: Mapping[str, AgentResult],
+    selected: Iterable[str],
+    language: str = "en",
 ) -> AgentResult:
     """Run one role's quant analysis.
 
@@ -73,6 +77,8 @@ def analyze(
         Results of earlier stages by agent id (failed and skipped ones included, or absent).
     selected
         The stage-1 analysts the caller asked for; a reader does not count the others as failures.
+    language
+        ``en`` or ``zh``: the language of the narrative (the agent handler passes ``INVESTMIND_LLM_LANGUAGE``).
 
     Returns
     -------
@@ -82,8 +88,14 @@ def analyze(
     Raises ``errors.AgentError`` when the role's required data or inputs are missing.
     """
     run = ANALYSTS[agent_id].run
+    if language not in narratives.LANGUAGES:
+        raise ValueError(f"unknown narrative language {language!r} (choose from {', '.join(narratives.LANGUAGES)})")
     started = time.perf_counter()
-    result = run(snapshot, upstream, list(selected))
+    token = narratives.LANGUAGE.set(language)
+    try:
+        result = run(snapshot, upstream, list(selected))
+    finally:
+        narratives.LANGUAGE.reset(token)
     logger.debug(
         "agent analysed",
         extra={"agent_id": agent_id, "symbol": snapshot.symbol, "ms": round((time.perf_counter() - started) * 1000, 1)},

@@ -34,7 +34,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         state,
         log,
         load_snapshot=market.loader(settings),
-        analyze=analysts.analyze,
+        analyze=partial(analysts.analyze, language=settings.llm_language),
         refine=partial(llm.refiner(config), deadline=deadline) if config else None,
         simulated_llm_ms=settings.simulated_llm_ms,
     )

@@ -138,7 +138,7 @@ def _decision_bounds(quant: AgentResult, opinion: ManagerOpinion, score: float) 
     problems = []
     if (draft.action, draft.rating) != (computed.action, computed.rating):
         problems.append(f"action and rating must stay {computed.action} ({computed.rating})")
-    if action_for(score) != (computed.action, computed.rating):
+    if computed.tradeable and action_for(score) != (computed.action, computed.rating):  # no decision: HOLD
         mapped = "{} ({})".format(*action_for(score))
         problems.append(f"score {score:+.1f} maps to {mapped}, not {computed.action} ({computed.rating})")
     if draft.position_pct > computed.position_pct + 1e-9:
