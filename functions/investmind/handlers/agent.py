@@ -8,7 +8,8 @@ from functools import partial
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import analysts, faults, llm, market
+from .. import analysts, faults, llm
+from ..composition import market
 from ..composition.lambdas import stores
 from ..logs import lambda_logging
 from ..models import AgentInput

@@ -5,7 +5,8 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import faults, market
+from .. import faults
+from ..composition import market
 from ..composition.lambdas import stores
 from ..logs import lambda_logging
 from ..models import StartRequest

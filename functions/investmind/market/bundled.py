@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
@@ -29,7 +27,6 @@ SOURCE = "bundled"
 
 _VALUATION = dict(zip(["peTTM", "pbMRQ", "psTTM", "pcfNcfTTM"], VALUATION_COLUMNS, strict=True))
 _RECENT_EXTRA = {"preclose": "preclose", "turn": "turn", "pctChg": "pct_chg"}
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +106,7 @@ _LOAD_LOCK = threading.Lock()
 
 
 def _store() -> _Store:
-    # Several threads may ask at once (the provider runs off the event loop): load once, not per thread.
+    # Several threads may ask at once (the fetcher's workers, one per part): load once, not per thread.
     with _LOAD_LOCK:
         return _load()
 
@@ -188,31 +185,26 @@ class BundledProvider:
     name = SOURCE
     remote = False
 
-    @staticmethod
-    async def _run(fn: Callable[..., T], *args: Any) -> T:
-        # The first call parses the CSVs (about a second): off the event loop, so other parts go on.
-        return await asyncio.to_thread(fn, *args)
+    def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+        return _bars(symbol, end)
 
-    async def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
-        return await self._run(_bars, symbol, end)
+    def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+        return _valuation(symbol, end)
 
-    async def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
-        return await self._run(_valuation, symbol, end)
+    def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+        return _fundamentals(symbol, end)
 
-    async def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
-        return await self._run(_fundamentals, symbol, end)
+    def index_bars(self, end: dt.date | None) -> pd.DataFrame:
+        return _upto(_store().index, end)
 
-    async def index_bars(self, end: dt.date | None) -> pd.DataFrame:
-        return await self._run(lambda: _upto(_store().index, end))
+    def profile(self, symbol: str, end: dt.date | None) -> Profile:
+        return _profile(symbol, end)
 
-    async def profile(self, symbol: str, end: dt.date | None) -> Profile:
-        return await self._run(_profile, symbol, end)
+    def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]:
+        return _peers(symbol, end)
 
-    async def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]:
-        return await self._run(_peers, symbol, end)
+    def universe(self, end: dt.date | None) -> dict[str, pd.Series]:
+        return _closes(list(_store().bars), end)
 
-    async def universe(self, end: dt.date | None) -> dict[str, pd.Series]:
-        return await self._run(lambda: _closes(list(_store().bars), end))
-
-    async def macro(self, end: dt.date | None) -> pd.DataFrame:
+    def macro(self, end: dt.date | None) -> pd.DataFrame:
         raise PartUnavailable("the bundled data has no macro series")

@@ -233,14 +233,13 @@ def test_bundled_files_match_shared_originals() -> None:
         assert hashlib.sha256(copy.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
 
 
-@pytest.mark.anyio
-async def test_bundled_provider_reads_known_values_on_known_dates() -> None:
+def test_bundled_provider_reads_known_values_on_known_dates() -> None:
     provider = BundledProvider()
 
-    bars = await provider.daily_bars("000858.SZ", D(2020, 1, 3))
-    valuation = await provider.valuation("000858.SZ", D(2020, 1, 3))
-    index = await provider.index_bars(D(2020, 1, 3))
-    reports = await provider.fundamentals("601318.SH", D(2020, 4, 30))
+    bars = provider.daily_bars("000858.SZ", D(2020, 1, 3))
+    valuation = provider.valuation("000858.SZ", D(2020, 1, 3))
+    index = provider.index_bars(D(2020, 1, 3))
+    reports = provider.fundamentals("601318.SH", D(2020, 4, 30))
 
     assert bars.index[-1] == pd.Timestamp("2020-01-03")
     assert bars.iloc[-1][["close", "preclose", "volume", "turn"]].tolist() == [130.55, 132.08, 20469248.0, 0.5393]
@@ -249,16 +248,15 @@ async def test_bundled_provider_reads_known_values_on_known_dates() -> None:
     assert reports.loc["2019-12-31", ["roe", "net_profit_growth_yoy"]].tolist() == [0.244, 0.3911]
 
 
-@pytest.mark.anyio
-async def test_bundled_provider_has_no_macro_and_no_unknown_symbols() -> None:
+def test_bundled_provider_has_no_macro_and_no_unknown_symbols() -> None:
     provider = BundledProvider()
 
     with pytest.raises(PartUnavailable, match="no macro series"):
-        await provider.macro(D(2021, 3, 1))
+        provider.macro(D(2021, 3, 1))
     with pytest.raises(PartUnavailable, match="no bundled data for 688981.SH"):
-        await provider.profile("688981.SH", D(2021, 3, 1))
+        provider.profile("688981.SH", D(2021, 3, 1))
     with pytest.raises(PartUnavailable, match="no industry classification for 000338.SZ"):
-        await provider.peers("000338.SZ", D(2019, 3, 1))
+        provider.peers("000338.SZ", D(2019, 3, 1))
 
 
 def test_load_snapshot_parts_of_a_full_snapshot_all_from_bundled() -> None:
