@@ -232,12 +232,8 @@ class PartFetcher:
     def _answer(self, chain: _Chain, future: Future[Any]) -> Any:
         """The provider's answer in the part's shape, or None (the failure recorded) when it has none in time."""
         request, name = chain.request, self.providers[chain.tried - 1].name
-        if not future.done():
-            future.cancel()  # not started yet (every worker busy): it never will be
-            chain.failures.append(Failure(name, f"{name}: no answer in {self._timeout:g}s", transient=True))
-            return None
         try:
-            value = conform(request.part, future.result())
+            value = conform(request.part, _within(future, "past the part's deadline"))
             _check_reach(request, value, name)
         except PartUnavailable as exc:
             chain.failures.append(Failure(name, f"{name}: {exc}", transient=False))
@@ -297,7 +293,7 @@ class PartFetcher:
 def _within(future: Future[Any], late: str) -> Any:
     """The result of a ``future`` whose deadline has passed; ``TimeoutError(late)`` if it has none yet."""
     if not future.done():
-        future.cancel()
+        future.cancel()  # one still queued (every worker busy) never runs; one running finishes unused
         raise TimeoutError(late)
     return future.result()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import subprocess
+import sys
 import threading
 
 import pandas as pd
@@ -314,3 +316,18 @@ def test_stale_part_lowers_the_confidence_agents_compute() -> None:
     stale = dataclasses.replace(fresh, parts=parts)
 
     assert data_confidence(stale, ("bars",)) < data_confidence(fresh, ("bars",)) == 1.0
+
+
+def test_market_layer_is_sync_and_runs_no_event_loop() -> None:
+    # One paradigm (docs/performance.md): a snapshot through every provider's module needs no asyncio,
+    # and its parts ran on the fetcher's workers, not on a loop thread.
+    code = (
+        "import sys, threading, datetime as dt; "
+        "import investmind.market.providers.akshare, investmind.market.providers.tushare; "
+        "from investmind.market import load_snapshot; "
+        "load_snapshot('000858.SZ', dt.date(2022, 6, 1)); "
+        "names = {t.name.rsplit('_', 1)[0] for t in threading.enumerate()}; "
+        "assert 'asyncio' not in sys.modules, 'asyncio imported'; "
+        "assert names == {'MainThread', 'market-io'}, names"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
