@@ -97,6 +97,28 @@ def test_akshare_profile_and_peers_most_traded_of_the_board(provider, ak) -> Non
     assert ("stock_board_industry_cons_em", {"symbol": "酿酒行业"}) in ak.calls
 
 
+def test_akshare_peer_later_than_the_call_timeout_is_left_out(ak) -> None:
+    # GIVEN the one peer with data (000858; 000568 has none) answers only when released
+    release, entered, returned, hist = threading.Event(), threading.Event(), threading.Event(), ak.stock_zh_a_hist
+
+    def slow_for_one(**kwargs):
+        if kwargs["symbol"] == "000858":
+            entered.set()
+            release.wait(10)
+            returned.set()
+        return hist(**kwargs)
+
+    ak.stock_zh_a_hist = slow_for_one
+    try:
+        # WHEN the peers are fetched with a short call timeout
+        with pytest.raises(PartUnavailable, match="no bars for the peers of 600519.SH"):
+            AkshareProvider(ak, call_timeout_s=0.2).peers("600519.SH", D(2021, 3, 1))
+        # THEN the late peer was asked, and left out rather than waited for: it is still blocked
+        assert entered.is_set() and not returned.is_set()
+    finally:
+        release.set()
+
+
 def test_akshare_universe_not_served(provider) -> None:
     with pytest.raises(PartUnavailable, match="universe"):
         provider.universe(D(2021, 3, 1))

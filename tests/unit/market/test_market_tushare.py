@@ -59,6 +59,18 @@ def test_tushare_daily_bars_without_daily_basic_lack_turnover_only(provider, pro
     assert bars["turn"].isna().all() and bars["close"].notna().all()
 
 
+def test_tushare_daily_bars_without_a_timely_daily_basic_lack_turnover_only(pro) -> None:
+    pro.block["daily_basic"] = threading.Event()
+    provider = TushareProvider(lambda: TOKEN, api_factory=lambda _: pro, call_timeout_s=0.2)
+    try:
+        bars = provider.daily_bars("600519.SH", D(2020, 1, 6))
+    finally:
+        pro.block["daily_basic"].set()
+
+    assert bars["turn"].isna().all() and bars["close"].notna().all()
+    assert bars.index[-1] == pd.Timestamp("2020-01-06")
+
+
 def test_tushare_valuation_has_no_pcf_rather_than_a_guess(provider) -> None:
     valuation = provider.valuation("000858.SZ", D(2020, 1, 3))
 

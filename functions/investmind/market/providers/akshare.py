@@ -1,4 +1,4 @@
-"""The akshare provider: Eastmoney and Sina data through the akshare library (sync, like the provider).
+"""The akshare provider: Eastmoney and Sina data through the akshare library (sync, called as it is).
 
 Column names and units follow akshare's documentation; each function's mapping sits beside the
 call that returns it. akshare is imported on first use only (``pip install 'investmind[providers]'``).
@@ -60,7 +60,7 @@ def bars_from_hist(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 class AkshareProvider:
-    """A-share data from akshare, one blocking library call after another (the fetcher bounds each part).
+    """A-share data from akshare through its blocking calls (the fetcher holds each part to its deadline).
 
     Parameters
     ----------
