@@ -150,7 +150,10 @@ class PartFetcher:
     def fetch_all(self, requests: Iterable[PartRequest]) -> dict[str, PartResult]:
         """Each requested part (by name), all fetched at once; a part another thread is fetching is
         waited for, not fetched again."""
-        flights = {r.part: (r, *self.flight.board(r.key(self.chain))) for r in requests}
+        batch = list(requests)
+        if len({r.part for r in batch}) < len(batch):
+            raise ValueError("fetch_all takes one request per part")
+        flights = {r.part: (r, *self.flight.board(r.key(self.chain))) for r in batch}
         led = [r for r, _, leader in flights.values() if leader]
         results: dict[str, PartResult] = {}
         error: BaseException | None = None
