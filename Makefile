@@ -56,7 +56,7 @@ requirements: $(UV)
 clean:
 	rm -rf .venv .tools .pytest_cache .ruff_cache .aws-sam
 
-# --- sam build without Docker or Python 3.13 (DESIGN §7) ----------------------------------------------
+# --- sam build without Docker or Python 3.13 (docs/architecture.md §8) ----------------------------------------------
 # Every function says `BuildMethod: makefile`, so `sam build` runs `make build-<LogicalId>` here with
 # ARTIFACTS_DIR set, once per function: SAM never shares a makefile build (aws-sam-cli#2790). All of
 # them ship the same package, so it is built once into LAMBDA_PKG, under a lock because sam builds

@@ -17,10 +17,11 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from investmind.models import TERMINAL_STATUS, AgentState, AgentView, Event, EventType, Task
+from investmind.projection import fold, initial_agents
 from investmind.roster import STAGE_NAMES, STAGES
 from investmind.settings import get_settings
 
-TERMINAL = {"task_completed": "SUCCEEDED", "task_failed": "FAILED", "task_cancelled": "CANCELLED"}
 STATE_STYLE = {"pending": "dim", "running": "cyan", "succeeded": "green", "failed": "red", "skipped": "yellow"}
 STANCE_STYLE = {"bullish": "green", "neutral": "white", "bearish": "red"}
 Envelope = dict[str, Any]
@@ -130,51 +131,52 @@ def _read_stream(api: Api, task_id: str, cursor: _Cursor, on_event: Callable[[En
             envelope = sse.json()
             on_event(envelope)
             cursor.last = int(sse.id)
-            if envelope["type"] in TERMINAL:
-                return TERMINAL[envelope["type"]]
+            if EventType(envelope["type"]) in TERMINAL_STATUS:
+                return TERMINAL_STATUS[EventType(envelope["type"])].value
     return None
 
 
 class LiveView:
-    """What ``--follow`` shows, folded from events alone: a row per stage and per agent, and the decision."""
+    """What ``--follow`` shows: the task folded from its events by the projection's own fold (the one
+    reading of the log, ``investmind.projection``), a row per stage and per agent, and the decision."""
 
-    def __init__(self) -> None:
-        self.status, self.title, self.percent = "QUEUED", "analysis", 0
-        self.ended: Envelope | None = None
-        self.usage: dict[str, dict[str, Any]] = {}
-        """Agent id → the usage of its result (LLM calls, tokens, latency, cost), as the events carry it."""
-        self.rows: dict[str, dict[str, Any]] = {}
+    def __init__(self, task_id: str = "") -> None:
+        self.task = Task(task_id=task_id, owner="", symbol="", created_at="", updated_at="")
+        self.title = "analysis"
+
+    @property
+    def status(self) -> str:
+        return self.task.status.value
+
+    @property
+    def percent(self) -> int:
+        return self.task.progress.percent
+
+    @property
+    def rows(self) -> dict[str, dict[str, Any]]:
+        """Stage and agent rows (``state``, ``stance``, ``score``, ``summary``, ``provider``), in roster order."""
+        rows: dict[str, dict[str, Any]] = {}
+        views = {**initial_agents(self.task.agents_requested), **self.task.agents}
         for stage, specs in STAGES.items():
-            self.rows[f"stage:{stage}"] = {"label": f"Stage {stage} · {STAGE_NAMES[stage]}", "state": "pending"}
-            self.rows.update({a.agent_id: {"label": f"  {a.title}", "state": "pending"} for a in specs})
+            agents = [views[a.agent_id] for a in specs]
+            label = f"Stage {stage} · {STAGE_NAMES[stage]}"
+            rows[f"stage:{stage}"] = {"label": label, **_stage_row(agents, stage, self.task)}
+            for spec, view in zip(specs, agents, strict=True):
+                rows[spec.agent_id] = {"label": f"  {spec.title}", **_agent_row(view)}
+        return rows
 
-    def apply(self, event: Envelope) -> list[str]:
+    def apply(self, envelope: Envelope) -> list[str]:
         """Fold one event in; returns the lines to print above the table (log lines, failures, the end)."""
-        kind, data, agent = event["type"], event.get("data") or {}, event.get("agent_id")
-        row = self.rows.get(agent or f"stage:{event.get('stage')}")
-        if kind == "task_started":
-            self.status, self.title = "RUNNING", f"{data.get('symbol')} {data.get('name') or ''}".strip()
-        elif kind in ("stage_started", "agent_started") and row:
-            row["state"] = "running"
-        elif kind == "stage_completed" and row:
-            row.update(state="succeeded", summary=f"{data.get('succeeded')} ok, {data.get('failed')} failed")
-        elif kind in ("agent_completed", "agent_failed") and row:
-            failed = kind == "agent_failed"
-            result = {} if failed else data.get("result") or {}  # a failed result's stance and score mean nothing
-            summary = (data.get("error") or result.get("summary") or "").split("\n")[0]
-            row.update(state=result.get("status", "failed"), stance=result.get("stance"), score=result.get("score"))
-            row["summary"] = summary
-            row["provider"] = _provider_label(result)
-            if result.get("usage"):
-                self.usage[agent] = result["usage"]
-            return [f"{agent} failed: {data.get('error')}"] if failed else []
-        elif kind == "progress":
-            self.percent = int(data.get("percent", self.percent))
-        elif kind == "log":
-            return [f"{event.get('ts', '')[11:19]} {data.get('level', 'info')} {agent or '-'}: {data.get('message')}"]
-        elif kind in TERMINAL:
-            self.status, self.ended = TERMINAL[kind], event
-            self.percent = 100 if kind == "task_completed" else self.percent
+        event = Event.model_validate(envelope)
+        self.task = fold(self.task, event)
+        data, agent = event.data, event.agent_id
+        if event.type == EventType.task_started:
+            self.title = f"{data.get('symbol')} {data.get('name') or ''}".strip()
+        elif event.type == EventType.agent_failed:
+            return [f"{agent} failed: {data.get('error')}"]
+        elif event.type == EventType.log:
+            return [f"{event.ts[11:19]} {data.get('level', 'info')} {agent or '-'}: {data.get('message')}"]
+        elif event.terminal:
             why = data.get("error") or data.get("reason")
             return [f"analysis {self.status}" + (f": {why}" if why else "")]
         return []
@@ -183,7 +185,7 @@ class LiveView:
         agents = [row for key, row in self.rows.items() if not key.startswith("stage:")]
         done = sum(row["state"] in ("succeeded", "failed", "skipped") for row in agents)
         title = f"{self.title} — {self.status} · {done}/{len(agents)} agents · {self.percent}%"
-        total = self.total_usage((self.ended or {}).get("data"))
+        total = self.total_usage()
         if total["llm_calls"]:
             title += f" · {total['tokens_in'] + total['tokens_out']:,} tokens · ${total['cost_usd']:.4f}"
         table = Table(title=title, title_justify="left")
@@ -208,35 +210,45 @@ class LiveView:
         return table
 
     def decision_table(self) -> Table | None:
-        data = (self.ended or {}).get("data") or {}
-        d = data.get("decision")
-        if not d:
+        d = self.task.decision
+        if d is None:
             return None
         table = Table("field", "value", title="Decision", show_header=False, title_justify="left")
-        entry = d.get("entry_range")
+        entry = d.entry_range
         for name, value in (
-            ("action", f"{d['action']} ({d['rating']})"), ("position", f"{d['position_pct']}%"),
-            ("entry range", f"{entry[0]} – {entry[1]}" if entry else None), ("stop loss", d.get("stop_loss")),
-            ("take profit", d.get("take_profit")), ("horizon", f"{d['horizon_days']} days"),
-            ("confidence", d.get("confidence")), ("dissent", ", ".join(d.get("dissent") or []) or None),
-            ("degraded", "yes" if data.get("degraded") else "no"), ("usage", usage_text(self.total_usage(data))),
-            ("rationale", d.get("rationale")),
+            ("action", f"{d.action} ({d.rating})"), ("position", f"{d.position_pct}%"),
+            ("entry range", f"{entry[0]:g} – {entry[1]:g}" if entry else None), ("stop loss", d.stop_loss),
+            ("take profit", d.take_profit), ("horizon", f"{d.horizon_days} days"),
+            ("confidence", d.confidence), ("dissent", ", ".join(d.dissent) or None),
+            ("degraded", "yes" if self.task.degraded else "no"), ("usage", usage_text(self.total_usage())),
+            ("rationale", d.rationale),
         ):  # fmt: skip
             table.add_row(name, str(value if value is not None else "–"))
         return table
 
-    def total_usage(self, ended: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The task's usage: the task_completed event's when there is one, else the sum over the agents so far."""
-        if ended and ended.get("usage"):
-            return {**_ZERO_USAGE, **ended["usage"]}
-        total = dict(_ZERO_USAGE)
-        for usage in self.usage.values():
-            for key in total:
-                total[key] += usage.get(key) or 0
-        return total
+    def total_usage(self) -> dict[str, Any]:
+        """The task's usage: task_completed's when there is one, else the sum over the agents so far."""
+        return self.task.usage.model_dump()
 
 
-_ZERO_USAGE: dict[str, Any] = {"llm_calls": 0, "tokens_in": 0, "tokens_out": 0, "latency_ms": 0, "cost_usd": 0.0}
+def _agent_row(view: AgentView) -> dict[str, Any]:
+    if view.state == AgentState.failed:  # a failed result's stance and score mean nothing
+        return {"state": "failed", "stance": None, "score": None, "summary": (view.error or "").split("\n")[0],
+                "provider": ""}  # fmt: skip
+    result = view.result
+    provider = (result.provider + (" (fallback)" if result.fallback else "")) if result else ""
+    summary = (view.summary or "").split("\n")[0]
+    return {"state": view.state.value, "stance": view.stance, "score": view.score, "summary": summary,
+            "provider": provider}  # fmt: skip
+
+
+def _stage_row(agents: list[AgentView], stage: int, task: Task) -> dict[str, Any]:
+    done = [a for a in agents if a.state in (AgentState.succeeded, AgentState.failed, AgentState.skipped)]
+    failed = sum(a.state == AgentState.failed for a in agents)
+    if len(done) == len(agents) and (task.stage or 0) >= stage:
+        return {"state": "succeeded", "summary": f"{len(done) - failed} ok, {failed} failed"}
+    running = task.stage == stage or any(a.state == AgentState.running for a in agents)
+    return {"state": "running" if running else "pending"}
 
 
 def usage_text(usage: dict[str, Any]) -> str:
@@ -247,11 +259,6 @@ def usage_text(usage: dict[str, Any]) -> str:
         f"{usage['llm_calls']} LLM calls · {usage['tokens_in']:,} in / {usage['tokens_out']:,} out tokens · "
         f"${usage['cost_usd']:.4f} · {usage['latency_ms'] / 1000:.1f} s LLM time"
     )
-
-
-def _provider_label(result: dict[str, Any]) -> str:
-    provider = result.get("provider") or ""
-    return f"{provider} (fallback)" if result.get("fallback") else provider
 
 
 def plain_line(event: Envelope) -> str:

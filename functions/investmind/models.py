@@ -1,4 +1,4 @@
-"""Pydantic models shared by the API, the handlers, the agents and the tests (DESIGN §2-3)."""
+"""Pydantic models shared by the API, the handlers, the agents and the tests (docs/architecture.md §2-3)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,18 @@ class EventType(StrEnum):
     task_cancelled = "task_cancelled"
 
 
-TERMINAL_EVENTS = frozenset({EventType.task_completed, EventType.task_failed, EventType.task_cancelled})
+TERMINAL_STATUS: dict[EventType, TaskStatus] = {
+    EventType.task_completed: TaskStatus.SUCCEEDED,
+    EventType.task_failed: TaskStatus.FAILED,
+    EventType.task_cancelled: TaskStatus.CANCELLED,
+}
+"""How each terminal event ends a task: the one mapping (the projection, the API, the CLI and the console)."""
+TERMINAL_EVENTS = frozenset(TERMINAL_STATUS)
+
+
+def status_after(event_type: EventType, status: TaskStatus) -> TaskStatus:
+    """The status once an event of ``event_type`` is in the log: a terminal event ends it, others leave it."""
+    return TERMINAL_STATUS.get(event_type, status)
 
 
 class Stance(StrEnum):
@@ -203,6 +214,22 @@ class StartRequest(BaseModel):
     agents: list[str] = Field(default_factory=lambda: list(STAGE1_IDS))
 
 
+class DataPart(BaseModel):
+    """Where one part of an analysis' market data came from (``Snapshot.parts``): shown to the user."""
+
+    source: str | None = None
+    """The provider that supplied it (``bundled``, ``akshare``, ``tushare``), None when missing."""
+    as_of: dt.date | None = None
+    fetched_at: str | None = None
+    first: dt.date | None = None
+    last: dt.date | None = None
+    rows: int = 0
+    stale: bool = False
+    """A cached copy served because every provider failed, or data that stops before the market's last session."""
+    missing: bool = False
+    note: str | None = None
+
+
 class TaskContext(BaseModel):
     """What PrepareData resolved for one analysis; every agent receives it."""
 
@@ -214,8 +241,8 @@ class TaskContext(BaseModel):
     as_of: dt.date
     agents: list[str]
     started_at: str
-    data: dict[str, Any] = Field(default_factory=dict)
-    """Per data part: source, first/last date, rows, stale (issue 3 fills more)."""
+    data: dict[str, DataPart] = Field(default_factory=dict)
+    """Per data part (``market.PART_NAMES``): its source, dates, rows, and whether it is stale or missing."""
 
 
 class AgentInput(BaseModel):
@@ -226,6 +253,10 @@ class AgentInput(BaseModel):
     stage2: list[AgentResult] = Field(default_factory=list)
     stage3: list[AgentResult] = Field(default_factory=list)
     stage4: list[AgentResult] = Field(default_factory=list)
+
+    def results_of(self, stage: int) -> list[AgentResult]:
+        """The results of ``stage`` (none before stage 1)."""
+        return list(getattr(self, f"stage{stage}")) if stage >= 1 else []
 
     def upstream(self) -> dict[str, AgentResult]:
         return {r.agent_id: r for r in (*self.stage1, *self.stage2, *self.stage3, *self.stage4)}

@@ -70,10 +70,10 @@ def parallel(simulated_llm_ms: int, runs: int) -> dict[str, Any]:
 def serial(simulated_llm_ms: int, runs: int) -> dict[str, Any]:
     """The same ten agents one after another in one process, as the serial frameworks run them."""
     from investmind import analysts, market
+    from investmind.adapters.memory import MemoryEventLog, MemoryTaskStore
     from investmind.models import AgentInput, EventDraft, EventType, StartRequest, Task, utc_now_iso
     from investmind.roster import STAGES
     from investmind.services.pipeline import finalize, prepare, run_agent
-    from investmind.store.memory import MemoryEventLog, MemoryTaskStore
 
     def once() -> float:
         tasks = MemoryTaskStore()

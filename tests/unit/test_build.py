@@ -1,5 +1,5 @@
 """The Lambda build (`make build`): its requirements follow the lock, exist as python3.13/arm64 wheels, and
-every function is built by the Makefile (DESIGN §7). Offline: the wheels are checked against uv.lock."""
+every function is built by the Makefile (docs/architecture.md §8). Offline: the wheels are checked against uv.lock."""
 
 from __future__ import annotations
 

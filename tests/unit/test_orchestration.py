@@ -44,7 +44,7 @@ def test_every_agent_state_retries_transient_errors_and_catches_into_a_failed_re
             assert "States.ALL" not in retry_errors and "States.TaskFailed" not in retry_errors
             assert task["Retry"][0]["JitterStrategy"] == "FULL"
             failed = branch["States"][task["Catch"][0]["Next"]]
-            assert failed["Resource"] == "${FailFunctionArn}"
+            assert failed["Resource"] == "${AgentFailedFunctionArn}"
             assert failed["Parameters"]["agent_id"] == agent.agent_id
 
 

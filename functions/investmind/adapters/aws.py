@@ -7,7 +7,6 @@ import threading
 from functools import cache
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
 # A process may run many invocations at once (the embedded runtime, threads): a pool that large
@@ -27,7 +26,10 @@ def client(service: str) -> Any:
     """A boto3 client for ``service``, shared by every caller in this process (clients are thread-safe).
 
     Creation itself is serialised: boto3's default session is not thread-safe while it builds clients.
+    boto3 is imported here, not at the top: the API's path (aiobotocore) never needs it.
     """
+    import boto3
+
     with _lock:
         return boto3.session.Session().client(service, region_name=_region(), config=_CONFIG)
 

@@ -11,12 +11,11 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import observability
-from ..adapters import aws
-from ..adapters.stepfunctions import start_execution
-from ..composition.lambdas import stores
-from ..logs import lambda_logging
+from ..composition.lambdas import execution_starter, stores
 from ..models import StartRequest
+from ..services.starter import start_queued
 from ..settings import get_settings
+from .instrument import lambda_logging
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -25,16 +24,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord) -> None:
     start = StartRequest.model_validate_json(record.body)
     settings = get_settings()
-    tasks, _ = stores(settings)
-    if tasks.get(start.task_id).terminal:
-        logger.info("task already ended (cancelled while queued); not starting", extra={"task_id": start.task_id})
-        return
-    started = start_execution(aws.client("stepfunctions"), settings.state_machine_arn, start)
-    if started:
+    if start_queued(start, stores(settings)[0], execution_starter(settings)):
         observability.queue_to_start(time.time() * 1000 - int(record.attributes.sent_timestamp))
-    logger.info(
-        "execution started" if started else "duplicate delivery; execution exists", extra={"task_id": start.task_id}
-    )
 
 
 @lambda_logging(logger)

@@ -49,7 +49,7 @@ def provider_for(config: LLMConfig) -> LLMProvider:
         return BedrockConverse(config.model, region=config.region, timeout_s=config.timeout_s)
     from .openai import OpenAICompatible
 
-    return OpenAICompatible(config.base_url, config.model, config.api_key, config.response_format)
+    return OpenAICompatible(config.base_url, config.model, config.api_key.get_secret_value(), config.response_format)
 
 
 @lru_cache(maxsize=16)

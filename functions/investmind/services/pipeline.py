@@ -7,7 +7,6 @@ function as arguments, so the handlers wire AWS in and the tests can wire fakes 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -19,6 +18,7 @@ from ..models import (
     AgentInput,
     AgentResult,
     AgentStatus,
+    DataPart,
     EventDraft,
     EventType,
     StartRequest,
@@ -27,7 +27,7 @@ from ..models import (
     utc_now_iso,
 )
 from ..roster import STAGE_NAMES, STAGES, get_agent
-from ..store.base import EventLog
+from .ports import EventLog
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ Emit = Callable[[str, str, dict[str, Any]], None]
 Refine = Callable[[AgentResult, TaskContext, dict[str, AgentResult], Emit], AgentResult]
 
 
-def _append(log: EventLog, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> bool:
+def append_or_ended(log: EventLog, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> bool:
     """Append, treating the log's refusal after a terminal event as 'task already ended'."""
     try:
         log.append(task_id, drafts, once=once)
@@ -71,7 +71,7 @@ def prepare(start: StartRequest, log: EventLog, load_snapshot: Callable[[str, dt
         as_of=snapshot.as_of,
         agents=start.agents,
         started_at=utc_now_iso(),
-        data={name: dict(part) for name, part in snapshot.parts.items()},
+        data={name: DataPart.model_validate(part) for name, part in snapshot.parts.items()},
     )
     started = EventDraft(
         type=EventType.task_started,
@@ -80,10 +80,10 @@ def prepare(start: StartRequest, log: EventLog, load_snapshot: Callable[[str, dt
             "name": context.name,
             "industry": context.industry,
             "as_of": context.as_of.isoformat(),
-            "data": context.data,
+            "data": {name: part.model_dump(mode="json") for name, part in context.data.items()},
         },
     )
-    if not _append(log, start.task_id, [started, _stage_started(1)], once="stage:1"):
+    if not enter_stage(log, start.task_id, 1, first=[started]):
         raise TaskEnded(f"task {start.task_id} ended before it started")
     return context
 
@@ -97,7 +97,6 @@ def run_agent(
     analyze: Analyze,
     refine: Refine | None = None,
     simulated_llm_ms: int = 0,
-    before_compute: Callable[[], None] = lambda: None,
 ) -> AgentResult:
     """Run one agent: stage bookkeeping, agent_started, the quant core, the LLM step, agent_completed.
 
@@ -112,7 +111,7 @@ def run_agent(
         result = AgentResult(
             agent_id=agent_id, stage=1, status=AgentStatus.skipped, summary="not requested for this analysis"
         )
-        _append(
+        append_or_ended(
             log,
             task_id,
             [
@@ -125,9 +124,8 @@ def run_agent(
             ],
         )
         return result
-    _open_stage(spec.stage, state, log)
-    _append(log, task_id, [EventDraft(type=EventType.agent_started, stage=spec.stage, agent_id=agent_id)])
-    before_compute()
+    enter_stage(log, task_id, spec.stage, state.results_of(spec.stage - 1))
+    append_or_ended(log, task_id, [EventDraft(type=EventType.agent_started, stage=spec.stage, agent_id=agent_id)])
     began = time.perf_counter()
     snapshot = load_snapshot(context.symbol, context.as_of)
     upstream = state.upstream()
@@ -141,11 +139,11 @@ def run_agent(
     )
     pending = [log_line]
     if refine is not None and result.status == AgentStatus.succeeded:
-        _append(log, task_id, pending)  # the quant core's numbers are in before the LLM's wait begins
+        append_or_ended(log, task_id, pending)  # the quant core's numbers are in before the LLM's wait begins
         pending = []
         result = refine(result, context, upstream, _log_writer(log, task_id, spec.stage, agent_id))
     elif simulated_llm_ms:
-        # Stands in for the LLM's wait in tests and benchmarks only (DESIGN §8).
+        # Stands in for the LLM's wait in tests and benchmarks only (docs/architecture.md §9).
         time.sleep(simulated_llm_ms / 1000)
     done = EventDraft(
         type=EventType.agent_completed,
@@ -153,7 +151,7 @@ def run_agent(
         agent_id=agent_id,
         data={"result": result.model_dump(mode="json")},
     )
-    _append(log, task_id, [*pending, done])
+    append_or_ended(log, task_id, [*pending, done])
     observability.agent_finished(agent_id, (time.perf_counter() - began) * 1000, result.usage)
     return result
 
@@ -165,26 +163,39 @@ def _log_writer(log: EventLog, task_id: str, stage: int, agent_id: str) -> Emit:
         draft = EventDraft(
             type=EventType.log, stage=stage, agent_id=agent_id, data={"level": level, "message": message, **data}
         )
-        _append(log, task_id, [draft])
+        append_or_ended(log, task_id, [draft])
 
     return emit
 
 
-def _open_stage(stage: int, state: AgentInput, log: EventLog) -> None:
-    """The first agent of stage N (N > 1) to run closes stage N-1 and opens stage N, exactly once.
+def enter_stage(
+    log: EventLog,
+    task_id: str,
+    stage: int,
+    previous: Sequence[AgentResult] = (),
+    *,
+    first: Sequence[EventDraft] = (),
+    then: Sequence[EventDraft] = (),
+) -> bool:
+    """Stage ``stage``'s boundary, written once by whichever step of that stage writes first.
 
-    The state machine only starts stage N after every stage N-1 branch returned, and each branch
-    wrote its own completion before returning, so this lands after all of stage N-1's events.
+    The one rule for stage events (docs/architecture.md, "Who writes which event"): the boundary of
+    stage N is ``stage_completed(N-1)`` (counts of the stage's results) then ``stage_started(N)``,
+    appended exactly once per task under the marker ``stage:N``. Stage 1's is written by PrepareData
+    (with ``task_started``), stage N's (2-4) by the first of its agents to start or to be recorded
+    failed, and the end's (N = 5: only ``stage_completed(4)``) by Finalize (with ``task_completed``).
+    The state machine starts stage N only after every branch of stage N-1 returned, and each branch
+    wrote its own events before returning, so the boundary lands after all of stage N-1's events.
+
+    ``previous`` are stage N-1's results; ``first`` and ``then`` are the owner's own events, appended
+    in the same write before and after the boundary (``task_started``, ``task_completed``). Returns
+    False when the log refused it (the task ended); True also when another step had written the
+    boundary already.
     """
-    if stage == 1:
-        return
-    previous: list[AgentResult] = getattr(state, f"stage{stage - 1}")
-    _append(
-        log,
-        state.context.task_id,
-        [_stage_completed(stage - 1, previous), _stage_started(stage)],
-        once=f"stage:{stage}",
-    )
+    drafts = [_stage_completed(stage - 1, previous)] if stage > 1 else []
+    if stage in STAGES:
+        drafts.append(_stage_started(stage))
+    return append_or_ended(log, task_id, [*first, *drafts, *then], once=f"stage:{stage}")
 
 
 def finalize(state: AgentInput, log: EventLog) -> dict[str, Any]:
@@ -208,7 +219,7 @@ def finalize(state: AgentInput, log: EventLog) -> dict[str, Any]:
             "duration_ms": duration_ms,
         },
     )
-    if _append(log, state.context.task_id, [_stage_completed(4, state.stage4), completed]):
+    if enter_stage(log, state.context.task_id, len(STAGES) + 1, state.stage4, then=[completed]):
         observability.analysis_completed(duration_ms, degraded)
     return {
         "task_id": state.context.task_id,
@@ -216,54 +227,3 @@ def finalize(state: AgentInput, log: EventLog) -> dict[str, Any]:
         "degraded": degraded,
         "duration_ms": duration_ms,
     }
-
-
-def describe_error(error: dict[str, Any] | None) -> tuple[str, str]:
-    """(error type, message) from a state machine Catch's ``{"Error", "Cause"}``."""
-    error = error or {}
-    error_type = str(error.get("Error") or "Error")
-    cause = error.get("Cause") or ""
-    try:
-        parsed = json.loads(cause)
-        message = parsed.get("errorMessage", cause) if isinstance(parsed, dict) else cause
-    except (TypeError, ValueError):
-        message = cause
-    return error_type, str(message or error_type)
-
-
-def record_agent_failure(agent_id: str, state: AgentInput, error: dict[str, Any], log: EventLog) -> AgentResult:
-    """What the state machine's Catch runs for a failed agent: its failed result and agent_failed."""
-    spec = get_agent(agent_id)
-    error_type, message = describe_error(error)
-    result = AgentResult(
-        agent_id=agent_id,
-        stage=spec.stage,
-        status=AgentStatus.failed,
-        summary=f"{spec.title} failed: {message}",
-        error=f"{error_type}: {message}",
-    )
-    _open_stage(spec.stage, state, log)  # in case the agent failed before it could
-    _append(
-        log,
-        state.context.task_id,
-        [
-            EventDraft(
-                type=EventType.agent_failed,
-                stage=spec.stage,
-                agent_id=agent_id,
-                data={"error": message, "error_type": error_type, "result": result.model_dump(mode="json")},
-            )
-        ],
-    )
-    observability.agent_failed(agent_id)
-    return result
-
-
-def record_task_failure(task_id: str, error_type: str, message: str, log: EventLog) -> bool:
-    """End the task FAILED with its reason; False when it had already ended."""
-    ended_now = _append(
-        log, task_id, [EventDraft(type=EventType.task_failed, data={"error": message, "error_type": error_type})]
-    )
-    if ended_now:
-        observability.analysis_failed()
-    return ended_now

@@ -1,5 +1,5 @@
-"""The ports of tasks and the event log. Backends live in ``investmind.adapters`` (DynamoDB) and
-``investmind.store.memory`` (in-process, for tests); importing this package loads no SDK."""
+"""The ports of tasks and the event log. Their backends are adapters: ``investmind.adapters.dynamodb``
+(DynamoDB) and ``investmind.adapters.memory`` (in-process, for tests); importing this package loads no SDK."""
 
 from .base import AsyncEventLog, AsyncTaskStore, EventLog, TaskStore
 

@@ -1,4 +1,4 @@
-// The reusable SSE client for InvestMind frontends (DESIGN §8), a plain ES module.
+// The reusable SSE client for InvestMind frontends (docs/architecture.md §9), a plain ES module.
 //
 //   import { connect } from "/static/sseClient.js";
 //   const sub = connect(`v1/analyses/${id}/stream`, { onEvent, onTerminal, onError });

@@ -10,10 +10,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..adapters.dynamodb import codec
 from ..errors import Conflict, NotFound
 from ..models import Event, EventDraft, Task, TaskStatus
-from . import notify
+from ..store import notify
+from .dynamodb import codec
 
 
 @dataclass

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from investmind.adapters.sqs import ExecutionControl, TaskQueue
+from investmind.adapters.sqs import TaskQueue
+from investmind.adapters.stepfunctions import ExecutionStopper
 from investmind.models import StartRequest
 from investmind.settings import Settings
 
@@ -49,7 +50,7 @@ async def test_task_queue_send_uses_priority_queue_and_task_id_attribute(priorit
     settings = Settings(queue_high_url="q-high", queue_normal_url="q-normal", queue_low_url="q-low")
     start = _start(priority)
 
-    assert await TaskQueue(sqs, settings).send(start) == "m-1"
+    assert await TaskQueue(sqs, settings.queue_urls).send(start) == "m-1"
 
     [(op, params)] = sqs.calls
     assert op == "send_message" and params["QueueUrl"] == f"q-{priority}"
@@ -59,13 +60,13 @@ async def test_task_queue_send_uses_priority_queue_and_task_id_attribute(priorit
 
 async def test_task_queue_send_unset_queue_url_raises():
     with pytest.raises(RuntimeError, match="INVESTMIND_QUEUE_LOW_URL"):
-        await TaskQueue(FakeAws(), Settings(queue_low_url="")).send(_start("low"))
+        await TaskQueue(FakeAws(), Settings(queue_low_url="").queue_urls).send(_start("low"))
 
 
-async def test_execution_control_stop_targets_execution_named_after_task():
+async def test_execution_stopper_stop_targets_execution_named_after_task():
     sfn = FakeAws()
 
-    assert await ExecutionControl(sfn, SM_ARN).stop("t" * 32, "cancelled by alice") is True
+    assert await ExecutionStopper(sfn, SM_ARN).stop("t" * 32, "cancelled by alice") is True
 
     [(op, params)] = sfn.calls
     assert op == "stop_execution"
@@ -73,13 +74,13 @@ async def test_execution_control_stop_targets_execution_named_after_task():
     assert params["cause"] == "cancelled by alice"
 
 
-async def test_execution_control_stop_not_started_returns_false():
-    assert await ExecutionControl(FakeAws(ClientError("ExecutionDoesNotExist")), SM_ARN).stop("t" * 32, "c") is False
+async def test_execution_stopper_stop_not_started_returns_false():
+    assert await ExecutionStopper(FakeAws(ClientError("ExecutionDoesNotExist")), SM_ARN).stop("t" * 32, "c") is False
 
 
-async def test_execution_control_stop_other_error_propagates():
+async def test_execution_stopper_stop_other_error_propagates():
     with pytest.raises(ClientError):
-        await ExecutionControl(FakeAws(ClientError("ThrottlingException")), SM_ARN).stop("t" * 32, "c")
+        await ExecutionStopper(FakeAws(ClientError("ThrottlingException")), SM_ARN).stop("t" * 32, "c")
 
 
 @pytest.fixture(scope="module")
@@ -111,13 +112,13 @@ async def test_dispatch_against_moto_server_sends_and_stops(aws_clients):
     sqs, sfn = aws_clients
     queue_url = (await sqs.create_queue(QueueName=f"high-{uuid.uuid4().hex[:8]}"))["QueueUrl"]
     start = _start("high")
-    await TaskQueue(sqs, Settings(queue_high_url=queue_url)).send(start)
+    await TaskQueue(sqs, Settings(queue_high_url=queue_url).queue_urls).send(start)
     [message] = (await sqs.receive_message(QueueUrl=queue_url, MessageAttributeNames=["All"]))["Messages"]
     wait = json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 60, "End": True}}})
     machine = await sfn.create_state_machine(
         name=f"analysis-{uuid.uuid4().hex[:8]}", definition=wait, roleArn="arn:aws:iam::123456789012:role/sfn"
     )
-    control = ExecutionControl(sfn, machine["stateMachineArn"])
+    control = ExecutionStopper(sfn, machine["stateMachineArn"])
 
     not_started = await control.stop(start.task_id, "cancelled by alice")
     await sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name=start.task_id, input="{}")

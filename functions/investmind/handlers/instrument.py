@@ -9,8 +9,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.lambda_context import build_lambda_context_model
 
-from .observability import invocation_metrics
-from .settings import get_settings
+from ..observability import invocation_metrics
+from ..settings import get_settings
 
 
 def lambda_logging(logger: Logger) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
