@@ -1,7 +1,7 @@
 """The parts of a snapshot through the cache and the provider chain: fresh copy, next provider, last good copy.
 
-Sync, on one bounded thread pool: the caller's thread follows every part's chain at once, and each
-provider call runs on a worker under the part's deadline. A source that hangs costs its part that
+Sync, on the process's bounded thread pool: the caller's thread follows every part's chain at once,
+and each provider call runs on a worker under the part's deadline. A source that hangs costs its part that
 deadline, then the next provider is asked; the hung call's thread finishes on its own (a thread
 cannot be killed), its answer unused.
 """
@@ -89,6 +89,11 @@ class _Chain:
     failures: list[Failure] = field(default_factory=list)
 
 
+_POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="market-io")
+"""The process's workers for provider calls and shared-cache reads and writes, shared by its markets
+(a warm worker starts a call at once; a new one must first be scheduled, slow on a busy machine).
+A call past its deadline holds its worker until it returns."""
+
 _Write = tuple[str, Future[None], float]
 """A shared-cache write in progress: its key, its future and its deadline (``time.monotonic``)."""
 
@@ -111,9 +116,9 @@ class PartFetcher:
         The longest a shared-cache read or write may take before it counts as a miss.
     clock
         Epoch seconds (tests pass a fake one to age the cache without sleeping).
-    workers
-        The pool's size: provider calls and shared-cache reads and writes of every snapshot in the
-        process at once. A call past its deadline holds its worker until it returns.
+    pool
+        Where provider calls and shared-cache reads and writes run (tests: a pool of their own);
+        by default the process's, ``_POOL``.
     """
 
     def __init__(
@@ -127,7 +132,7 @@ class PartFetcher:
         history_fresh_s: float = 86400.0,
         cache_timeout_s: float = 3.0,
         clock: Callable[[], float] = time.time,
-        workers: int = 32,
+        pool: ThreadPoolExecutor | None = None,
     ) -> None:
         if not providers:
             raise ValueError("the provider chain is empty")
@@ -136,7 +141,7 @@ class PartFetcher:
         self.memory = memory if memory is not None else MemoryCache()
         self.shared = shared
         self.flight = SingleFlight()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="market-io")
+        self._pool = pool or _POOL
         self._timeout = timeout_s
         self._live_fresh = live_fresh_s
         self._history_fresh = history_fresh_s
