@@ -1,0 +1,262 @@
+"""The backtest's report: ``docs/backtest.md`` and its two pictures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display here, and none wanted on a server
+
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .engine import HELD_OUT, HORIZONS, MOMENTUM_DAYS, Run  # noqa: E402
+from .measures import ACTIONS, PERIODS, STRATEGY_TITLES, Measures, actions  # noqa: E402
+from .stats import Estimate, block_length  # noqa: E402
+
+CUMULATIVE_PNG = "backtest-cumulative.png"
+SCATTER_PNG = "backtest-score.png"
+COLOURS = {"BUY": "tab:green", "HOLD": "tab:gray", "SELL": "tab:red"}
+
+
+def pct(value: float) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value * 100:+.2f}%"
+
+
+def rho(value: float) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:+.3f}"
+
+
+def interval(e: Estimate, fmt=pct) -> str:
+    if math.isnan(e.low):
+        return fmt(e.value)
+    return f"{fmt(e.value)} [{fmt(e.low)}, {fmt(e.high)}]"
+
+
+def share(e: Estimate | None) -> str:
+    if e is None:
+        return "—"
+    if math.isnan(e.value):
+        return "n/a"
+    if math.isnan(e.low):
+        return f"{e.value:.0%}"
+    return f"{e.value:.0%} [{e.low:.0%}, {e.high:.0%}]"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *("| " + " | ".join(r) + " |" for r in rows)]
+
+
+def excess_section(measures: Measures, horizon: int) -> list[str]:
+    figures = measures.by_action(horizon)
+    header = ["strategy", "action"] + [f"{p}: {c}" for p in PERIODS for c in ("n (dates)", "mean excess [95%]", "hit")]
+    rows = []
+    keys = sorted({(f.strategy, f.action) for f in figures}, key=lambda k: (list(STRATEGY_TITLES).index(k[0]), k[1]))
+    for strategy, action in keys:
+        row = [STRATEGY_TITLES[strategy], action]
+        for period in PERIODS:
+            found = [f for f in figures if (f.strategy, f.action, f.period) == (strategy, action, period)]
+            if found:
+                f = found[0]
+                row += [f"{f.mean.n} ({f.mean.dates})", interval(f.mean), share(f.hit)]
+            else:
+                row += ["0", "n/a", "—"]
+        rows.append(row)
+    block = block_length(horizon, measures.run.step_sessions)
+    return [
+        f"### {horizon} sessions ahead",
+        "",
+        *_table(header, rows),
+        "",
+        f"Excess: the stock's return over the next {horizon} sessions minus the CSI 300's. Hit: a BUY that "
+        f"then beat the index, a SELL that then lagged it (a HOLD makes no such call). Intervals: circular "
+        f"block bootstrap over rebalance dates, blocks of {block} dates, {measures.reps} resamples.",
+        "",
+    ]
+
+
+def correlation_section(measures: Measures) -> list[str]:
+    found = measures.correlations()
+    header = ["score", "horizon"] + [f"{p}: ρ [95%] (n)" for p in PERIODS]
+    rows = []
+    for strategy in ("pipeline", "momentum"):
+        for horizon in HORIZONS:
+            row = [f"{STRATEGY_TITLES[strategy]} score" if strategy == "pipeline" else "120-day momentum", str(horizon)]
+            for period in PERIODS:
+                c = [x for x in found if (x.strategy, x.horizon, x.period) == (strategy, horizon, period)]
+                row.append(f"{interval(c[0].rho, rho)} ({c[0].rho.n})" if c else "n/a")
+            rows.append(row)
+    years = measures.by_year()
+    year_rows = [
+        [str(r["year"])]
+        + [rho(r[f"{s}_{h}"]) for h in HORIZONS for s in ("pipeline", "momentum")]
+        + [str(r[f"n_{h}"]) for h in HORIZONS]
+        for r in years.to_dict("records")
+    ]
+    year_header = ["year"] + [f"{s} {h}" for h in HORIZONS for s in ("pipeline", "momentum")]
+    year_header += [f"pairs {h}" for h in HORIZONS]
+    return [
+        "## Rank correlation of the score with the forward excess return",
+        "",
+        *_table(header, rows),
+        "",
+        "Spearman over all (stock, date) pairs of the period pooled. By calendar year (no intervals: few dates):",
+        "",
+        *_table(year_header, year_rows),
+        "",
+    ]
+
+
+def momentum_section(measures: Measures) -> list[str]:
+    rows = [[p, rho(s), rho(r), str(n)] for p, s, r, n in measures.score_vs_momentum()]
+    return [
+        f"## How much of the score is {MOMENTUM_DAYS}-day momentum",
+        "",
+        *_table(["period", "Spearman", "Pearson", "pairs"], rows),
+        "",
+    ]
+
+
+def plans_section(measures: Measures) -> list[str]:
+    table = measures.plan_outcomes()
+    rows = []
+    for _, r in table.iterrows():
+        n = r["plans"]
+        cells = [r["period"], str(n)]
+        for outcome in ("target", "stop", "horizon", "open"):
+            cells.append(f"{r[outcome]} ({r[outcome] / n:.0%}), {pct(r[f'{outcome}_return'])}" if n else "0")
+        cells += [pct(r["mean_return"]), "n/a" if math.isnan(r["mean_days"]) else f"{r['mean_days']:.1f}"]
+        cells.append(str(r["same_day"]))
+        rows.append(cells)
+    header = [
+        "period",
+        "BUY plans",
+        "target first",
+        "stop first",
+        "horizon expiry",
+        "data ends",
+        "mean exit",
+        "sessions",
+    ]
+    return [
+        "## The BUY trade plans",
+        "",
+        *_table(header + ["stop and target same day"], rows),
+        "",
+        "Each BUY entered at the close of its date and walked forward over the daily bars up to its horizon "
+        "(calendar days): the first day whose low reaches the stop or whose high reaches the target ends it, at "
+        "the level (at the open when the day opens beyond it); a day whose range holds both is counted as the "
+        "stop, since the bars do not say which came first. Later bars are put on the price basis of the "
+        "decision's day, so a dividend is not a stop. Cells: count (share), mean exit return. The baselines "
+        "make no trade plans.",
+        "",
+    ]
+
+
+def coverage_section(run: Run, measures: Measures) -> list[str]:
+    rows = run.rows
+    decided = measures.rows
+    lines = [
+        "## Coverage",
+        "",
+        f"- {len(run.dates)} rebalance dates ({run.dates[0].date()} .. {run.dates[-1].date()}), "
+        f"{len(run.plan.symbols)} stocks, {len(rows)} analyses run, {len(decided)} with a decision"
+        if run.dates
+        else "- no rebalance date in the range",
+    ]
+    if len(rows):
+        lines.append(f"- degraded (an agent failed): {int(decided['degraded'].sum())} of {len(decided)}")
+        no_index = int(decided["excess_20"].isna().sum())
+        lines.append(f"- without a 20-session excess return (no CSI 300 data yet, or the data ends): {no_index}")
+    for reason, count in sorted(run.skipped.items(), key=lambda kv: -kv[1]):
+        lines.append(f"- not analysed, {reason}: {count}")
+    for agent, count in sorted(run.agent_failures.items(), key=lambda kv: -kv[1]):
+        lines.append(f"- {agent} failed in {count} analyses")
+    return [*lines, ""]
+
+
+def cumulative_figure(measures: Measures, path: Path) -> None:
+    frame = measures.cumulative()
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    for label in frame.columns:
+        action = label.rsplit(": ", 1)[-1]
+        baseline = not label.startswith("pipeline")
+        colour = COLOURS.get(action, "black")
+        ax.plot(frame.index, frame[label] * 100, label=label, color=colour, linestyle="--" if baseline else "-")
+    ax.axvline(pd.Timestamp(HELD_OUT[0]), color="black", linewidth=0.8, linestyle=":")
+    ax.text(pd.Timestamp(HELD_OUT[0]), ax.get_ylim()[1], " held out →", va="top", fontsize=9)
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.set_ylabel("cumulative excess return over the CSI 300 (% points)")
+    ax.set_title("Excess return to the next rebalance date, by action, summed over time")
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def scatter_figure(measures: Measures, path: Path) -> None:
+    rows = measures.rows
+    fig, axes = plt.subplots(1, len(HORIZONS), figsize=(11, 4.8), sharey=False)
+    action, score = actions(rows, "pipeline")
+    held = (rows["period"] == "held-out").to_numpy()
+    for ax, horizon in zip(np.atleast_1d(axes), HORIZONS, strict=True):
+        excess = rows[f"excess_{horizon}"].to_numpy() * 100
+        for name in ACTIONS:
+            for subset, marker in ((~held, "o"), (held, "^")):
+                chosen = (action == name) & subset
+                ax.scatter(
+                    score[chosen],
+                    excess[chosen],
+                    s=9,
+                    alpha=0.5,
+                    color=COLOURS[name],
+                    marker=marker,
+                    label=f"{name} ({'held out' if marker == '^' else 'in sample'})",
+                )
+        ax.axhline(0, color="black", linewidth=0.5)
+        ax.set_xlabel("pipeline score")
+        ax.set_ylabel(f"excess return over the CSI 300, next {horizon} sessions (%)")
+    np.atleast_1d(axes)[0].legend(fontsize=7, loc="best")
+    fig.suptitle("Score against forward excess return (one point per stock and rebalance date)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write(run: Run, measures: Measures, out: Path, command: str) -> Path:
+    """Write the markdown report to ``out`` and its pictures beside it; returns ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cumulative_figure(measures, out.parent / CUMULATIVE_PNG)
+    scatter_figure(measures, out.parent / SCATTER_PNG)
+    lines = [
+        "# Walk-forward backtest",
+        "",
+        f"Written by `{command}` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. At every rebalance date (the last "
+        f"session of each {run.plan.every}) each stock that traded that day is analysed by the real pipeline "
+        "(the quant core of all ten agents, stage by stage as the state machine runs them) on the bundled data "
+        "cut at that date; only afterwards are the bars after the date read, to score the decision. Returns use "
+        f"adjusted closes. Baselines: the sign of the {MOMENTUM_DAYS}-session return (BUY above 0, SELL below), "
+        f"and HOLD throughout. Held out from any choice of weights or thresholds: {HELD_OUT[0]} .. {HELD_OUT[1]} "
+        "(`held-out`); `in-sample` is everything before it. Survivorship: the stocks are today's index members.",
+        "",
+        *coverage_section(run, measures),
+        "## Forward excess return by action",
+        "",
+    ]
+    for horizon in HORIZONS:
+        lines += excess_section(measures, horizon)
+    lines += correlation_section(measures) + momentum_section(measures) + plans_section(measures)
+    lines += [
+        "## Pictures",
+        "",
+        f"![cumulative excess return by action]({CUMULATIVE_PNG})",
+        "",
+        f"![score against forward excess return]({SCATTER_PNG})",
+        "",
+    ]
+    out.write_text("\n".join(lines))
+    return out
