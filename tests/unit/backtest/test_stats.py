@@ -14,8 +14,8 @@ from investmind_cli.backtest.stats import DateBlockBootstrap, block_length, mean
 
 
 def test_spearman_with_a_tie_matches_the_hand_computation() -> None:
-    # ranks of y: 1, 2, 3.5, 5, 3.5; centred ranks x: -2..2, y: -2, -1, .5, 2, .5
-    # rho = 8 / sqrt(10 * 9.5)
+    # Ranks of y: 1, 2, 3.5, 5, 3.5. Centred ranks of x: -2..2, of y: -2, -1, .5, 2, .5;
+    # products sum to 8, squares to 10 and 9.5, so rho is 8 over the root of 95.
     assert spearman([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]) == pytest.approx(8 / math.sqrt(95))
 
 
@@ -100,10 +100,11 @@ def test_a_gap_through_a_level_exits_at_the_open_and_a_day_holding_both_counts_a
 def test_a_dividend_is_not_a_stop() -> None:
     # Ex-date on day 2: the quoted price drops 10% and the adjustment factor rises by 1/0.9.
     factor = [1.0, 1.0, 1 / 0.9, 1 / 0.9]
-    plan = _plan([10, 10.2, 9.18, 9.0], highs=[10, 10.3, 9.3, 9.1], lows=[10, 10.0, 8.82, 8.9], factor=factor)
+    prices = {"highs": [10, 10.3, 9.3, 9.1], "lows": [10, 10.0, 8.82, 8.9], "factor": factor}
+    plan = _plan([10, 10.2, 9.18, 9.0], **prices)
     # Day 2's low on day 0's basis is 8.82 / 0.9 = 9.8: above the stop. Day 3 closes at 9.0 / 0.9 = 10.0.
     assert plan.outcome == "open"  # the data ends inside the horizon: no verdict
-    expired = _plan([10, 10.2, 9.18, 9.0], highs=[10, 10.3, 9.3, 9.1], lows=[10, 10.0, 8.82, 8.9], factor=factor, horizon=3)
+    expired = _plan([10, 10.2, 9.18, 9.0], **prices, horizon=3)
     assert (expired.outcome, expired.exit_return, expired.days) == ("horizon", pytest.approx(0.0), 3)
 
 
