@@ -165,8 +165,24 @@ def run(plan: Plan, *, load: Loader = load_snapshot, progress: Progress | None =
                 continue
             result.agent_failures.update(a for a, r in analysis.results.items() if r.status == AgentStatus.failed)
             rows.append(_row(analysis, history, day, calendar, nxt))
-    result.rows = pd.DataFrame(rows)
+    result.rows = with_relative_returns(pd.DataFrame(rows))
     return result
+
+
+def with_relative_returns(rows: pd.DataFrame, least: int = 3) -> pd.DataFrame:
+    """Add ``rel_<h>``: each stock's forward return minus the mean of the run's stocks on the same date.
+
+    A benchmark where the CSI 300 has no data (before 2020 in the bundle) and one free of what the
+    run's stocks share (they are today's index members: survivors); NaN on a date with fewer than
+    ``least`` known returns.
+    """
+    if not len(rows):
+        return rows
+    for horizon in HORIZONS:
+        by_date = rows.groupby("date")[f"ret_{horizon}"]
+        mean, known = by_date.transform("mean"), by_date.transform("count")
+        rows[f"rel_{horizon}"] = (rows[f"ret_{horizon}"] - mean).where(known >= least)
+    return rows
 
 
 def default_plan(symbols: Sequence[str] = (), start=None, end=None, every: Every = "month") -> Plan:

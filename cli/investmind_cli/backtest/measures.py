@@ -89,13 +89,16 @@ class Measures:
             self._boots[key] = DateBlockBootstrap(rows["date"].to_numpy(), block, self.reps, self.seed)
         return self._boots[key]
 
-    def by_action(self, horizon: int) -> list[ActionFigures]:
+    def by_action(self, horizon: int, against: str = "excess") -> list[ActionFigures]:
+        """Mean forward return over the benchmark and hit rate by action; ``against``: ``excess`` (the CSI
+        300) or ``rel`` (the run's stocks on average)."""
         out = []
         for period in PERIODS:
             rows = in_period(self.rows, period)
             if not len(rows):
                 continue
-            boot, excess, dates = self._boot(period, horizon, rows), rows[f"excess_{horizon}"].to_numpy(), rows["date"]
+            boot, dates = self._boot(period, horizon, rows), rows["date"]
+            excess = rows[f"{against}_{horizon}"].to_numpy()
             for strategy in STRATEGIES:
                 action, _ = actions(rows, strategy)
                 for name in ACTIONS:
@@ -109,15 +112,15 @@ class Measures:
                     out.append(ActionFigures(strategy, name, period, horizon, mean, hit))
         return out
 
-    def correlations(self) -> list[Correlation]:
-        """Spearman of each strategy's score with the forward excess return (momentum: its own value)."""
+    def correlations(self, against: str = "excess") -> list[Correlation]:
+        """Spearman of each strategy's score with the forward return over the benchmark (momentum: its value)."""
         out = []
         for horizon in HORIZONS:
             for period in PERIODS:
                 rows = in_period(self.rows, period)
                 if not len(rows):
                     continue
-                boot, excess = self._boot(period, horizon, rows), rows[f"excess_{horizon}"].to_numpy()
+                boot, excess = self._boot(period, horizon, rows), rows[f"{against}_{horizon}"].to_numpy()
                 for strategy in ("pipeline", "momentum"):
                     _, score = actions(rows, strategy)
                     mask = ~np.isnan(score) & ~np.isnan(excess)
@@ -125,13 +128,13 @@ class Measures:
                     out.append(Correlation(strategy, period, horizon, rho))
         return out
 
-    def by_year(self) -> pd.DataFrame:
-        """Spearman (score, forward excess) per calendar year, with its number of pairs."""
+    def by_year(self, against: str = "excess") -> pd.DataFrame:
+        """Spearman (score, forward return over the benchmark) per calendar year, with its number of pairs."""
         records = []
         for year, rows in self.rows.groupby(self.rows["date"].dt.year) if len(self.rows) else []:
             record: dict = {"year": int(year)}
             for horizon in HORIZONS:
-                excess = rows[f"excess_{horizon}"]
+                excess = rows[f"{against}_{horizon}"]
                 for strategy in ("pipeline", "momentum"):
                     score = actions(rows, strategy)[1]
                     record[f"{strategy}_{horizon}"] = spearman(score, excess)
@@ -172,7 +175,8 @@ class Measures:
 
         Holding each group from one rebalance date to the next never overlaps, so the running sum
         is what a portfolio of that group, equally weighted and rebalanced on those dates, earned
-        over the index (without costs).
+        over the index (without costs); on a date when the group is empty it holds the index (adds
+        0). Dates without a known excess return (no index data) are left out.
         """
         rows = self.rows
         columns = {}
@@ -185,5 +189,5 @@ class Measures:
                 if len(chosen):
                     label = f"{STRATEGY_TITLES[strategy]}: {name}" if strategy != "hold" else "always HOLD (all stocks)"
                     columns[label] = chosen.groupby("date")["excess_next"].mean()
-        frame = pd.DataFrame(columns).sort_index()
+        frame = pd.DataFrame(columns).sort_index().dropna(how="all")
         return frame.fillna(0.0).cumsum()

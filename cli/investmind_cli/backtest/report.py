@@ -18,8 +18,6 @@ from .engine import HELD_OUT, HORIZONS, MOMENTUM_DAYS, Run  # noqa: E402
 from .measures import ACTIONS, PERIODS, STRATEGY_TITLES, Measures, actions  # noqa: E402
 from .stats import Estimate, block_length  # noqa: E402
 
-CUMULATIVE_PNG = "backtest-cumulative.png"
-SCATTER_PNG = "backtest-score.png"
 COLOURS = {"BUY": "tab:green", "HOLD": "tab:gray", "SELL": "tab:red"}
 
 
@@ -51,9 +49,19 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header), *("| " + " | ".join(r) + " |" for r in rows)]
 
 
-def excess_section(measures: Measures, horizon: int) -> list[str]:
-    figures = measures.by_action(horizon)
-    header = ["strategy", "action"] + [f"{p}: {c}" for p in PERIODS for c in ("n (dates)", "mean excess [95%]", "hit")]
+AGAINST = {
+    "excess": ("the CSI 300", "the stock's return over the next {h} sessions minus the CSI 300's"),
+    "rel": (
+        "the run's stocks on average",
+        "the stock's return over the next {h} sessions minus the mean of the run's stocks on the same date "
+        "(at least 3 known); defined where the CSI 300 is not, and free of what the stocks share",
+    ),
+}
+
+
+def excess_section(measures: Measures, horizon: int, against: str = "excess") -> list[str]:
+    figures = measures.by_action(horizon, against)
+    header = ["strategy", "action"] + [f"{p}: {c}" for p in PERIODS for c in ("n (dates)", "mean [95%]", "hit")]
     rows = []
     keys = sorted({(f.strategy, f.action) for f in figures}, key=lambda k: (list(STRATEGY_TITLES).index(k[0]), k[1]))
     for strategy, action in keys:
@@ -67,42 +75,54 @@ def excess_section(measures: Measures, horizon: int) -> list[str]:
                 row += ["0", "n/a", "—"]
         rows.append(row)
     block = block_length(horizon, measures.run.step_sessions)
+    name, meaning = AGAINST[against]
     return [
-        f"### {horizon} sessions ahead",
+        f"### Over {name}, {horizon} sessions ahead",
         "",
         *_table(header, rows),
         "",
-        f"Excess: the stock's return over the next {horizon} sessions minus the CSI 300's. Hit: a BUY that "
-        f"then beat the index, a SELL that then lagged it (a HOLD makes no such call). Intervals: circular "
-        f"block bootstrap over rebalance dates, blocks of {block} dates, {measures.reps} resamples.",
+        f"Mean: {meaning.format(h=horizon)}. Hit: a BUY that then beat the benchmark, a SELL that then lagged it "
+        f"(a HOLD makes no such call). Intervals: circular block bootstrap over rebalance dates, blocks of {block} "
+        f"dates, {measures.reps} resamples.",
         "",
     ]
 
 
-def correlation_section(measures: Measures) -> list[str]:
-    found = measures.correlations()
+def _rho_table(measures: Measures, against: str) -> list[str]:
+    found = measures.correlations(against)
     header = ["score", "horizon"] + [f"{p}: ρ [95%] (n)" for p in PERIODS]
     rows = []
     for strategy in ("pipeline", "momentum"):
         for horizon in HORIZONS:
-            row = [f"{STRATEGY_TITLES[strategy]} score" if strategy == "pipeline" else "120-day momentum", str(horizon)]
+            row = ["pipeline score" if strategy == "pipeline" else "120-day momentum", str(horizon)]
             for period in PERIODS:
                 c = [x for x in found if (x.strategy, x.horizon, x.period) == (strategy, horizon, period)]
                 row.append(f"{interval(c[0].rho, rho)} ({c[0].rho.n})" if c else "n/a")
             rows.append(row)
-    years = measures.by_year()
-    year_rows = [
-        [str(r["year"])]
-        + [rho(r[f"{s}_{h}"]) for h in HORIZONS for s in ("pipeline", "momentum")]
-        + [str(r[f"n_{h}"]) for h in HORIZONS]
-        for r in years.to_dict("records")
-    ]
-    year_header = ["year"] + [f"{s} {h}" for h in HORIZONS for s in ("pipeline", "momentum")]
-    year_header += [f"pairs {h}" for h in HORIZONS]
+    return _table(header, rows)
+
+
+def correlation_section(measures: Measures) -> list[str]:
+    columns = [(h, s, a) for h in HORIZONS for a in AGAINST for s in ("pipeline", "momentum")]
+    years = {a: measures.by_year(a) for a in AGAINST}
+    year_rows = []
+    for position, year in enumerate(years["excess"]["year"]):
+        cells = [rho(years[a].iloc[position][f"{s}_{h}"]) for h, s, a in columns]
+        pairs = [str(years[a].iloc[position][f"n_{h}"]) for h in HORIZONS for a in AGAINST]
+        year_rows.append([str(year), *cells, *pairs])
+    short = {"excess": "CSI 300", "rel": "stocks"}
+    year_header = ["year", *(f"{s} {h} / {short[a]}" for h, s, a in columns)]
+    year_header += [f"pairs {h} / {short[a]}" for h in HORIZONS for a in AGAINST]
     return [
-        "## Rank correlation of the score with the forward excess return",
+        "## Rank correlation of the score with the forward return",
         "",
-        *_table(header, rows),
+        "Over the CSI 300:",
+        "",
+        *_rho_table(measures, "excess"),
+        "",
+        "Over the run's stocks on average:",
+        "",
+        *_rho_table(measures, "rel"),
         "",
         "Spearman over all (stock, date) pairs of the period pooled. By calendar year (no intervals: few dates):",
         "",
@@ -230,8 +250,9 @@ def scatter_figure(measures: Measures, path: Path) -> None:
 def write(run: Run, measures: Measures, out: Path, command: str) -> Path:
     """Write the markdown report to ``out`` and its pictures beside it; returns ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    cumulative_figure(measures, out.parent / CUMULATIVE_PNG)
-    scatter_figure(measures, out.parent / SCATTER_PNG)
+    cumulative_png, scatter_png = f"{out.stem}-cumulative.png", f"{out.stem}-score.png"
+    cumulative_figure(measures, out.parent / cumulative_png)
+    scatter_figure(measures, out.parent / scatter_png)
     lines = [
         "# Walk-forward backtest",
         "",
@@ -244,18 +265,19 @@ def write(run: Run, measures: Measures, out: Path, command: str) -> Path:
         "(`held-out`); `in-sample` is everything before it. Survivorship: the stocks are today's index members.",
         "",
         *coverage_section(run, measures),
-        "## Forward excess return by action",
+        "## Forward return over the benchmark, by action",
         "",
     ]
-    for horizon in HORIZONS:
-        lines += excess_section(measures, horizon)
+    for against in AGAINST:
+        for horizon in HORIZONS:
+            lines += excess_section(measures, horizon, against)
     lines += correlation_section(measures) + momentum_section(measures) + plans_section(measures)
     lines += [
         "## Pictures",
         "",
-        f"![cumulative excess return by action]({CUMULATIVE_PNG})",
+        f"![cumulative excess return by action]({cumulative_png})",
         "",
-        f"![score against forward excess return]({SCATTER_PNG})",
+        f"![score against forward excess return]({scatter_png})",
         "",
     ]
     out.write_text("\n".join(lines))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+MIN_BLOCKS = 4
 Statistic = Callable[[np.ndarray], float]
 """A statistic of the rows at the given positions (repeats allowed)."""
 
@@ -98,7 +99,13 @@ class DateBlockBootstrap:
         return self._samples
 
     def interval(self, statistic: Statistic, level: float = 0.95) -> tuple[float, float]:
-        """Percentile interval of ``statistic`` over the resamples; NaN when it is undefined in most."""
+        """Percentile interval of ``statistic`` over the resamples.
+
+        NaN when the statistic is undefined in most resamples, or with fewer than ``MIN_BLOCKS``
+        blocks' worth of dates: a handful of dates resampled gives an interval that means nothing.
+        """
+        if self.n_dates < MIN_BLOCKS * self.block:
+            return math.nan, math.nan
         values = np.array([statistic(rows) for rows in self.samples()], dtype=float)
         values = values[~np.isnan(values)]
         if len(values) < self.reps / 2:
