@@ -28,6 +28,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--every", choices=("month", "week"), default="month", help="rebalance frequency")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report path (default %(default)s)")
     parser.add_argument("--reps", type=int, default=1000, help="bootstrap resamples (default %(default)s)")
+    parser.add_argument("--rows", type=Path, help="also write every observation as CSV")
 
 
 def run(args: argparse.Namespace, argv: list[str]) -> int:
@@ -62,6 +63,9 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     measures = Measures(result, reps=args.reps)
     command = "investmind " + " ".join(shlex.quote(a) for a in argv)
     path = report.write(result, measures, args.out, command)
+    if args.rows:
+        args.rows.parent.mkdir(parents=True, exist_ok=True)
+        result.rows.to_csv(args.rows, index=False)
     _summary(Console(), measures)
     print(f"report: {path}")
     return 0

@@ -119,17 +119,17 @@ def _row(analysis: Analysis, history: History, day: pd.Timestamp, calendar: pd.D
         stock, excess = forward_excess(history, day, end) if end is not None else (math.nan, math.nan)
         row[f"ret_{horizon}"], row[f"excess_{horizon}"] = stock, excess
     row["excess_next"] = forward_excess(history, day, nxt)[1] if nxt is not None else math.nan
-    row.update(_plan_outcome(decision, history, day))
+    row.update(_plan_outcome(analysis, history, day))
     return row
 
 
-def _plan_outcome(decision: Any, history: History, day: pd.Timestamp) -> dict[str, Any]:
+def _plan_outcome(analysis: Analysis, history: History, day: pd.Timestamp) -> dict[str, Any]:
+    decision = analysis.decision
     empty = {"plan_outcome": None, "plan_return": math.nan, "plan_days": math.nan, "plan_same_day": False}
     if decision is None or decision.action != "BUY" or decision.stop_loss is None or decision.take_profit is None:
         return empty
-    outcome = trade_outcome(
-        history, day, decision.stop_loss, decision.take_profit, decision.horizon_days, history.bars.index[-1]
-    )
+    levels = (analysis.snapshot.close, decision.stop_loss, decision.take_profit)
+    outcome = trade_outcome(history, day, levels, decision.horizon_days, history.bars.index[-1])
     return {
         "plan_outcome": outcome.outcome,
         "plan_return": outcome.exit_return,

@@ -80,29 +80,36 @@ class TradeOutcome:
 
 
 def trade_outcome(
-    history: History, as_of: pd.Timestamp, stop: float, target: float, horizon_days: int, data_end: pd.Timestamp
+    history: History,
+    as_of: pd.Timestamp,
+    levels: tuple[float, float, float],
+    horizon_days: int,
+    data_end: pd.Timestamp,
 ) -> TradeOutcome:
     """Walk the sessions after ``as_of`` up to ``horizon_days`` calendar days: the first touch wins.
 
-    A day opening beyond a level exits at the open (a gap fills there, not at the level); within a
-    day, a low at or under the stop or a high at or over the target exits at that level. Prices of
-    later days are rescaled to the basis of ``as_of`` (``factor``), so a dividend is not a stop.
+    ``levels`` are (entry, stop, target) as the decision quotes them; entry is the close the
+    analysis saw. They are compared as moves from the entry, with later bars as moves from the
+    close at ``as_of`` on the adjusted basis, so a dividend is not a stop and the comparison holds
+    whatever price basis the decision was quoted on. A day opening beyond a level exits at the
+    open (a gap fills there, not at the level); within a day, a low at or under the stop or a high
+    at or over the target exits at that level.
     """
+    entry, stop, target = levels
     bars, factor = history.bars, history.factor
-    entry = float(bars["close"].loc[as_of])
-    base = float(factor.loc[as_of])
+    base = float(bars["close"].loc[as_of] * factor.loc[as_of])
     end = as_of + pd.Timedelta(days=horizon_days)
     after = bars[(bars.index > as_of) & (bars.index <= end)]
     scale = (factor.reindex(after.index) / base).to_numpy()
     opens, highs, lows, closes = (after[c].to_numpy() * scale for c in ("open", "high", "low", "close"))
     for day in range(len(after)):
-        hit = _touch(opens[day], highs[day], lows[day], stop, target)
+        hit = _touch(opens[day], highs[day], lows[day], stop / entry, target / entry)
         if hit is not None:
-            outcome, price, same_day = hit
-            return TradeOutcome(outcome, price / entry - 1.0, day + 1, same_day)
+            outcome, move, same_day = hit
+            return TradeOutcome(outcome, move - 1.0, day + 1, same_day)
     if data_end < end or not len(after):
         return TradeOutcome("open", math.nan, len(after))
-    return TradeOutcome("horizon", float(closes[-1]) / entry - 1.0, len(after))
+    return TradeOutcome("horizon", float(closes[-1]) - 1.0, len(after))
 
 
 def _touch(open_: float, high: float, low: float, stop: float, target: float) -> tuple[str, float, bool] | None:

@@ -131,6 +131,34 @@ def correlation_section(measures: Measures) -> list[str]:
     ]
 
 
+def headline_section(measures: Measures) -> list[str]:
+    """The figures a change of weights or thresholds is judged by, in-sample against held out."""
+    periods = ("in-sample", "held-out")
+    found = {(c.strategy, c.horizon, c.period): c.rho for c in measures.correlations()}
+    figures = {(f.strategy, f.action, f.horizon, f.period): f for h in HORIZONS for f in measures.by_action(h)}
+    rows = []
+    for horizon in HORIZONS:
+        for strategy, label in (("pipeline", "pipeline score"), ("momentum", "120-day momentum")):
+            cells = [interval(found[k], rho) if (k := (strategy, horizon, p)) in found else "n/a" for p in periods]
+            rows.append([f"Spearman, {label} vs {horizon}-session excess", *cells])
+    for horizon in HORIZONS:
+        for action in ("BUY", "SELL"):
+            cells = []
+            for period in periods:
+                f = figures.get(("pipeline", action, horizon, period))
+                cells.append(f"{interval(f.mean)}, hit {share(f.hit)} (n {f.mean.n})" if f else "n/a")
+            rows.append([f"pipeline {action}: mean {horizon}-session excess, hit rate", *cells])
+    momentum = {p: (s, n) for p, s, _, n in measures.score_vs_momentum()}
+    cells = [f"{rho(momentum[p][0])} (n {momentum[p][1]})" for p in periods]
+    rows.append(["Spearman, score vs 120-day momentum", *cells])
+    return [
+        "## Headline",
+        "",
+        *_table(["figure", "in-sample", f"held-out ({HELD_OUT[0]} .. {HELD_OUT[1]})"], rows),
+        "",
+    ]
+
+
 def momentum_section(measures: Measures) -> list[str]:
     rows = [[p, rho(s), rho(r), str(n)] for p, s, r, n in measures.score_vs_momentum()]
     return [
@@ -264,6 +292,7 @@ def write(run: Run, measures: Measures, out: Path, command: str) -> Path:
         f"and HOLD throughout. Held out from any choice of weights or thresholds: {HELD_OUT[0]} .. {HELD_OUT[1]} "
         "(`held-out`); `in-sample` is everything before it. Survivorship: the stocks are today's index members.",
         "",
+        *headline_section(measures),
         *coverage_section(run, measures),
         "## Forward return over the benchmark, by action",
         "",

@@ -17,8 +17,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def test_backtest_writes_the_report_and_its_pictures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "docs" / "backtest.md"
-    code = main(["backtest", "600519", "300750.SZ", "--from", "2023-01-01", "--to", "2023-06-30", "--out", str(out)])
-    assert code == 0
+    rows = tmp_path / "rows.csv"
+    args = ["600519", "300750.SZ", "--from", "2023-01-01", "--to", "2023-06-30", "--out", str(out), "--rows", str(rows)]
+    assert main(["backtest", *args]) == 0
     text = out.read_text()
     assert "6 rebalance dates (2023-01-31 .. 2023-06-30), 2 stocks, 12 analyses run, 12 with a decision" in text
     for heading in ("Over the CSI 300, 20 sessions ahead", "Rank correlation", "The BUY trade plans", "momentum"):
@@ -27,6 +28,9 @@ def test_backtest_writes_the_report_and_its_pictures(tmp_path: Path, capsys: pyt
         assert f"]({picture})" in text
         assert (out.parent / picture).read_bytes()[:8] == PNG_MAGIC
     assert "Spearman" in capsys.readouterr().out
+    written = pd.read_csv(rows)
+    assert len(written) == 12 and set(written["symbol"]) == {"600519.SH", "300750.SZ"}
+    assert set(written["action"]) <= {"BUY", "HOLD", "SELL"}
 
 
 @pytest.mark.parametrize(

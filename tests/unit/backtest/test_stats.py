@@ -78,7 +78,7 @@ def test_session_after_counts_sessions_of_the_calendar() -> None:
 def _plan(closes, highs, lows, opens=None, factor=None, horizon=30):
     history = _history(closes, highs=highs, lows=lows, opens=opens, factor=factor)
     day0 = history.bars.index[0]
-    return trade_outcome(history, day0, stop=9.5, target=11.0, horizon_days=horizon, data_end=history.bars.index[-1])
+    return trade_outcome(history, day0, (10.0, 9.5, 11.0), horizon_days=horizon, data_end=history.bars.index[-1])
 
 
 def test_the_first_level_touched_ends_the_plan() -> None:
@@ -95,6 +95,14 @@ def test_a_gap_through_a_level_exits_at_the_open_and_a_day_holding_both_counts_a
     assert (gap.outcome, gap.exit_return) == ("stop", pytest.approx(-0.09))
     both = _plan([10, 10.0], highs=[10, 11.5], lows=[10, 9.0])
     assert (both.outcome, both.same_day, both.exit_return) == ("stop", True, pytest.approx(-0.05))
+
+
+def test_levels_are_moves_from_the_entry_whatever_basis_they_are_quoted_on() -> None:
+    """A decision quoted on another basis (say, adjusted to a later date: all prices x 0.5) ends the same way."""
+    history = _history([10, 10.2, 10.8], highs=[10, 10.5, 11.2], lows=[10, 9.8, 9.9])
+    day0 = history.bars.index[0]
+    halved = trade_outcome(history, day0, (5.0, 4.75, 5.5), horizon_days=30, data_end=history.bars.index[-1])
+    assert (halved.outcome, halved.days, halved.exit_return) == ("target", 2, pytest.approx(0.10))
 
 
 def test_a_dividend_is_not_a_stop() -> None:
