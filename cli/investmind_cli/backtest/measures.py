@@ -99,7 +99,7 @@ class Measures:
                 continue
             boot, dates = self._boot(period, horizon, rows), rows["date"]
             excess = rows[f"{against}_{horizon}"].to_numpy()
-            for strategy in STRATEGIES:
+            for strategy in STRATEGIES if against == "excess" else ("pipeline", "momentum"):  # HOLD: 0 by design
                 action, _ = actions(rows, strategy)
                 for name in ACTIONS:
                     mask = (action == name) & ~np.isnan(excess)

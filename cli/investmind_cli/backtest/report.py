@@ -99,7 +99,7 @@ def correlation_section(measures: Measures) -> list[str]:
     year_rows = []
     for position, year in enumerate(years["excess"]["year"]):
         cells = [rho(years[a].iloc[position][f"{s}_{h}"]) for h, s, a in columns]
-        pairs = [str(years[a].iloc[position][f"n_{h}"]) for h in HORIZONS for a in AGAINST]
+        pairs = [str(int(years[a].iloc[position][f"n_{h}"])) for h in HORIZONS for a in AGAINST]
         year_rows.append([str(year), *cells, *pairs])
     short = {"excess": "CSI 300", "rel": "stocks"}
     year_header = ["year", *(f"{s} {h} / {short[a]}" for h, s, a in columns)]
@@ -125,13 +125,14 @@ def correlation_section(measures: Measures) -> list[str]:
 def headline_section(measures: Measures) -> list[str]:
     """The figures a change of weights or thresholds is judged by, in-sample against held out."""
     periods = ("in-sample", "held-out")
-    found = {(c.strategy, c.horizon, c.period): c.rho for c in measures.correlations()}
     figures = {(f.strategy, f.action, f.horizon, f.period): f for h in HORIZONS for f in measures.by_action(h)}
     rows = []
-    for horizon in HORIZONS:
-        for strategy, label in (("pipeline", "pipeline score"), ("momentum", "120-day momentum")):
-            cells = [interval(found[k], rho) if (k := (strategy, horizon, p)) in found else "n/a" for p in periods]
-            rows.append([f"Spearman, {label} vs {horizon}-session excess", *cells])
+    for against, name in (("excess", "excess over the CSI 300"), ("rel", "return over the stocks' mean")):
+        found = {(c.strategy, c.horizon, c.period): c.rho for c in measures.correlations(against)}
+        for horizon in HORIZONS:
+            for strategy, label in (("pipeline", "pipeline score"), ("momentum", "120-day momentum")):
+                cells = [interval(found[k], rho) if (k := (strategy, horizon, p)) in found else "n/a" for p in periods]
+                rows.append([f"Spearman, {label} vs {horizon}-session {name}", *cells])
     for horizon in HORIZONS:
         for action in ("BUY", "SELL"):
             cells = []
