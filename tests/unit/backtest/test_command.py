@@ -18,7 +18,8 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def test_backtest_writes_the_report_and_its_pictures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "docs" / "backtest.md"
     rows = tmp_path / "rows.csv"
-    args = ["600519", "300750.SZ", "--from", "2023-01-01", "--to", "2023-06-30", "--out", str(out), "--rows", str(rows), "--reps", "200"]
+    args = ["600519", "300750.SZ", "--from", "2023-01-01", "--to", "2023-06-30", "--reps", "200"]
+    args += ["--out", str(out), "--rows", str(rows)]
     assert main(["backtest", *args]) == 0
     text = out.read_text()
     assert "6 rebalance dates (2023-01-31 .. 2023-06-30), 2 stocks, 12 analyses run, 12 with a decision" in text
