@@ -101,11 +101,14 @@ def rebalance_dates(
 def _row(analysis: Analysis, history: History, day: pd.Timestamp, calendar: pd.DatetimeIndex, nxt: Any) -> dict:
     decision = analysis.decision
     gm = analysis.results.get("investment_gm")
+    # A decision may say it is no trade decision (too few agents succeeded): it counts as none.
+    tradeable = decision is not None and getattr(decision, "tradeable", True)
     row: dict[str, Any] = {
         "symbol": analysis.symbol,
         "date": day,
         "period": period_of(day),
-        "action": decision.action if decision else None,
+        "action": decision.action if tradeable else None,
+        "tradeable": tradeable,
         "score": gm.score if gm is not None and gm.status == AgentStatus.succeeded else math.nan,
         "confidence": decision.confidence if decision else math.nan,
         "position_pct": decision.position_pct if decision else math.nan,
@@ -126,9 +129,9 @@ def _row(analysis: Analysis, history: History, day: pd.Timestamp, calendar: pd.D
 def _plan_outcome(analysis: Analysis, history: History, day: pd.Timestamp) -> dict[str, Any]:
     decision = analysis.decision
     empty = {"plan_outcome": None, "plan_return": math.nan, "plan_days": math.nan, "plan_same_day": False}
-    if decision is None or decision.action != "BUY" or decision.stop_loss is None or decision.take_profit is None:
+    levels = _levels(analysis) if decision is not None and decision.action == "BUY" else None
+    if levels is None:
         return empty
-    levels = (analysis.snapshot.close, decision.stop_loss, decision.take_profit)
     outcome = trade_outcome(history, day, levels, decision.horizon_days, history.bars.index[-1])
     return {
         "plan_outcome": outcome.outcome,
@@ -136,6 +139,21 @@ def _plan_outcome(analysis: Analysis, history: History, day: pd.Timestamp) -> di
         "plan_days": outcome.days,
         "plan_same_day": outcome.same_day,
     }
+
+
+def _levels(analysis: Analysis) -> tuple[float, float, float] | None:
+    """(entry, stop, target) of a BUY: traded prices with the close it saw, or moves from the close.
+
+    Where only adjusted prices exist a decision may give its levels only as fractions of the close
+    (``stop_loss_pct``: -0.05 is 5% below), read where the model has them.
+    """
+    decision = analysis.decision
+    if decision.stop_loss is not None and decision.take_profit is not None:
+        return analysis.snapshot.close, decision.stop_loss, decision.take_profit
+    stop, target = getattr(decision, "stop_loss_pct", None), getattr(decision, "take_profit_pct", None)
+    if stop is not None and target is not None:
+        return 1.0, 1.0 + stop, 1.0 + target
+    return None
 
 
 def run(plan: Plan, *, load: Loader = load_snapshot, progress: Progress | None = None) -> Run:

@@ -210,6 +210,9 @@ def coverage_section(run: Run, measures: Measures) -> list[str]:
     ]
     if len(rows):
         lines.append(f"- degraded (an agent failed): {int(decided['degraded'].sum())} of {len(decided)}")
+        untradeable = int((~rows["tradeable"].astype(bool) & rows["error"].isna()).sum())
+        if untradeable:
+            lines.append(f"- no trade decision (too few agents succeeded): {untradeable}")
         no_index = int(decided["excess_20"].isna().sum())
         lines.append(f"- without a 20-session excess return (no CSI 300 data yet, or the data ends): {no_index}")
     for reason, count in sorted(run.skipped.items(), key=lambda kv: -kv[1]):

@@ -9,63 +9,84 @@ market layer. If any agent (or the market layer) read a bar, a report or a peer'
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from investmind.market import load_snapshot
-from investmind.market.assemble import SnapshotAssembler
-from investmind.market.bundled import BundledProvider
-from investmind.market.cache import MemoryCache
-from investmind.market.parts import PartFetcher
-from investmind.market.service import Market
+from investmind.market import factory, load_snapshot
 from investmind_cli.backtest.pipeline import Analysis, analyse
 
 
 class WorldEndsAt:
-    """A provider whose data stops at ``cutoff``: ``inner``'s whole history with every later row dropped."""
+    """A provider whose data stops at ``cutoff``: ``inner``'s whole history with every later row dropped.
+
+    Works whether the provider's methods are coroutines or plain calls (the market layer is moving
+    from one to the other): the cut applies to the value once it is there.
+    """
 
     def __init__(self, inner: Any, cutoff: dt.date) -> None:
         self.inner, self.name, self.remote = inner, inner.name, inner.remote
         self.cut = pd.Timestamp(cutoff)
 
+    @staticmethod
+    def _then(value: Any, cut: Callable[[Any], Any]) -> Any:
+        if inspect.isawaitable(value):
+
+            async def later() -> Any:
+                return cut(await value)
+
+            return later()
+        return cut(value)
+
     def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         return frame[frame.index <= self.cut]
+
+    def _reports(self, reports: pd.DataFrame) -> pd.DataFrame:
+        reports = self._frame(reports)
+        return reports[reports["published_by"] <= self.cut]  # a report not yet public does not exist
 
     def _series(self, closes: dict[str, pd.Series]) -> dict[str, pd.Series]:
         kept = {s: c[c.index <= self.cut] for s, c in closes.items()}
         return {s: c for s, c in kept.items() if len(c)}
 
-    async def daily_bars(self, symbol, end):
-        return self._frame(await self.inner.daily_bars(symbol, None))
+    def daily_bars(self, symbol, end):
+        return self._then(self.inner.daily_bars(symbol, None), self._frame)
 
-    async def valuation(self, symbol, end):
-        return self._frame(await self.inner.valuation(symbol, None))
+    def valuation(self, symbol, end):
+        return self._then(self.inner.valuation(symbol, None), self._frame)
 
-    async def fundamentals(self, symbol, end):
-        reports = self._frame(await self.inner.fundamentals(symbol, None))
-        return reports[reports["published_by"] <= self.cut]  # a report not yet public does not exist
+    def fundamentals(self, symbol, end):
+        return self._then(self.inner.fundamentals(symbol, None), self._reports)
 
-    async def index_bars(self, end):
-        return self._frame(await self.inner.index_bars(None))
+    def index_bars(self, end):
+        return self._then(self.inner.index_bars(None), self._frame)
 
-    async def macro(self, end):
-        return self._frame(await self.inner.macro(None))
+    def macro(self, end):
+        return self._then(self.inner.macro(None), self._frame)
 
-    async def profile(self, symbol, end):
-        return await self.inner.profile(symbol, self.cut.date())  # a name, not a series: as it was then
+    def profile(self, symbol, end):
+        return self.inner.profile(symbol, self.cut.date())  # a name, not a series: as it was then
 
-    async def peers(self, symbol, end):
-        return self._series(await self.inner.peers(symbol, None))
+    def peers(self, symbol, end):
+        return self._then(self.inner.peers(symbol, None), self._series)
 
-    async def universe(self, end):
-        return self._series(await self.inner.universe(None))
+    def universe(self, end):
+        return self._then(self.inner.universe(None), self._series)
 
 
-def truncated_loader(cutoff: dt.date):
-    market = Market(SnapshotAssembler(PartFetcher([WorldEndsAt(BundledProvider(), cutoff)], memory=MemoryCache())))
-    return market.load_snapshot
+@pytest.fixture
+def truncated_loader(monkeypatch: pytest.MonkeyPatch):
+    """``cutoff -> loader``: the market the factory builds from the bundled provider, seen through ``WorldEndsAt``."""
+    real = factory._provider
+
+    def loader(cutoff: dt.date):
+        monkeypatch.setattr(factory, "_provider", lambda *args: WorldEndsAt(real(*args), cutoff))
+        return factory.build_market(factory.MarketConfig(providers=("bundled",))).load_snapshot
+
+    return loader
 
 
 def fields(analysis: Analysis) -> dict[str, Any]:
@@ -89,7 +110,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("symbol", "as_of"), CASES)
-def test_cutting_the_data_at_as_of_changes_nothing(symbol: str, as_of: dt.date) -> None:
+def test_cutting_the_data_at_as_of_changes_nothing(symbol: str, as_of: dt.date, truncated_loader) -> None:
     full = load_snapshot(symbol)
     assert full.bars.index[-1] > pd.Timestamp(as_of), "the untruncated data must reach past as_of"
     everything = analyse(symbol, as_of, load_snapshot)
@@ -100,7 +121,7 @@ def test_cutting_the_data_at_as_of_changes_nothing(symbol: str, as_of: dt.date) 
     assert fields(cut) == fields(everything)
 
 
-def test_the_comparison_sees_one_session_less() -> None:
+def test_the_comparison_sees_one_session_less(truncated_loader) -> None:
     """Control: the same comparison tells a world one session shorter apart, so equality above means something."""
     symbol, as_of = CASES[0]
     bars = load_snapshot(symbol, as_of).bars
