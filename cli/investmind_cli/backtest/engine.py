@@ -121,6 +121,7 @@ def _row(analysis: Analysis, history: History, day: pd.Timestamp, calendar: pd.D
         end = session_after(calendar, day, horizon)
         stock, excess = forward_excess(history, day, end) if end is not None else (math.nan, math.nan)
         row[f"ret_{horizon}"], row[f"excess_{horizon}"] = stock, excess
+        row[f"end_{horizon}"] = end if end is not None else pd.NaT
     row["excess_next"] = forward_excess(history, day, nxt)[1] if nxt is not None else math.nan
     row.update(_plan_outcome(analysis, history, day))
     return row
@@ -128,12 +129,14 @@ def _row(analysis: Analysis, history: History, day: pd.Timestamp, calendar: pd.D
 
 def _plan_outcome(analysis: Analysis, history: History, day: pd.Timestamp) -> dict[str, Any]:
     decision = analysis.decision
-    empty = {"plan_outcome": None, "plan_return": math.nan, "plan_days": math.nan, "plan_same_day": False}
+    empty = {"plan_end": pd.NaT, "plan_outcome": None, "plan_return": math.nan, "plan_days": math.nan}
+    empty["plan_same_day"] = False
     levels = _levels(analysis) if decision is not None and decision.action == "BUY" else None
     if levels is None:
         return empty
     outcome = trade_outcome(history, day, levels, decision.horizon_days, history.bars.index[-1])
     return {
+        "plan_end": day + pd.Timedelta(days=decision.horizon_days),
         "plan_outcome": outcome.outcome,
         "plan_return": outcome.exit_return,
         "plan_days": outcome.days,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .engine import HORIZONS, Run
+from .engine import HELD_OUT, HORIZONS, Run
 from .stats import (
     DateBlockBootstrap,
     Estimate,
@@ -51,8 +51,15 @@ def actions(rows: pd.DataFrame, strategy: str) -> tuple[np.ndarray, np.ndarray]:
     raise ValueError(f"unknown strategy {strategy!r}")
 
 
-def in_period(rows: pd.DataFrame, period: str) -> pd.DataFrame:
-    return rows if period == "all" else rows[rows["period"] == period].reset_index(drop=True)
+def in_period(rows: pd.DataFrame, period: str, window_end: str | None = None) -> pd.DataFrame:
+    """The rows of ``period``; in-sample ones whose forward window (column ``window_end``) reaches into the
+    held-out period are left out (purged), so choosing on in-sample figures sees no held-out return."""
+    if period == "all":
+        return rows
+    chosen = rows["period"] == period
+    if period == "in-sample" and window_end is not None:
+        chosen &= ~(rows[window_end] >= pd.Timestamp(HELD_OUT[0]))
+    return rows[chosen].reset_index(drop=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +101,7 @@ class Measures:
         300) or ``rel`` (the run's stocks on average)."""
         out = []
         for period in PERIODS:
-            rows = in_period(self.rows, period)
+            rows = in_period(self.rows, period, f"end_{horizon}")
             if not len(rows):
                 continue
             boot, dates = self._boot(period, horizon, rows), rows["date"]
@@ -117,7 +124,7 @@ class Measures:
         out = []
         for horizon in HORIZONS:
             for period in PERIODS:
-                rows = in_period(self.rows, period)
+                rows = in_period(self.rows, period, f"end_{horizon}")
                 if not len(rows):
                     continue
                 boot, excess = self._boot(period, horizon, rows), rows[f"{against}_{horizon}"].to_numpy()
@@ -157,7 +164,7 @@ class Measures:
         plans = self.rows[self.rows["plan_outcome"].notna()]
         records = []
         for period in PERIODS:
-            rows = in_period(plans.reset_index(drop=True), period)
+            rows = in_period(plans.reset_index(drop=True), period, "plan_end")
             record: dict = {"period": period, "plans": len(rows)}
             for outcome in ("target", "stop", "horizon", "open"):
                 chosen = rows[rows["plan_outcome"] == outcome]

@@ -237,7 +237,8 @@ def write(run: Run, measures: Measures, out: Path, command: str) -> Path:
         "cut at that date; only afterwards are the bars after the date read, to score the decision. Returns use "
         f"adjusted closes. Baselines: the sign of the {MOMENTUM_DAYS}-session return (BUY above 0, SELL below), "
         f"and HOLD throughout. Held out from any choice of weights or thresholds: {HELD_OUT[0]} .. {HELD_OUT[1]} "
-        "(`held-out`); `in-sample` is everything before it. Survivorship: the stocks are today's index members.",
+        "(`held-out`); `in-sample` is everything before it, less the dates whose forward window (or trade plan) "
+        "reaches into the held-out period. Survivorship: the stocks are today's index members.",
         "",
         *headline_section(measures),
         *coverage_section(run, measures),

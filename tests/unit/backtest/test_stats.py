@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from investmind_cli.backtest.engine import market_calendar, rebalance_dates
+from investmind_cli.backtest.engine import market_calendar, period_of, rebalance_dates
 from investmind_cli.backtest.forward import History, forward_excess, momentum, session_after, trade_outcome
+from investmind_cli.backtest.measures import in_period
 from investmind_cli.backtest.stats import DateBlockBootstrap, block_length, mean_of, spearman
 
 
@@ -157,3 +158,18 @@ def test_the_market_calendar_joins_the_stocks_and_the_index() -> None:
     shifted.index = shifted.index + pd.Timedelta(days=7)
     c = History(a.adjusted, a.bars, a.factor, shifted)
     assert len(market_calendar([a, b, c])) == 6
+
+
+def test_in_sample_rows_whose_window_reaches_the_held_out_period_are_purged() -> None:
+    rows = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2023-02-28", "2023-03-31", "2023-04-28"]),
+            "end_20": pd.to_datetime(["2023-03-28", "2023-04-28", "2023-05-29"]),
+        }
+    )
+    rows["period"] = [period_of(d) for d in rows["date"]]
+    assert list(rows["period"]) == ["in-sample", "in-sample", "held-out"]
+    assert list(in_period(rows, "in-sample", "end_20")["date"]) == [pd.Timestamp("2023-02-28")]
+    assert len(in_period(rows, "in-sample")) == 2  # no forward window: nothing to purge
+    assert list(in_period(rows, "held-out", "end_20")["date"]) == [pd.Timestamp("2023-04-28")]
+    assert len(in_period(rows, "all", "end_20")) == 3
