@@ -166,9 +166,14 @@ build: lambda-package
 	@$(PY) -c "import shutil, sys; shutil.make_archive(sys.argv[1], 'zip', sys.argv[2])" $(LAMBDA_PKG) $(LAMBDA_PKG)
 	@echo "Lambda package (one, shared by every function): $$(du -sh $(LAMBDA_PKG) | cut -f1) unpacked (limit 250M), $$(du -sh $(LAMBDA_PKG).zip | cut -f1) zipped; $$(ls -d $(LAMBDA_PKG)/*.dist-info | wc -l) distributions, for $(LAMBDA_ARCH)"
 
-# The same package for this machine's architecture, into .aws-sam/<arch>/ (docs/operations.md, LocalStack).
+# The same package for this machine's architecture, into .aws-sam/<arch>/ (docs/operations.md, LocalStack),
+# compiled to bytecode by the python3.13 that runs it (before sam build links it into every function):
+# else each of the sixteen functions compiles pandas & co. again in its first cold start.
 HOST_ARCH := $(shell uname -m)
 build-host:
+	@test -n "$(LAMBDA_PYTHON313)" || { echo "the functions run python3.13: none found (set LAMBDA_PYTHON313)"; exit 1; }
+	$(MAKE) --no-print-directory lambda-package LAMBDA_ARCH=$(HOST_ARCH)
+	$(LAMBDA_PYTHON313) -m compileall -q -j 0 .aws-sam/$(HOST_ARCH)/lambda-package > /dev/null
 	$(MAKE) --no-print-directory build LAMBDA_ARCH=$(HOST_ARCH)
 
 # --- LocalStack (docs/operations.md) ------------------------------------------------------------------
@@ -200,8 +205,9 @@ LOCALSTACK_PYTHON ?= $(shell for p in python3.13 $(wildcard $(PYENV_VERSIONS)/3.
 LAMBDA_PYTHON313 ?= $(shell for p in python3.13 $(wildcard $(PYENV_VERSIONS)/3.13*/bin/python3) python3; do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null && { command -v "$$p"; break; }; done)
 # engine-legacy: the default CloudFormation engine churned over 7 minutes and 2.2 GB on this template.
+# DISABLE_EVENTS: no analytics, whose shutdown hook otherwise retries an unreachable host for minutes.
 LOCALSTACK_SETTINGS = GATEWAY_LISTEN=127.0.0.1:$(LOCALSTACK_PORT) LOCALSTACK_HOST=127.0.0.1:$(LOCALSTACK_PORT) \
-	PERSISTENCE=0 SKIP_SSL_CERT_DOWNLOAD=1 PROVIDER_OVERRIDE_CLOUDFORMATION=engine-legacy
+	PERSISTENCE=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 PROVIDER_OVERRIDE_CLOUDFORMATION=engine-legacy
 LOCALSTACK_HOST_SETTINGS = $(LOCALSTACK_SETTINGS) DNS_ADDRESS=0 \
 	PROVIDER_OVERRIDE_DYNAMODB=moto PROVIDER_OVERRIDE_DYNAMODBSTREAMS=moto \
 	LAMBDA_RUNTIME_EXECUTOR=host HOST_LAMBDA_PYTHON3_13=$(LAMBDA_PYTHON313) LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT=90 \
@@ -211,9 +217,12 @@ LOCALSTACK_ANSWERS = $(PY) -c "import sys, urllib.request; urllib.request.urlope
 SAMLOCAL_VERSION := 1.71.0
 SAMLOCAL := DISABLE_DEPRECATION_NOTICE=1 AWS_ENDPOINT_URL=$(LOCALSTACK_ENDPOINT) \
 	$(UV) run --no-sync --with aws-sam-cli-local==$(SAMLOCAL_VERSION) samlocal
-# The host executor runs the functions here: the package built for this machine. In Docker, Lambda's own.
+# The host executor runs the functions here: the package built for this machine, each function in its
+# built folder in place (mounted_code.py: no zip per function to make, upload and unpack again). In
+# Docker, Lambda's own architecture, zipped and uploaded as on AWS.
 LOCALSTACK_BUILD := $(if $(filter docker,$(LOCALSTACK_RUNNER)),build,build-host)
-LOCALSTACK_TEMPLATE := $(if $(filter docker,$(LOCALSTACK_RUNNER)),.aws-sam,.aws-sam/$(HOST_ARCH))/build/template.yaml
+LOCALSTACK_BUILT := $(if $(filter docker,$(LOCALSTACK_RUNNER)),.aws-sam,.aws-sam/$(HOST_ARCH))/build/template.yaml
+LOCALSTACK_TEMPLATE := $(if $(filter docker,$(LOCALSTACK_RUNNER)),$(LOCALSTACK_BUILT),.aws-sam/$(HOST_ARCH)/build/template.localstack.yaml)
 
 $(LOCALSTACK_VENV)/.installed: $(LOCALSTACK_CONSTRAINTS) localstack_host/pyproject.toml $(shell find localstack_host/src -name '*.py')
 	@test -n "$(LOCALSTACK_PYTHON)" || { echo "LocalStack $(LOCALSTACK_VERSION) needs Python >= 3.12: none found (set LOCALSTACK_PYTHON)"; exit 1; }
@@ -224,7 +233,7 @@ $(LOCALSTACK_VENV)/.installed: $(LOCALSTACK_CONSTRAINTS) localstack_host/pyproje
 	@touch $@
 
 LOCALSTACK_COMMAND := $(if $(filter docker,$(LOCALSTACK_RUNNER)),docker run --rm -p 127.0.0.1:$(LOCALSTACK_PORT):4566 \
-	-v /var/run/docker.sock:/var/run/docker.sock -e PERSISTENCE=0 -e LOCALSTACK_HOST=127.0.0.1:$(LOCALSTACK_PORT) \
+	-v /var/run/docker.sock:/var/run/docker.sock -e PERSISTENCE=0 -e DISABLE_EVENTS=1 -e LOCALSTACK_HOST=127.0.0.1:$(LOCALSTACK_PORT) \
 	-e PROVIDER_OVERRIDE_CLOUDFORMATION=engine-legacy $(LOCALSTACK_IMAGE),$(abspath $(LOCALSTACK_PY)) -m localstack.runtime.main)
 
 # In the background, its PID in .localstack/localstack.pid (in Docker: the `docker run` in the foreground,
@@ -246,6 +255,7 @@ localstack-check: setup
 
 localstack-deploy: localstack-check
 	$(MAKE) --no-print-directory $(LOCALSTACK_BUILD)
+	$(if $(filter docker,$(LOCALSTACK_RUNNER)),,$(PY) localstack_host/src/localstack_host/mounted_code.py $(LOCALSTACK_BUILT) $(LOCALSTACK_TEMPLATE))
 	$(SAMLOCAL) deploy --config-file $(abspath samconfig.toml) --config-env localstack --template-file $(LOCALSTACK_TEMPLATE)
 
 # Starts LocalStack if none answers, deploys, serves the stack's HTTP API through the bridge, runs the

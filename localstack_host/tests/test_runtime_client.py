@@ -98,6 +98,7 @@ def start(tmp_path: Path, recorder: Recorder, handler: str, source: str = HANDLE
         [sys.executable, "-I", runtime_client.__file__, "--port", str(port)],
         cwd=tmp_path,
         env=env,
+        stdin=subprocess.PIPE,  # as the executor holds it
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -165,3 +166,11 @@ def test_a_handler_that_cannot_load_reports_a_start_error_and_exits(tmp_path, re
     assert json.loads(body)["errorType"] == error_type
     assert process.wait(timeout=30) == 1
     process.communicate()
+
+
+def test_the_process_ends_when_its_executor_goes_away(tmp_path, recorder):
+    process, _ = start(tmp_path, recorder, "app.handler")
+    recorder.next()  # ready
+    process.stdin.close()  # what the kernel does when LocalStack exits, however it ends
+    assert process.wait(timeout=30) == 0
+    process.stdout.close()

@@ -74,7 +74,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
             [interpreter, "-I", runtime_client.__file__, "--port", str(self.endpoint.container_port)],
             cwd=self.env_vars["LAMBDA_TASK_ROOT"],
             env=self.env_vars,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # never written: the process exits when it closes, with LocalStack
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

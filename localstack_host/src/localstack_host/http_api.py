@@ -99,7 +99,7 @@ def load_routes(cloudformation: Any, stack: str) -> list[Route]:
     body = cloudformation.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
     template = body if isinstance(body, dict) else yaml.load(body, Loader=_TemplateLoader)  # noqa: S506
     resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
-    names = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
+    names = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources if r.get("PhysicalResourceId")}
     routes = routes_of(template, names)
     if not routes:
         raise SystemExit(f"stack {stack}: its template routes no HttpApi event to a function")
@@ -225,12 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--url-file", help="written with the bridge's URL once it serves")
     args = parser.parse_args(argv)
-    session = boto3.session.Session(
-        region_name=args.region, aws_access_key_id="test", aws_secret_access_key="test"
-    )
-    config = Config(
-        read_timeout=INTEGRATION_TIMEOUT_S, retries={"total_max_attempts": 1}, max_pool_connections=64
-    )
+    session = boto3.session.Session(region_name=args.region, aws_access_key_id="test", aws_secret_access_key="test")
+    config = Config(read_timeout=INTEGRATION_TIMEOUT_S, retries={"total_max_attempts": 1}, max_pool_connections=64)
     routes = load_routes(session.client("cloudformation", endpoint_url=args.endpoint), args.stack)
     server = serve(Bridge(routes, session.client("lambda", endpoint_url=args.endpoint, config=config)), args.port)
     url = f"http://127.0.0.1:{server.server_port}"

@@ -121,6 +121,13 @@ def serve_invocations(port: int, invocations: queue.Queue) -> ThreadingHTTPServe
     return server
 
 
+def exit_with_parent() -> None:
+    """The executor holds this process's stdin open; EOF means LocalStack is gone, however it ended."""
+    while os.read(0, 4096):  # not sys.stdin: its buffer's lock, held here, would abort the interpreter's exit
+        pass
+    os._exit(0)
+
+
 def run_one(handler: Any, invocation: dict[str, Any], endpoint: str, timeout_s: float, tees: list[Tee]) -> None:
     request_id = invocation["invoke-id"]
     os.environ["_X_AMZN_TRACE_ID"] = invocation.get("trace-id") or ""
@@ -156,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tees = [Tee(sys.stdout), Tee(sys.stderr)]
     sys.stdout, sys.stderr = tees  # before the handler's import: loggers it creates write through them
+    threading.Thread(target=exit_with_parent, name="parent-watch", daemon=True).start()
     invocations: queue.Queue = queue.Queue()
     serve_invocations(args.port, invocations)
 
