@@ -5,6 +5,7 @@ PYTHON ?= python3
 UV_VERSION := 0.13.9
 ASL_VALIDATOR_VERSION := 4.0.0
 UV := .tools/bin/uv
+comma := ,
 VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
@@ -161,10 +162,12 @@ build-%Function:
 	@$(LOCKED) $(MAKE) --no-print-directory lambda-package
 	cp -Rpl $(LAMBDA_PKG)/. "$(ARTIFACTS_DIR)" 2>/dev/null || cp -Rp $(LAMBDA_PKG)/. "$(ARTIFACTS_DIR)"
 
+LAMBDA_ZIP = $(PY) -c "import shutil, sys; shutil.make_archive(sys.argv[1], 'zip', sys.argv[2])" $(LAMBDA_PKG) $(LAMBDA_PKG)
 build: lambda-package
 	$(VENV)/bin/sam build --build-dir $(LAMBDA_OUT)/build
-	@$(PY) -c "import shutil, sys; shutil.make_archive(sys.argv[1], 'zip', sys.argv[2])" $(LAMBDA_PKG) $(LAMBDA_PKG)
-	@echo "Lambda package (one, shared by every function): $$(du -sh $(LAMBDA_PKG) | cut -f1) unpacked (limit 250M), $$(du -sh $(LAMBDA_PKG).zip | cut -f1) zipped; $$(ls -d $(LAMBDA_PKG)/*.dist-info | wc -l) distributions, for $(LAMBDA_ARCH)"
+	@# Zipped only to report its size against Lambda's limits (sam deploy zips each function itself).
+	@$(if $(filter aarch64,$(LAMBDA_ARCH)),$(LAMBDA_ZIP))
+	@echo "Lambda package (one, shared by every function): $$(du -sh $(LAMBDA_PKG) | cut -f1) unpacked (limit 250M)$(if $(filter aarch64,$(LAMBDA_ARCH)),$(comma) $$(du -sh $(LAMBDA_PKG).zip | cut -f1) zipped); $$(ls -d $(LAMBDA_PKG)/*.dist-info | wc -l) distributions, for $(LAMBDA_ARCH)"
 
 # The same package for this machine's architecture, into .aws-sam/<arch>/ (docs/operations.md, LocalStack),
 # compiled to bytecode by the python3.13 that runs it (before sam build links it into every function):
