@@ -80,8 +80,10 @@ def stop(pid_file: Path, grace: float) -> int:
     if not pid_file.exists():
         sys.stderr.write(f"{pid_file}: nothing recorded, nothing to stop\n")
         return 0
-    _stop(int(pid_file.read_text().strip()), grace)
-    pid_file.unlink()
+    recorded = pid_file.read_text()
+    _stop(int(recorded.strip()), grace)
+    if pid_file.exists() and pid_file.read_text() == recorded:  # not a successor started meanwhile
+        pid_file.unlink()
     return 0
 
 
