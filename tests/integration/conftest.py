@@ -2,8 +2,9 @@
 
 The runtime runs in its own process, as a deployed stack would: the tests reach it only over HTTP
 (the API) and AWS's APIs (the stack's queues, tables and state machine). A deployed stack is on AWS,
-or on LocalStack when LOCALSTACK_ENDPOINT is set (`make test-localstack`); when no LocalStack answers
-there, every test is skipped and says so.
+or on LocalStack when LOCALSTACK_ENDPOINT is set (`make test-localstack`, which also serves the HTTP API
+through a bridge named by LOCALSTACK_API_URL); when no LocalStack answers there, every test is skipped
+and says so.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def _localstack_endpoint() -> str | None:
         httpx.get(f"{endpoint.rstrip('/')}/_localstack/health", timeout=3).raise_for_status()
     except httpx.HTTPError as exc:
         pytest.skip(
-            f"no LocalStack answers at LOCALSTACK_ENDPOINT={endpoint} ({exc.__class__.__name__}): start it "
-            "(docs/operations.md, image localstack/localstack:4.14.0) and run `make localstack-deploy` first"
+            f"no LocalStack answers at LOCALSTACK_ENDPOINT={endpoint} ({exc.__class__.__name__}): "
+            "`make test-localstack` starts one and deploys to it (docs/operations.md)"
         )
     return endpoint
 
