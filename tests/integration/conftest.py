@@ -2,8 +2,9 @@
 
 The runtime runs in its own process, as a deployed stack would: the tests reach it only over HTTP
 (the API) and AWS's APIs (the stack's queues, tables and state machine). A deployed stack is on AWS,
-or on LocalStack when LOCALSTACK_ENDPOINT is set (`make test-localstack`); when no LocalStack answers
-there, every test is skipped and says so.
+or on LocalStack when LOCALSTACK_ENDPOINT is set (`make test-localstack`, which also serves the HTTP API
+through a bridge named by LOCALSTACK_API_URL); when no LocalStack answers there, every test is skipped
+and says so.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def _localstack_endpoint() -> str | None:
         httpx.get(f"{endpoint.rstrip('/')}/_localstack/health", timeout=3).raise_for_status()
     except httpx.HTTPError as exc:
         pytest.skip(
-            f"no LocalStack answers at LOCALSTACK_ENDPOINT={endpoint} ({exc.__class__.__name__}): start it "
-            "(docs/operations.md, image localstack/localstack:4.14.0) and run `make localstack-deploy` first"
+            f"no LocalStack answers at LOCALSTACK_ENDPOINT={endpoint} ({exc.__class__.__name__}): "
+            "`make test-localstack` starts one and deploys to it (docs/operations.md)"
         )
     return endpoint
 
@@ -65,11 +66,36 @@ def _stack_outputs(stack: str) -> dict[str, str]:
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
     outputs["Region"] = session.region_name
     if endpoint:
-        # The output names AWS's host for the API; LocalStack serves API <id> under its own domain and port.
+        # LocalStack's community edition has no API Gateway v2: `make test-localstack` serves the HTTP API
+        # through a bridge (localstack_host/http_api.py) and names it in LOCALSTACK_API_URL. Without it
+        # (LocalStack Pro), API <id> answers under LocalStack's own domain and port.
         api_id, local = urlsplit(outputs["ApiUrl"]).hostname.split(".", 1)[0], urlsplit(endpoint)
-        outputs["ApiUrl"] = f"{local.scheme}://{api_id}.execute-api.localhost.localstack.cloud:{local.port or 4566}"
+        outputs["ApiUrl"] = os.environ.get("LOCALSTACK_API_URL") or (
+            f"{local.scheme}://{api_id}.execute-api.localhost.localstack.cloud:{local.port or 4566}"
+        )
         outputs["AwsEndpoint"] = endpoint
+        _set_test_settings(session, endpoint, stack)
     return outputs
+
+
+def _set_test_settings(session: boto3.session.Session, endpoint: str, stack: str) -> None:
+    """On LocalStack, the session's test settings go where the embedded runtime puts them: into every
+    function's environment (the stack is this suite's own; a stack on AWS is never changed)."""
+    cloudformation, lambdas = (
+        session.client("cloudformation", endpoint_url=endpoint),
+        session.client("lambda", endpoint_url=endpoint),
+    )
+    # The fault plan is not among them: the embedded runtime's invoker applies it (infra/faults.py), and
+    # LocalStack's Lambda service has no such hook, so the fault tests skip there (test_pipeline.py).
+    settings = {"INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS)}
+    resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
+    names = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::Lambda::Function"]
+    for name in names:
+        variables = lambdas.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
+        if any(variables.get(k) != v for k, v in settings.items()):
+            lambdas.update_function_configuration(FunctionName=name, Environment={"Variables": variables | settings})
+    for name in names:
+        lambdas.get_waiter("function_updated_v2").wait(FunctionName=name)
 
 
 @pytest.fixture(scope="session")

@@ -22,11 +22,11 @@ CONTEXT = types.SimpleNamespace(function_name="ApiFunction", aws_request_id="req
 
 
 @pytest.fixture
-def lambda_api(stack_outputs, monkeypatch):
-    if "MotoEndpoint" not in stack_outputs:
-        pytest.skip("drives the handler in-process against the embedded runtime's AWS endpoint")
+def lambda_api(stack_outputs, aws_endpoint, monkeypatch):
+    if aws_endpoint is None:
+        pytest.skip("drives the handler in-process against an emulated AWS endpoint (embedded runtime or LocalStack)")
     env = {
-        "AWS_ENDPOINT_URL": stack_outputs["MotoEndpoint"],
+        "AWS_ENDPOINT_URL": aws_endpoint,
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": stack_outputs["Region"],
