@@ -37,6 +37,26 @@ class UnknownSymbol(UnprocessableRequest):
     code = "unknown_symbol"
 
 
+class Unauthorized(InvestMindError):
+    """No credential, or one that does not verify (docs/security.md); answered with ``WWW-Authenticate``."""
+
+    code = "unauthorized"
+    status = 401
+
+    @property
+    def headers(self) -> dict[str, str]:
+        # RFC 6750: name the error only when a token was presented.
+        presented = bool(self.details and self.details.get("presented"))
+        return {"WWW-Authenticate": 'Bearer realm="investmind"' + (', error="invalid_token"' if presented else "")}
+
+
+class Forbidden(InvestMindError):
+    """The caller is known but may not do this (e.g. manage another owner's API keys without being an admin)."""
+
+    code = "forbidden"
+    status = 403
+
+
 class NotFound(InvestMindError):
     """No such resource for this caller (another caller's resource is also 'not found')."""
 

@@ -12,7 +12,7 @@ from ...errors import InvalidRequest
 from ...models import AnalysisRequest, Event, EventType, Task, TaskStatus
 from ...roster import AGENT_IDS
 from ...services.analyses import EventFilter, Submitted
-from ..deps import AnalysesDep, BackendDep, CallerDep, CatalogDep, OwnedTaskDep, SettingsDep
+from ..deps import AnalysesDep, BackendDep, CallerDep, CatalogDep, OwnedTaskDep, SettingsDep, StreamTaskDep
 from ..errors import ERROR_RESPONSES, ErrorResponse, described
 from ..sse import tail
 
@@ -36,6 +36,15 @@ class Accepted(BaseModel):
     task_id: str
     status: TaskStatus
     links: Links
+
+
+class StreamToken(BaseModel):
+    token: str
+    """For ``GET …/stream?token=``: this analysis, this owner, until ``expires_at``; never for another route."""
+    expires_at: int
+    """Epoch seconds."""
+    stream: str
+    """The stream's URL with the token (resume with ``&after=<last seq>``)."""
 
 
 class TaskPage(BaseModel):
@@ -102,6 +111,17 @@ async def cancel_analysis(request: Request, task: OwnedTaskDep, caller: CallerDe
     return _accepted(request, await analyses.cancel(caller, task.task_id))
 
 
+@router.post("/{task_id}/stream-token")
+async def create_stream_token(
+    request: Request, task: OwnedTaskDep, backend: BackendDep, settings: SettingsDep, response: Response
+) -> StreamToken:
+    """A short-lived token for the stream's query string: a browser's EventSource cannot send headers."""
+    token, expires_at = (await backend.stream_tokens(settings)).issue(task.owner, task.task_id)
+    response.headers["Cache-Control"] = "no-store"
+    stream = f"{request.scope.get('root_path', '')}/v1/analyses/{task.task_id}/stream?token={token}"
+    return StreamToken(token=token, expires_at=expires_at, stream=stream)
+
+
 @router.get("/{task_id}/events")
 async def list_analysis_events(
     task: OwnedTaskDep,
@@ -129,7 +149,7 @@ async def list_analysis_events(
     },
 )
 async def stream_analysis_events(
-    task: OwnedTaskDep,
+    task: StreamTaskDep,
     analyses: AnalysesDep,
     backend: BackendDep,
     settings: SettingsDep,
