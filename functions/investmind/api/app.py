@@ -55,7 +55,9 @@ def create_app(
         raise TypeError("create_app takes all of tasks, events, queue and executions, or open_backend")
     else:
         assert tasks is not None and events is not None and queue is not None and executions is not None
-        holder = BackendHolder(backend=Backend(tasks=tasks, events=events, queue=queue, executions=executions, keys=keys))
+        holder = BackendHolder(
+            backend=Backend(tasks=tasks, events=events, queue=queue, executions=executions, keys=keys)
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -110,7 +110,9 @@ def get_analyses(backend: BackendDep) -> Analyses:
 
 
 @lru_cache(maxsize=8)
-def _jwt_verifier_for(issuer: str, audience: str, jwks_url: str, algorithms: str, admins: frozenset[str]) -> JwtVerifier:
+def _jwt_verifier_for(
+    issuer: str, audience: str, jwks_url: str, algorithms: str, admins: frozenset[str]
+) -> JwtVerifier:
     names = [name.strip() for name in algorithms.split(",") if name.strip()]
     return JwtVerifier.from_url(issuer, audience, jwks_url, algorithms=names, admin_owners=admins)
 

@@ -112,4 +112,6 @@ class ApiKeys:
         now = dt.datetime.now(dt.UTC)
         if record.last_used_at is None or now - dt.datetime.fromisoformat(record.last_used_at) >= TOUCH_EVERY:
             await self.store.touch(record.key_id, utc_now_iso())
-        return Caller(owner=record.owner, admin=record.role == "admin" or record.owner in self.admin_owners, via="api_key")
+        return Caller(
+            owner=record.owner, admin=record.role == "admin" or record.owner in self.admin_owners, via="api_key"
+        )

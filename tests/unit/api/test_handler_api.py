@@ -76,7 +76,9 @@ def test_lambda_handler_stream_bounded_returns_framed_events_after_last_event_id
     lambda_env.tasks.create(task, EventDraft(type=EventType.task_queued))
     lambda_env.log.append(task.task_id, [EventDraft(type=EventType.task_started)])
     lambda_env.log.append(task.task_id, [EventDraft(type=EventType.log, data={"level": "info", "message": "hi"})])
-    event = http_api_event("GET", f"/v1/analyses/{task.task_id}/stream", headers={"last-event-id": "1", **lambda_env.auth})
+    event = http_api_event(
+        "GET", f"/v1/analyses/{task.task_id}/stream", headers={"last-event-id": "1", **lambda_env.auth}
+    )
 
     reply = lambda_env.handler(event, CONTEXT)
 

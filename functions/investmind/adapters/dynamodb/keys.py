@@ -41,8 +41,10 @@ class AsyncDynamoKeyStore:
 
     async def list(self, owner: str | None) -> list[ApiKeyRecord]:
         if owner is not None:
-            query = {"IndexName": "by_owner", "KeyConditionExpression": "#o = :o", "ScanIndexForward": False,
-                     "ExpressionAttributeNames": {"#o": "owner"}, "ExpressionAttributeValues": {":o": {"S": owner}}}  # fmt: skip
+            query = {
+                "IndexName": "by_owner", "KeyConditionExpression": "#o = :o", "ScanIndexForward": False,
+                "ExpressionAttributeNames": {"#o": "owner"}, "ExpressionAttributeValues": {":o": {"S": owner}},
+            }  # fmt: skip
             pages = self._client.get_paginator("query").paginate(TableName=self.table, **query)
         else:  # an admin's view of every owner: the table is small (one item per key)
             pages = self._client.get_paginator("scan").paginate(

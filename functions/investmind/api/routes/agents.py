@@ -9,9 +9,7 @@ from ...roster import STAGE_NAMES, STAGES
 from ..deps import get_caller
 from ..errors import ERROR_RESPONSES
 
-router = APIRouter(
-    prefix="/v1/agents", tags=["agents"], responses=ERROR_RESPONSES, dependencies=[Depends(get_caller)]
-)
+router = APIRouter(prefix="/v1/agents", tags=["agents"], responses=ERROR_RESPONSES, dependencies=[Depends(get_caller)])
 
 
 class AgentInfo(BaseModel):

@@ -39,7 +39,9 @@ class KeyList(BaseModel):
     items: list[KeyInfo]
 
 
-@router.post("", status_code=201, responses={403: described("Another owner's key, or an admin key, without being admin")})
+@router.post(
+    "", status_code=201, responses={403: described("Another owner's key, or an admin key, without being admin")}
+)
 async def create_key(body: KeyRequest, caller: IdentityDep, backend: BackendDep, settings: SettingsDep) -> CreatedKey:
     issued = await backend.api_keys(settings).create(caller, body.owner or caller.owner, body.name, body.role)
     return CreatedKey(**issued.record.public(), key=issued.key)
@@ -50,7 +52,9 @@ async def list_keys(
     caller: IdentityDep,
     backend: BackendDep,
     settings: SettingsDep,
-    owner: Annotated[str | None, Query(max_length=200, description="an admin: this owner's keys (default: all)")] = None,
+    owner: Annotated[
+        str | None, Query(max_length=200, description="an admin: this owner's keys (default: all)")
+    ] = None,
 ) -> KeyList:
     records = await backend.api_keys(settings).list(caller, owner)
     return KeyList(items=[KeyInfo(**record.public()) for record in records])
