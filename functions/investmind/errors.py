@@ -71,6 +71,21 @@ class Conflict(InvestMindError):
     status = 409
 
 
+class TooManyRequests(InvestMindError):
+    """The caller is over a quota; ``Retry-After`` says when to try again. Nothing was created."""
+
+    code = "too_many_requests"
+    status = 429
+
+    def __init__(self, message: str, retry_after_s: int, details: dict | None = None) -> None:
+        super().__init__(message, {**(details or {}), "retry_after_s": retry_after_s})
+        self.retry_after_s = max(1, retry_after_s)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
+
+
 class ServiceUnavailable(InvestMindError):
     """A dependency (queue, table) failed; the request changed nothing or was rolled back."""
 

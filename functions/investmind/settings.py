@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     admin_owners: str = ""
     """Comma-separated owners (a JWT's ``sub``, a key's owner) who administer every owner's API keys."""
     stream_token_ttl_s: int = Field(default=300, ge=30, le=3600)
+    max_active_per_owner: int = Field(default=5, ge=1)
+    """Quota: one owner's analyses queued or running at once (429 beyond)."""
+    max_daily_per_owner: int = Field(default=200, ge=1)
+    """Quota: one owner's analyses submitted in any 24 hours (429 beyond)."""
 
     @property
     def admins(self) -> frozenset[str]:

@@ -85,6 +85,9 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         # The local issuer's key is the tests' too, so they can mint the tokens it would (test_identity.py).
         "INVESTMIND_LOCAL_ISSUER_KEY": str(_issuer_key(outputs_path.with_name("issuer.pem"))),
         "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS),
+        # The suite submits many analyses as one admin; the quotas themselves are tested in tests/unit/api.
+        "INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000",
+        "INVESTMIND_MAX_DAILY_PER_OWNER": "10000",
         "INVESTMIND_FAULTS": json.dumps(FAULTS),
         "PYTHONUNBUFFERED": "1",
     }

@@ -73,7 +73,9 @@ def test_sse_client_js_dedupes_by_seq_and_closes_on_terminal(tmp_path):
     assert result["lost"] == 1
 
 
-TOKEN_HARNESS = HARNESS.split("const seen = []")[0] + """
+TOKEN_HARNESS = (
+    HARNESS.split("const seen = []")[0]
+    + """
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 let minted = 0;
 const seen = [], errors = [];
@@ -94,6 +96,7 @@ third.fail(EventSource.CLOSED);             // nothing since it opened: give up,
 await tick();
 console.log(JSON.stringify({ urls: FakeEventSource.made.map((s) => s.url), seen, errors: errors.length }));
 """
+)
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from ...errors import InvalidRequest
 from ...models import AnalysisRequest, Event, EventType, Task, TaskStatus
 from ...roster import AGENT_IDS
-from ...services.analyses import EventFilter, Submitted
+from ...services.analyses import EventFilter, Quota, Submitted
 from ..deps import AnalysesDep, BackendDep, CallerDep, CatalogDep, OwnedTaskDep, SettingsDep, StreamTaskDep
 from ..errors import ERROR_RESPONSES, ErrorResponse, described
 from ..sse import tail
@@ -69,6 +69,7 @@ def _accepted(request: Request, submitted: Submitted) -> Accepted:
     status_code=202,
     responses={
         413: described("The body exceeds 16 KB (`payload_too_large`)"),
+        429: described("Over the owner's quota (`too_many_requests`); `Retry-After` says when; nothing created"),
         503: described("The analysis could not be queued; it was recorded as FAILED"),
     },
 )
@@ -79,11 +80,13 @@ async def create_analysis(
     caller: CallerDep,
     analyses: AnalysesDep,
     known: CatalogDep,
+    settings: SettingsDep,
     idempotency_key: Annotated[
         str | None, Header(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$", description="retry-safe key")
     ] = None,
 ) -> Accepted:
-    submitted = await analyses.submit(caller, body, known, idempotency_key)
+    quota = Quota(active=settings.max_active_per_owner, daily=settings.max_daily_per_owner)
+    submitted = await analyses.submit(caller, body, known, idempotency_key, quota)
     accepted = _accepted(request, submitted)
     response.headers["Location"] = accepted.links.self
     return accepted
