@@ -6,13 +6,12 @@ no AWS, only the ports (``services.ports``).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from ..errors import ServiceUnavailable, TaskEnded, TooManyRequests, UnknownSymbol
+from ..errors import ServiceUnavailable, TaskEnded, UnknownSymbol
 from ..models import (
     AnalysisRequest,
     Event,
@@ -26,6 +25,7 @@ from ..models import (
 )
 from ..roster import STAGE1_IDS
 from .ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue
+from .quotas import Quota, check_quota
 
 logger = logging.getLogger(__name__)
 
@@ -36,19 +36,6 @@ _PAGE = 1000
 class Submitted:
     task_id: str
     status: TaskStatus
-
-
-@dataclass(frozen=True, slots=True)
-class Quota:
-    """Per owner: analyses queued or running at once, and submitted in any 24 hours."""
-
-    active: int = 5
-    daily: int = 200
-
-
-_DAY = dt.timedelta(days=1)
-_ACTIVE_RETRY_S = 60
-"""An analysis takes minutes: when the active quota is full, a minute later one has likely ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +94,7 @@ class Analyses:
             details = {"symbol": request.symbol, "known": sorted(known)}
             raise UnknownSymbol(f"no data for symbol {request.symbol}", details)
         if quota is not None:
-            await self._check_quota(owner, quota)
+            await check_quota(self.tasks, owner, quota)
         task, queued = _new_task(owner, request)
         task, created = await self.tasks.create(task, queued, idempotency_key)
         start = StartRequest(
@@ -123,34 +110,6 @@ class Analyses:
             # harmless (the execution is named after the task, invariant 3); a failure here fails nothing.
             await self._send(start, fail_task=False)
         return Submitted(task.task_id, status)
-
-    async def _check_quota(self, owner: str, quota: Quota) -> None:
-        """Count the owner's analyses of the last 24 hours (newest first, so at most ``daily`` are read).
-
-        A soft limit: two submissions racing may both pass; an analysis still active after a day has
-        ended by invariant 4, so the window holds every active one.
-        """
-        now = dt.datetime.now(dt.UTC)
-        since = (now - _DAY).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        recent: list[Task] = []
-        cursor: str | None = None
-        while len(recent) < quota.daily:
-            page, cursor = await self.tasks.list(owner, limit=min(100, quota.daily - len(recent) + 1), cursor=cursor)
-            recent += [task for task in page if task.created_at >= since]
-            if cursor is None or (page and page[-1].created_at < since):
-                break
-        active = sum(task.status in (TaskStatus.QUEUED, TaskStatus.RUNNING) for task in recent)
-        if active >= quota.active:
-            raise TooManyRequests(
-                f"{active} analyses are queued or running; at most {quota.active} at once", _ACTIVE_RETRY_S,
-                {"quota": "active", "limit": quota.active},
-            )  # fmt: skip
-        if len(recent) >= quota.daily:
-            oldest = dt.datetime.fromisoformat(recent[quota.daily - 1].created_at)
-            retry = int((oldest + _DAY - now).total_seconds()) + 1
-            raise TooManyRequests(
-                f"at most {quota.daily} analyses in 24 hours", retry, {"quota": "daily", "limit": quota.daily}
-            )
 
     async def get(self, owner: str, task_id: str) -> Task:
         """The caller's task (``NotFound`` for another owner's: invariant 5)."""

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from ...errors import InvalidRequest
 from ...models import AnalysisRequest, Event, EventType, Task, TaskStatus
 from ...roster import AGENT_IDS
-from ...services.analyses import EventFilter, Quota, Submitted
+from ...services.analyses import EventFilter, Submitted
+from ...services.quotas import Quota
 from ..deps import AnalysesDep, BackendDep, CallerDep, CatalogDep, OwnedTaskDep, SettingsDep, StreamTaskDep
 from ..errors import ERROR_RESPONSES, ErrorResponse, described
 from ..sse import tail
