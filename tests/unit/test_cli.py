@@ -274,7 +274,12 @@ def test_follow_bounded_mode_reconnects_until_terminal(server, world):
     task = Task(task_id=uuid.uuid4().hex, owner="local", symbol="600519.SH", created_at=now, updated_at=now)
     bounded.tasks.create(task, EventDraft(type=EventType.task_queued))
     run = scripted_run()
-    producer = threading.Thread(target=bounded.play, args=(task.task_id, run, 0.005))  # live, while we follow
+
+    def produce() -> None:  # live, while we follow: from the first stream request on, even on a loaded machine
+        wait_until(lambda: any(h["path"].endswith("/stream") for h in server.switch.seen_headers), timeout=30)
+        bounded.play(task.task_id, run, 0.005)
+
+    producer = threading.Thread(target=produce)
     producer.start()
     seen: list[int] = []
 
