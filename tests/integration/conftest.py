@@ -108,7 +108,12 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     port = free_port()
     env = {
         **os.environ,
+        # The local issuer's key is the tests' too, so they can mint the tokens it would (test_identity.py).
+        "INVESTMIND_LOCAL_ISSUER_KEY": str(_issuer_key(outputs_path.with_name("issuer.pem"))),
         "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS),
+        # The suite submits many analyses as one admin; the quotas themselves are tested in tests/unit/api.
+        "INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000",
+        "INVESTMIND_MAX_DAILY_PER_OWNER": "10000",
         "INVESTMIND_FAULTS": json.dumps(FAULTS),
         "PYTHONUNBUFFERED": "1",
     }
@@ -124,17 +129,22 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
             text=True,
         )
         try:
-            # The runtime prints its URL once everything is up: wait for that line, not a timer.
+            # The runtime prints its admin key, then its URL once everything is up: wait for that line, not a timer.
+            admin_key = ""
             line = process.stdout.readline()
             while line and "serving on" not in line:
-                log.write(line)
+                if line.startswith("INVESTMIND_API_KEY="):
+                    admin_key = line.strip().partition("=")[2]
+                else:
+                    log.write(line)
                 line = process.stdout.readline()
             if not line:
                 log.flush()
                 raise RuntimeError(f"embedded runtime did not start:\n{log_path.read_text()[-3000:]}")
             # Keep draining its stdout (the functions' JSON logs) so the runtime never blocks on a full pipe.
             threading.Thread(target=shutil.copyfileobj, args=(process.stdout, log), daemon=True).start()
-            yield json.loads(outputs_path.read_text())
+            yield {**json.loads(outputs_path.read_text()), "AdminApiKey": admin_key,
+                   "IssuerKeyPath": env["INVESTMIND_LOCAL_ISSUER_KEY"], "LogPath": str(log_path)}  # fmt: skip
         finally:
             process.terminate()
             try:
@@ -148,12 +158,29 @@ def api_url(stack_outputs: dict[str, str]) -> str:
     return stack_outputs["ApiUrl"].rstrip("/")
 
 
-@pytest.fixture
-def api(api_url: str) -> Iterator[httpx.Client]:
-    headers = (
-        {"Authorization": f"Bearer {os.environ['INVESTMIND_API_KEY']}"} if os.environ.get("INVESTMIND_API_KEY") else {}
+def _issuer_key(path: Path) -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    with httpx.Client(base_url=api_url, headers=headers, timeout=30) as client:
+    path.write_bytes(pem)
+    return path
+
+
+@pytest.fixture(scope="session")
+def admin_key(stack_outputs: dict[str, str]) -> str:
+    """The runtime's printed admin key, or, against a deployed stack, INVESTMIND_API_KEY (an admin's)."""
+    key = stack_outputs.get("AdminApiKey") or os.environ.get("INVESTMIND_API_KEY", "")
+    if not key:
+        pytest.skip("a deployed stack needs INVESTMIND_API_KEY (an admin key) for the integration tests")
+    return key
+
+
+@pytest.fixture
+def api(api_url: str, admin_key: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=30) as client:
         yield client
 
 
