@@ -111,7 +111,15 @@ RATINGS_FOR_ACTION: dict[str, frozenset[str]] = {
 
 
 class Decision(BaseModel):
-    """The investment decision manager's verdict; its text never contradicts its fields."""
+    """The investment decision manager's verdict; its text never contradicts its fields.
+
+    BUY: buy within ``entry_range`` up to ``position_pct`` of the book. HOLD: keep a position of at most
+    ``position_pct`` (trim above it), no entry and no new buying; the stop and target protect what is
+    held. SELL: exit, no position. ``tradeable`` is False when too few agents succeeded to decide
+    (``missing`` says which): the action is then HOLD with no position advice and no levels.
+    Levels are traded prices (``price_basis`` "traded"); where only adjusted prices exist ("adjusted")
+    they are given only relative to the close, as fractions (``*_pct``: -0.05 is 5% below).
+    """
 
     action: Action
     rating: Rating
@@ -124,6 +132,13 @@ class Decision(BaseModel):
     rationale: str
     dissent: list[str] = Field(default_factory=list)
     degraded: bool = False
+    tradeable: bool = True
+    missing: list[str] = Field(default_factory=list)
+    """Agents whose failure left too little to decide on (empty when ``tradeable``)."""
+    price_basis: Literal["traded", "adjusted"] = "traded"
+    entry_range_pct: tuple[float, float] | None = None
+    stop_loss_pct: float | None = None
+    take_profit_pct: float | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Decision:
@@ -133,6 +148,14 @@ class Decision(BaseModel):
             raise ValueError(f"the rationale must name the action {self.action}")
         if self.action == "SELL" and self.position_pct > 0:
             raise ValueError("a SELL decision holds no position")
+        if self.action != "BUY" and (self.entry_range is not None or self.entry_range_pct is not None):
+            raise ValueError(f"a {self.action} decision has no entry range")
+        if self.price_basis == "adjusted" and (self.stop_loss, self.take_profit) != (None, None):
+            raise ValueError("levels on adjusted prices were never traded: give them relative to the close")
+        if not self.tradeable:
+            levels = (self.stop_loss, self.take_profit, self.stop_loss_pct, self.take_profit_pct)
+            if self.action != "HOLD" or self.position_pct or any(v is not None for v in levels) or not self.missing:
+                raise ValueError("a decision that is not tradeable is a HOLD with no position, no levels, and a cause")
         return self
 
 

@@ -8,7 +8,8 @@ from functools import partial
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import analysts, llm, market
+from .. import analysts, llm
+from ..composition import market
 from ..composition.lambdas import event_log
 from ..models import AgentInput
 from ..services.pipeline import run_agent
@@ -38,7 +39,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         state,
         log,
         load_snapshot=market.loader(settings),
-        analyze=analysts.analyze,
+        analyze=partial(analysts.analyze, language=settings.llm_language),
         refine=partial(llm.refiner(config), deadline=deadline) if config else None,
         simulated_llm_ms=settings.simulated_llm_ms,
         attempt=attempt,

@@ -30,8 +30,10 @@ MARKET_PARTS = frozenset({"index_bars", "universe", "macro"})
 
 PRICE_COLUMNS = ["open", "high", "low", "close", "volume", "amount"]
 """Prices in yuan (index: points), volume in shares (index: in lots of 100, as published), amount in yuan."""
-BAR_COLUMNS = [*PRICE_COLUMNS, "preclose", "turn", "pct_chg"]
-"""``preclose``: the exchange's reference price (ex-rights), ``turn``: turnover %, ``pct_chg``: %."""
+BAR_COLUMNS = [*PRICE_COLUMNS, "preclose", "turn", "pct_chg", "source_adjusted"]
+"""``preclose``: the exchange's reference price (ex-rights), ``turn``: turnover %, ``pct_chg``: %;
+``source_adjusted``: 1 where the source had already adjusted the row's prices for later dividends and
+splits (so they were never traded at those levels), NaN or 0 where they are as traded."""
 VALUATION_COLUMNS = ["pe_ttm", "pb_mrq", "ps_ttm", "pcf_ttm"]
 FUNDAMENTAL_COLUMNS = [
     "report_period",
@@ -59,6 +61,12 @@ FUNDAMENTAL_COLUMNS = [
 """Ratios and growth rates as fractions (0.21, not 21 %); ``published_by``: the date the report was public."""
 MACRO_COLUMNS = ["shibor_on", "shibor_1w", "shibor_1m", "shibor_3m", "shibor_1y"]
 """Daily Shibor fixings in percent, as published."""
+MONTHLY_MACRO_COLUMNS = ["pmi_mfg", "pmi_nonmfg", "cpi_yoy", "ppi_yoy", "m1_yoy", "m2_yoy", "new_loans", "tsf"]
+"""Monthly statistics on the day each became public (``market.macro_series``): PMI (50 = no change);
+CPI, PPI, M1, M2 year on year in percent; new RMB loans and total social financing, monthly flows in
+RMB 100 million."""
+MACRO_PART_COLUMNS = [*MACRO_COLUMNS, *MONTHLY_MACRO_COLUMNS]
+"""The columns of the ``macro`` part: a source may fill only some of them (the rest stay NaN)."""
 
 
 class PartUnavailable(Exception):
@@ -75,32 +83,34 @@ class Profile:
 
 @runtime_checkable
 class MarketDataProvider(Protocol):
-    """What analysts read, from one source. Every method is a coroutine and cuts at ``end``.
+    """What analysts read, from one source. Every method is a plain blocking call and cuts at ``end``.
 
     ``end`` is the last date wanted (inclusive), None for the latest the source has. Frames are
     indexed by a sorted ``DatetimeIndex`` named ``date`` (fundamentals: the period end) with the
     columns named above; peers and universe map canonical symbols to closes adjusted for splits and
     dividends. A provider raises ``PartUnavailable`` for data it does not have and lets any other
     exception (network, timeout, a changed upstream format) propagate: the chain tries the next
-    provider either way, and records which it was.
+    provider either way, and records which it was. The fetcher calls the methods on its worker
+    threads under a per-part deadline (``parts.PartFetcher``), so a method may block on the network
+    and need not bound its own time; it must be safe to call from several threads at once.
     """
 
     name: str
     remote: bool
     """True when the source is reached over the network (slow, can fail: worth the shared cache)."""
 
-    async def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame: ...
+    def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame: ...
 
-    async def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame: ...
+    def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame: ...
 
-    async def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame: ...
+    def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame: ...
 
-    async def index_bars(self, end: dt.date | None) -> pd.DataFrame: ...
+    def index_bars(self, end: dt.date | None) -> pd.DataFrame: ...
 
-    async def profile(self, symbol: str, end: dt.date | None) -> Profile: ...
+    def profile(self, symbol: str, end: dt.date | None) -> Profile: ...
 
-    async def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]: ...
+    def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]: ...
 
-    async def universe(self, end: dt.date | None) -> dict[str, pd.Series]: ...
+    def universe(self, end: dt.date | None) -> dict[str, pd.Series]: ...
 
-    async def macro(self, end: dt.date | None) -> pd.DataFrame: ...
+    def macro(self, end: dt.date | None) -> pd.DataFrame: ...

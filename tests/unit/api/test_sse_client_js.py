@@ -71,3 +71,45 @@ def test_sse_client_js_dedupes_by_seq_and_closes_on_terminal(tmp_path):
     }
     assert result["resumedUrl"] == "http://host/console/v1/analyses/u/stream?after=7"
     assert result["lost"] == 1
+
+
+TOKEN_HARNESS = (
+    HARNESS.split("const seen = []")[0]
+    + """
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+let minted = 0;
+const seen = [], errors = [];
+connect("v1/analyses/t/stream", {
+  getToken: async () => `tok${++minted}`, onEvent: (e) => seen.push(e.seq), onError: () => errors.push(1),
+});
+await tick();
+const first = FakeEventSource.made[0];
+first.emit("task_queued", 1); first.emit("log", 2);
+first.fail(EventSource.CLOSED);             // e.g. 401: the token expired; a fresh one, after seq 2
+await tick();
+const second = FakeEventSource.made[1];
+second.emit("log", 2); second.emit("log", 3);
+second.fail(EventSource.CLOSED);
+await tick();
+const third = FakeEventSource.made[2];
+third.fail(EventSource.CLOSED);             // nothing since it opened: give up, no loop
+await tick();
+console.log(JSON.stringify({ urls: FakeEventSource.made.map((s) => s.url), seen, errors: errors.length }));
+"""
+)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_sse_client_js_sends_a_fresh_stream_token_and_resumes_after_the_last_seq(tmp_path):
+    harness = tmp_path / "harness.mjs"
+    harness.write_text(TOKEN_HARNESS)
+
+    run = subprocess.run(
+        ["node", str(harness), SSE_CLIENT.as_uri()], capture_output=True, text=True, timeout=20, check=False
+    )
+
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    base = "http://host/console/v1/analyses/t/stream"
+    assert result["urls"] == [f"{base}?token=tok1", f"{base}?after=2&token=tok2", f"{base}?after=3&token=tok3"]
+    assert (result["seen"], result["errors"]) == ([1, 2, 3], 1)

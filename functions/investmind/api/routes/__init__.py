@@ -1,7 +1,7 @@
 """One router per resource."""
 
-from . import agents, analyses, health
+from . import agents, analyses, health, keys
 
-ROUTERS = (analyses.router, agents.router, health.router)
+ROUTERS = (analyses.router, keys.router, agents.router, health.router)
 
 __all__ = ["ROUTERS"]

@@ -126,9 +126,16 @@ function logLine(text, level = "info") {
 function showDecision(data) {
   const d = data.decision;
   if (!d) return;
+  // A decision without enough agents behind it is no trade decision (Decision.tradeable, missing);
+  // on adjusted-only prices the levels are percentages from the close (price_basis "adjusted").
+  const fromClose = (v) => (v == null ? null : `${(v * 100).toFixed(1)}% from the close`);
+  const adjusted = d.price_basis === "adjusted";
   const rows = [
-    ["Action", `${d.action} (${d.rating})`], ["Position", `${d.position_pct}%`],
-    ["Entry range", d.entry_range?.join(" – ")], ["Stop loss", d.stop_loss], ["Take profit", d.take_profit],
+    ["Action", d.tradeable === false ? `no trade decision (${d.missing.join(", ")} failed)` : `${d.action} (${d.rating})`],
+    ["Position", `${d.position_pct}%`],
+    ["Entry range", adjusted ? d.entry_range_pct?.map(fromClose).join(" – ") : d.entry_range?.join(" – ")],
+    ["Stop loss", adjusted ? fromClose(d.stop_loss_pct) : d.stop_loss],
+    ["Take profit", adjusted ? fromClose(d.take_profit_pct) : d.take_profit],
     ["Horizon", `${d.horizon_days} days`], ["Confidence", d.confidence], ["Dissent", d.dissent.join(", ")],
     ["Degraded", data.degraded ? "yes" : "no"], ["Rationale", d.rationale],
   ];

@@ -7,6 +7,11 @@
 // Every event reaches onEvent exactly once and in order: the browser's EventSource reconnects by
 // itself with Last-Event-ID (the server also ends a response on purpose when it runs on Lambda), and
 // this module drops any seq it has already delivered.
+//
+// EventSource cannot send an Authorization header: pass `getToken`, an async function that returns a
+// stream token (`POST v1/analyses/<id>/stream-token` with your credential; its `token` field). It is
+// put in the query as `token=`; when the browser gives up (the token expired after a few minutes),
+// a fresh token is fetched and the stream reopened after the last seq delivered.
 
 export const EVENT_TYPES = Object.freeze([
   "task_queued", "task_started", "stage_started", "agent_started", "log", "agent_completed",
@@ -24,16 +29,18 @@ export const TERMINAL_TYPES = Object.freeze(new Set(["task_completed", "task_fai
  * @param {(envelope: object) => void} [handlers.onTerminal]  the terminal event, after onEvent; the stream is closed
  * @param {(error: Event | Error) => void} [handlers.onError]  the stream gave up (not called for automatic reconnects)
  * @param {number} [handlers.after]  resume after this seq (0: from the start)
+ * @param {() => Promise<string>} [handlers.getToken]  a fresh stream token, for each (re)opening
  * @returns {{close: () => void, readonly lastSeq: number, readonly closed: boolean}}
  */
-export function connect(url, { onEvent, onTerminal, onError, after = 0 } = {}) {
+export function connect(url, { onEvent, onTerminal, onError, after = 0, getToken } = {}) {
   let lastSeq = after;
   let closed = false;
-  const source = new EventSource(after > 0 ? withAfter(url, after) : url);
+  let source = null;
+  let deliveredSinceOpen = false;
 
   function close() {
     closed = true;
-    source.close();
+    source?.close();
   }
 
   function handle(message) {
@@ -48,6 +55,7 @@ export function connect(url, { onEvent, onTerminal, onError, after = 0 } = {}) {
       return;
     }
     lastSeq = seq;
+    deliveredSinceOpen = true;
     onEvent?.(envelope);
     if (TERMINAL_TYPES.has(envelope.type)) {
       close();
@@ -55,17 +63,38 @@ export function connect(url, { onEvent, onTerminal, onError, after = 0 } = {}) {
     }
   }
 
-  for (const type of EVENT_TYPES) source.addEventListener(type, handle);
-  source.addEventListener("message", handle); // an event type this module does not know yet
-
-  source.addEventListener("error", (event) => {
-    // CONNECTING means the browser is reconnecting on its own (with Last-Event-ID); CLOSED means it
-    // gave up (e.g. a 404, or a 204 once the analysis has ended).
-    if (!closed && source.readyState === EventSource.CLOSED) {
+  function open(token) {
+    let target = lastSeq > 0 ? withParam(url, "after", lastSeq) : url;
+    if (token !== undefined) target = withParam(target, "token", token);
+    deliveredSinceOpen = false;
+    source = new EventSource(target);
+    for (const type of EVENT_TYPES) source.addEventListener(type, handle);
+    source.addEventListener("message", handle); // an event type this module does not know yet
+    source.addEventListener("error", (event) => {
+      // CONNECTING means the browser is reconnecting on its own (with Last-Event-ID); CLOSED means it
+      // gave up (e.g. a 404, a 401 once a stream token expired, or a 204 once the analysis has ended).
+      if (closed || source.readyState !== EventSource.CLOSED) return;
+      if (getToken && deliveredSinceOpen) {
+        openWithToken(event); // the token may have expired: once more with a fresh one, after lastSeq
+        return;
+      }
       closed = true;
       onError?.(event);
-    }
-  });
+    });
+  }
+
+  function openWithToken(cause) {
+    getToken().then(
+      (token) => closed || open(token),
+      (error) => {
+        closed = true;
+        onError?.(error ?? cause);
+      },
+    );
+  }
+
+  if (getToken) openWithToken();
+  else open();
 
   return {
     close,
@@ -78,8 +107,8 @@ export function connect(url, { onEvent, onTerminal, onError, after = 0 } = {}) {
   };
 }
 
-function withAfter(url, after) {
+function withParam(url, name, value) {
   const resolved = new URL(url, document.baseURI);
-  resolved.searchParams.set("after", String(after));
+  resolved.searchParams.set(name, String(value));
   return resolved.toString();
 }
