@@ -20,6 +20,7 @@ from investmind.models import AgentInput, AgentResult, Decision, Event, EventDra
 from investmind.roster import STAGE1_IDS, STAGES
 from investmind.services.failures import AgentFailure, CaughtError, record_agent_failure
 from investmind.services.pipeline import finalize, prepare, run_agent
+from investmind.store.base import LogHead
 
 Loader = Callable[[str, dt.date | None], Snapshot]
 
@@ -42,8 +43,13 @@ class _CapturingLog:
 
     def __init__(self) -> None:
         self.decision: Decision | None = None
+        self.markers: set[str] = set()
 
     def append(self, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> list[Event]:
+        if once is not None:  # the log's own rule: an append under a marker already written writes nothing
+            if once in self.markers:
+                return []
+            self.markers.add(once)
         for draft in drafts:
             if draft.type == EventType.task_completed:
                 self.decision = Decision.model_validate(draft.data["decision"])
@@ -51,6 +57,9 @@ class _CapturingLog:
 
     def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
         return []
+
+    def head(self, task_id: str) -> LogHead:
+        return LogHead(next_seq=1, ended=self.decision is not None, markers=frozenset(self.markers))
 
 
 def _caught(exc: Exception) -> CaughtError:
