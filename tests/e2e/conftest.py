@@ -1,0 +1,148 @@
+"""The console in real headless Chromium (Debian's `chromium`, driven by Playwright) against the embedded runtime.
+
+The runtime runs in its own process, as in tests/integration, with simulated LLM latency (so that an
+analysis is visibly live for a few seconds) and a fault plan scoped by symbol. A second API process,
+the same app in Lambda's `bounded` SSE mode on the runtime's tables, serves the page whose server
+ends every stream response after a few events. Every test saves a screenshot under OUTPUT.
+When no Chromium is installed (`make e2e-setup` installs it, as root on Debian) every test skips, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from infra.emulator import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("INVESTMIND_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+OUTPUT = Path(os.environ.get("INVESTMIND_E2E_OUTPUT", ROOT / "test-output" / "e2e"))
+SIMULATED_LLM_MS = 900
+FAILING_SYMBOL = "300750.SZ"
+FAULTS = [{"target": "funds", "error": "permanent", "symbol": FAILING_SYMBOL}]
+
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if not CHROMIUM.exists():
+        reason = f"no Chromium at {CHROMIUM}: run `make e2e-setup` (apt-get install chromium, as root on Debian)"
+        for item in items:
+            if item.path.is_relative_to(Path(__file__).parent):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _start(command: list[str], env: dict[str, str], log_path: Path, ready: str) -> subprocess.Popen:
+    """Start ``command`` and wait for the line containing ``ready`` on its stdout (never a timer)."""
+    log = open(log_path, "w")  # noqa: SIM115 - kept open for the process's life, closed by the OS at exit
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = process.stdout.readline()
+    while line and ready not in line:
+        log.write(line)
+        line = process.stdout.readline()
+    if not line:
+        log.flush()
+        raise RuntimeError(f"{command[2]} did not start:\n{log_path.read_text()[-3000:]}")
+    threading.Thread(target=shutil.copyfileobj, args=(process.stdout, log), daemon=True).start()
+    return process
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    folder = tmp_path_factory.mktemp("e2e-runtime")
+    outputs = folder / "outputs.json"
+    env = {**os.environ, "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS), "INVESTMIND_FAULTS": json.dumps(FAULTS),
+           "PYTHONUNBUFFERED": "1"}  # fmt: skip
+    env.pop("AWS_ENDPOINT_URL", None)
+    command = [sys.executable, "-m", "infra", "serve", "--port", str(free_port()), "--outputs", str(outputs)]
+    process = _start(command, env, folder / "runtime.log", "serving on")
+    try:
+        yield json.loads(outputs.read_text())
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def base_url(runtime: dict[str, str]) -> str:
+    return runtime["ApiUrl"].rstrip("/") + "/"
+
+
+@pytest.fixture(scope="session")
+def bounded_url(runtime: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same app on the runtime's tables in Lambda's SSE mode: each stream response ends after a few events."""
+    port = free_port()
+    env = {
+        **os.environ, "AWS_ENDPOINT_URL": runtime["MotoEndpoint"], "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": runtime["Region"], "INVESTMIND_TASKS_TABLE": runtime["TasksTableName"],
+        "INVESTMIND_EVENTS_TABLE": runtime["EventsTableName"], "INVESTMIND_STATE_MACHINE_ARN": runtime["AnalysisStateMachineArn"],
+        "INVESTMIND_QUEUE_HIGH_URL": runtime["HighQueueUrl"], "INVESTMIND_QUEUE_NORMAL_URL": runtime["NormalQueueUrl"],
+        "INVESTMIND_QUEUE_LOW_URL": runtime["LowQueueUrl"], "INVESTMIND_SSE_MODE": "bounded",
+        "INVESTMIND_SSE_BOUNDED_WAIT_S": "2", "INVESTMIND_SSE_LINGER_S": "0.2", "INVESTMIND_SSE_POLL_MS": "100",
+        "PYTHONUNBUFFERED": "1",
+    }  # fmt: skip
+    command = [sys.executable, "-m", "uvicorn", "--factory", "investmind.api.app:create_app", "--port", str(port),
+               "--log-level", "info"]  # fmt: skip
+    process = _start(command, env, tmp_path_factory.mktemp("e2e-bounded") / "api.log", "Uvicorn running")
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        _stop(process)
+
+
+@pytest.fixture
+def api(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture
+def browser_context(playwright_driver, tmp_path: Path, request: pytest.FixtureRequest):
+    """A fresh Chromium (its own user-data-dir) per test; ``locale`` from the test's ``locale`` mark, else en-US."""
+    mark = request.node.get_closest_marker("locale")
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
+        viewport={"width": 1440, "height": 1000}, locale=mark.args[0] if mark else "en-US", accept_downloads=True,
+    )  # fmt: skip
+    context.set_default_timeout(30_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context, request: pytest.FixtureRequest):
+    """The console's page; errors thrown by its scripts fail the test, and a screenshot is saved at the end."""
+    page = browser_context.pages[0] if browser_context.pages else browser_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=OUTPUT / f"{request.node.name}.png", full_page=True)
+    assert not errors, f"the page threw: {errors}"
