@@ -23,17 +23,18 @@ import pytest
 
 from infra.emulator import free_port
 
+from .helpers import submit
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("INVESTMIND_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 OUTPUT = Path(os.environ.get("INVESTMIND_E2E_OUTPUT", ROOT / "test-output" / "e2e"))
-SIMULATED_LLM_MS = 900
+SIMULATED_LLM_MS = 600
 FAILING_SYMBOL = "300750.SZ"
 FAULTS = [{"target": "funds", "error": "permanent", "symbol": FAILING_SYMBOL}]
-
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -92,14 +93,23 @@ def bounded_url(runtime: dict[str, str], tmp_path_factory: pytest.TempPathFactor
     """The same app on the runtime's tables in Lambda's SSE mode: each stream response ends after a few events."""
     port = free_port()
     env = {
-        **os.environ, "AWS_ENDPOINT_URL": runtime["MotoEndpoint"], "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": runtime["Region"], "INVESTMIND_TASKS_TABLE": runtime["TasksTableName"],
-        "INVESTMIND_EVENTS_TABLE": runtime["EventsTableName"], "INVESTMIND_STATE_MACHINE_ARN": runtime["AnalysisStateMachineArn"],
-        "INVESTMIND_QUEUE_HIGH_URL": runtime["HighQueueUrl"], "INVESTMIND_QUEUE_NORMAL_URL": runtime["NormalQueueUrl"],
-        "INVESTMIND_QUEUE_LOW_URL": runtime["LowQueueUrl"], "INVESTMIND_SSE_MODE": "bounded",
-        "INVESTMIND_SSE_BOUNDED_WAIT_S": "2", "INVESTMIND_SSE_LINGER_S": "0.2", "INVESTMIND_SSE_POLL_MS": "100",
+        **os.environ,
+        "AWS_ENDPOINT_URL": runtime["MotoEndpoint"],
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": runtime["Region"],
+        "INVESTMIND_TASKS_TABLE": runtime["TasksTableName"],
+        "INVESTMIND_EVENTS_TABLE": runtime["EventsTableName"],
+        "INVESTMIND_STATE_MACHINE_ARN": runtime["AnalysisStateMachineArn"],
+        "INVESTMIND_QUEUE_HIGH_URL": runtime["HighQueueUrl"],
+        "INVESTMIND_QUEUE_NORMAL_URL": runtime["NormalQueueUrl"],
+        "INVESTMIND_QUEUE_LOW_URL": runtime["LowQueueUrl"],
+        "INVESTMIND_SSE_MODE": "bounded",
+        "INVESTMIND_SSE_BOUNDED_WAIT_S": "2",
+        "INVESTMIND_SSE_LINGER_S": "0.2",
+        "INVESTMIND_SSE_POLL_MS": "100",
         "PYTHONUNBUFFERED": "1",
-    }  # fmt: skip
+    }
     command = [sys.executable, "-m", "uvicorn", "--factory", "investmind.api.app:create_app", "--port", str(port),
                "--log-level", "info"]  # fmt: skip
     process = _start(command, env, tmp_path_factory.mktemp("e2e-bounded") / "api.log", "Uvicorn running")
@@ -116,21 +126,36 @@ def api(base_url: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def playwright_driver() -> Iterator[object]:
+def finished(base_url: str) -> dict[str, str]:
+    """Analyses some tests only read once ended, submitted together on first use (they run concurrently).
+
+    Symbols and dates differ from the other tests' and from the examples' (600519).
+    """
+    wanted = {
+        "done": ("000001", "2023-06-30"), "older": ("000858", "2021-06-30"), "newer": ("000858", "2023-11-30"),
+    }  # fmt: skip
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        return {name: submit(client, symbol, as_of) for name, (symbol, as_of) in wanted.items()}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One Chromium for the session; Playwright starts it on a fresh temporary user-data-dir."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
-        yield driver
+        chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture
-def browser_context(playwright_driver, tmp_path: Path, request: pytest.FixtureRequest):
-    """A fresh Chromium (its own user-data-dir) per test; ``locale`` from the test's ``locale`` mark, else en-US."""
+def browser_context(browser, request: pytest.FixtureRequest):
+    """A fresh, isolated context per test (its own storage: language, key); ``locale`` from the test's mark."""
     mark = request.node.get_closest_marker("locale")
-    context = playwright_driver.chromium.launch_persistent_context(
-        str(tmp_path / "chromium-profile"), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
-        viewport={"width": 1440, "height": 1000}, locale=mark.args[0] if mark else "en-US", accept_downloads=True,
-    )  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 1000}, locale=mark.args[0] if mark else "en-US", accept_downloads=True
+    )
     context.set_default_timeout(30_000)
     yield context
     context.close()
@@ -139,10 +164,11 @@ def browser_context(playwright_driver, tmp_path: Path, request: pytest.FixtureRe
 @pytest.fixture
 def page(browser_context, request: pytest.FixtureRequest):
     """The console's page; errors thrown by its scripts fail the test, and a screenshot is saved at the end."""
-    page = browser_context.pages[0] if browser_context.pages else browser_context.new_page()
+    page = browser_context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=OUTPUT / f"{request.node.name}.png", full_page=True)
+    page.screenshot(path=OUTPUT / f"{request.node.name}-viewport.png")  # a full-page shot may catch the chart redrawing
     assert not errors, f"the page threw: {errors}"

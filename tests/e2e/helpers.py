@@ -33,7 +33,8 @@ def wait_status(page, *statuses: str, timeout: float = 60_000) -> str:
 
 
 def card_states(page) -> dict[str, str]:
-    return page.eval_on_selector_all(".card", "cards => Object.fromEntries(cards.map(c => [c.dataset.agent, c.dataset.state]))")
+    script = "cards => Object.fromEntries(cards.map(c => [c.dataset.agent, c.dataset.state]))"
+    return page.eval_on_selector_all(".card", script)
 
 
 def log_seqs(page) -> list[int]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import FINAL_CARD_STATES, card_states, log_seqs, open_analysis, outcome, submit, wait_status, whole_log
+from .helpers import FINAL_CARD_STATES, card_states, log_seqs, open_analysis, outcome, wait_status
 
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.usefixtures("finished")  # started now, so that they run while this one does
 def test_submit_from_the_form_and_every_card_the_chart_and_the_decision_reach_their_final_state(page, base_url, api):
     page.goto(base_url)
     suggestion = page.locator('#symbol-list option[value="601318.SH"]')
@@ -45,9 +46,8 @@ def test_submit_from_the_form_and_every_card_the_chart_and_the_decision_reach_th
     assert page.locator("#progress-bar").evaluate("bar => bar.style.width") == "100%"
 
 
-def test_a_card_opens_the_agents_full_view_by_keyboard(page, base_url, api):
-    task_id = submit(api, "000001", "2023-06-30")
-    whole_log(api, task_id)
+def test_a_card_opens_the_agents_full_view_by_keyboard(page, base_url, api, finished):
+    task_id = finished["done"]
     open_analysis(page, base_url, task_id)
     wait_status(page, "SUCCEEDED")
     result = outcome(api, task_id)[0]["technical"]
@@ -90,10 +90,9 @@ def test_submit_errors_show_beside_the_field_and_nothing_is_created(page, base_u
 
 
 @pytest.mark.locale("zh-CN")
-def test_a_phone_sees_the_stages_stacked_in_chinese(browser_context, page, base_url, api):
+def test_a_phone_sees_the_stages_stacked_in_chinese(page, base_url, finished):
     page.set_viewport_size({"width": 390, "height": 844})
-    task_id = submit(api, "000001", "2022-09-30")
-    whole_log(api, task_id)
+    task_id = finished["done"]
     open_analysis(page, base_url, task_id)
     wait_status(page, "SUCCEEDED")
 

@@ -89,7 +89,7 @@ async function submit(event) {
 function historyRow(task) {
   const info = symbols.get(task.symbol);
   const took = elapsedSeconds(task.started_at ?? task.created_at, task.ended_at);
-  return el("tr", { className: "link", tabIndex: 0, dataset: { task: task.task_id, status: task.status },
+  return el("tr", { className: "link", tabIndex: 0, dataset: { task: task.task_id, status: task.status, symbol: task.symbol },
     onclick: () => { location.hash = `#/analyses/${task.task_id}`; },
     onkeydown: (e) => { if (e.key === "Enter") location.hash = `#/analyses/${task.task_id}`; } },
   el("td", { className: "sym" }, task.symbol, info ? el("small", { textContent: info.name }) : null),
