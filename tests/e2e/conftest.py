@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 OUTPUT = Path(os.environ.get("INVESTMIND_E2E_OUTPUT", ROOT / "test-output" / "e2e"))
-SIMULATED_LLM_MS = 600
+SIMULATED_LLM_MS = 500
 FAILING_SYMBOL = "300750.SZ"
 FAULTS = [{"target": "funds", "error": "permanent", "symbol": FAILING_SYMBOL}]
 
@@ -69,54 +69,67 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """The runtime (ready when this returns) and the bounded API (started at once, awaited on first use)."""
     folder = tmp_path_factory.mktemp("e2e-runtime")
     outputs = folder / "outputs.json"
     env = {**os.environ, "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS), "INVESTMIND_FAULTS": json.dumps(FAULTS),
            "PYTHONUNBUFFERED": "1"}  # fmt: skip
     env.pop("AWS_ENDPOINT_URL", None)
     command = [sys.executable, "-m", "infra", "serve", "--port", str(free_port()), "--outputs", str(outputs)]
-    process = _start(command, env, folder / "runtime.log", "serving on")
-    try:
-        yield json.loads(outputs.read_text())
-    finally:
-        _stop(process)
-
-
-@pytest.fixture(scope="session")
-def base_url(runtime: dict[str, str]) -> str:
-    return runtime["ApiUrl"].rstrip("/") + "/"
-
-
-@pytest.fixture(scope="session")
-def bounded_url(runtime: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The same app on the runtime's tables in Lambda's SSE mode: each stream response ends after a few events."""
+    runtime = _start(command, env, folder / "runtime.log", "serving on")
+    stack = json.loads(outputs.read_text())
     port = free_port()
-    env = {
+    bounded = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "investmind.api.app:create_app", "--port", str(port)],
+        cwd=ROOT, env=_bounded_env(stack), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        yield {"stack": stack, "bounded": bounded, "bounded_url": f"http://127.0.0.1:{port}/", "folder": folder}
+    finally:
+        _stop(bounded)
+        _stop(runtime)
+
+
+def _bounded_env(stack: dict[str, str]) -> dict[str, str]:
+    """The same app on the runtime's tables in Lambda's SSE mode: each stream response ends after a few events."""
+    return {
         **os.environ,
-        "AWS_ENDPOINT_URL": runtime["MotoEndpoint"],
+        "AWS_ENDPOINT_URL": stack["MotoEndpoint"],
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": runtime["Region"],
-        "INVESTMIND_TASKS_TABLE": runtime["TasksTableName"],
-        "INVESTMIND_EVENTS_TABLE": runtime["EventsTableName"],
-        "INVESTMIND_STATE_MACHINE_ARN": runtime["AnalysisStateMachineArn"],
-        "INVESTMIND_QUEUE_HIGH_URL": runtime["HighQueueUrl"],
-        "INVESTMIND_QUEUE_NORMAL_URL": runtime["NormalQueueUrl"],
-        "INVESTMIND_QUEUE_LOW_URL": runtime["LowQueueUrl"],
+        "AWS_DEFAULT_REGION": stack["Region"],
+        "INVESTMIND_TASKS_TABLE": stack["TasksTableName"],
+        "INVESTMIND_EVENTS_TABLE": stack["EventsTableName"],
+        "INVESTMIND_STATE_MACHINE_ARN": stack["AnalysisStateMachineArn"],
+        "INVESTMIND_QUEUE_HIGH_URL": stack["HighQueueUrl"],
+        "INVESTMIND_QUEUE_NORMAL_URL": stack["NormalQueueUrl"],
+        "INVESTMIND_QUEUE_LOW_URL": stack["LowQueueUrl"],
         "INVESTMIND_SSE_MODE": "bounded",
         "INVESTMIND_SSE_BOUNDED_WAIT_S": "2",
         "INVESTMIND_SSE_LINGER_S": "0.2",
         "INVESTMIND_SSE_POLL_MS": "100",
         "PYTHONUNBUFFERED": "1",
     }
-    command = [sys.executable, "-m", "uvicorn", "--factory", "investmind.api.app:create_app", "--port", str(port),
-               "--log-level", "info"]  # fmt: skip
-    process = _start(command, env, tmp_path_factory.mktemp("e2e-bounded") / "api.log", "Uvicorn running")
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def base_url(_servers: dict[str, object]) -> str:
+    return _servers["stack"]["ApiUrl"].rstrip("/") + "/"
+
+
+@pytest.fixture(scope="session")
+def bounded_url(_servers: dict[str, object]) -> str:
+    process: subprocess.Popen = _servers["bounded"]
+    log = open(_servers["folder"] / "bounded-api.log", "w")  # noqa: SIM115 - open for the process's life
+    line = process.stdout.readline()
+    while line and "Uvicorn running" not in line:
+        log.write(line)
+        line = process.stdout.readline()
+    if not line:
+        raise RuntimeError("the bounded API did not start: see bounded-api.log")
+    threading.Thread(target=shutil.copyfileobj, args=(process.stdout, log), daemon=True).start()
+    return _servers["bounded_url"]
 
 
 @pytest.fixture
@@ -132,7 +145,8 @@ def finished(base_url: str) -> dict[str, str]:
     Symbols and dates differ from the other tests' and from the examples' (600519).
     """
     wanted = {
-        "done": ("000001", "2023-06-30"), "older": ("000858", "2021-06-30"), "newer": ("000858", "2023-11-30"),
+        "done": ("000001", "2023-06-30"), "older": ("000001", "2021-06-30"),
+        "degraded": (FAILING_SYMBOL.split(".")[0], "2023-03-31"),
     }  # fmt: skip
     with httpx.Client(base_url=base_url, timeout=30) as client:
         return {name: submit(client, symbol, as_of) for name, (symbol, as_of) in wanted.items()}

@@ -103,3 +103,23 @@ def test_a_phone_sees_the_stages_stacked_in_chinese(page, base_url, finished):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     assert "分析师" in page.inner_text('.stage[data-stage="1"] .stage-head')
     assert page.inner_text("#conn") == "已结束"
+
+
+def test_sign_in_keeps_the_key_and_sends_it_as_bearer(page, base_url):
+    page.goto(base_url)
+    page.wait_for_selector("#history-panel")
+    page.click("#signin-open")
+    page.fill('#signin-form input[name="key"]', "im-local-test-key")
+
+    with page.expect_request(lambda request: "/v1/analyses" in request.url) as listed:
+        page.click('#signin-form button[value="save"]')  # saving re-reads the page's data with the key
+
+    assert listed.value.all_headers().get("authorization") == "Bearer im-local-test-key"
+    assert page.inner_text("#signin-open") == "Key set"
+    page.reload()
+    with page.expect_request(lambda request: "/v1/agents" in request.url or "/v1/analyses" in request.url) as again:
+        page.click('a[href="#/analyses"]')
+    assert again.value.all_headers().get("authorization") == "Bearer im-local-test-key"
+    page.click("#signin-open")
+    page.click('#signin-form button[value="clear"]')
+    assert page.inner_text("#signin-open") == "Sign in"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import FAILING_SYMBOL
 from .helpers import card_states, open_analysis, outcome, submit, wait_status
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_failed_agent_shows_failed_with_its_reason_and_the_decision_degraded(page, base_url, api):
-    task_id = submit(api, FAILING_SYMBOL, "2023-03-31")
+def test_a_failed_agent_shows_failed_with_its_reason_and_the_decision_degraded(page, base_url, api, finished):
+    task_id = finished["degraded"]  # the fault plan fails funds for FAILING_SYMBOL
     open_analysis(page, base_url, task_id)
     assert wait_status(page, "SUCCEEDED") == "SUCCEEDED"
 

@@ -10,7 +10,7 @@ const DECISION_FIELDS = [
   ["confidence", (d) => d.confidence.toFixed(2)], ["dissent", (d) => d.dissent.join(", ") || "–"],
 ];
 
-const label = (task) => `${task.as_of ?? t("latest")} · ${task.created_at.slice(0, 16).replace("T", " ")}`;
+const label = (task) => `${t("as_of")} ${task.as_of ?? t("latest")}`;
 
 /** What changed between two tasks (GET v1/analyses/{id}), oldest analysis date first: rows for a table. */
 export function compareTasks(a, b, roster) {
@@ -29,25 +29,26 @@ export function compareTasks(a, b, roster) {
 
 const side = (view) => (view ? `${view.stance ? t(view.stance) : t(view.state)} ${fmtScore(view.score)}` : "–");
 
-export function renderCompare(container, a, b, roster) {
+export function renderCompare(container, a, b, roster, name = null) {
   const { agents, decision } = compareTasks(a, b, roster);
   const changes = [...decision.filter((row) => row.changed).map((row) => `${t(row.key)}: ${row.a} → ${row.b}`),
     ...agents.filter((row) => row.stanceChanged).map((row) => `${agentName(row.agentId, row.title)}: ${side(row.a)} → ${side(row.b)}`)];
-  const head = el("tr", {}, el("th", {}), el("th", { textContent: label(a) }), el("th", { textContent: label(b) }), el("th", { textContent: t("change") }));
+  const head = el("tr", {}, el("th", {}), el("th", { className: "num", textContent: label(a) }), el("th", { className: "num", textContent: label(b) }),
+    el("th", { className: "num", textContent: t("change") }));
+  const decisionTable = el("table", { className: "grid compare" }, el("thead", {}, head.cloneNode(true)), el("tbody", {}, decision.map((row) =>
+    el("tr", { className: row.changed ? "changed" : "", dataset: { field: row.key } }, el("td", { textContent: t(row.key) }),
+      el("td", { className: "num", textContent: row.a }), el("td", { className: "num", textContent: row.b }),
+      el("td", { className: "num", textContent: row.changed ? "≠" : "" })))));
+  const agentTable = el("table", { className: "grid compare" }, el("thead", {}, head), el("tbody", {}, agents.map((row) =>
+    el("tr", { className: row.stanceChanged ? "changed" : "", dataset: { agent: row.agentId } }, el("td", { textContent: agentName(row.agentId, row.title) }),
+      el("td", { className: `num ${row.a?.stance ?? ""}`, textContent: side(row.a) }), el("td", { className: `num ${row.b?.stance ?? ""}`, textContent: side(row.b) }),
+      el("td", { className: "num", textContent: row.delta === null ? "–" : fmtScore(row.delta) })))));
   container.replaceChildren(
-    el("p", { className: "sym", textContent: `${a.symbol}` }),
-    el("h2", { textContent: t("what_changed") }),
-    el("ul", { className: "changes" }, changes.length ? changes.map((text) => el("li", { textContent: text })) : el("li", { textContent: t("same") })),
-    el("h2", { textContent: t("decision") }),
-    el("table", { className: "grid compare" }, el("thead", {}, head.cloneNode(true)), el("tbody", {}, decision.map((row) =>
-      el("tr", { className: row.changed ? "changed" : "", dataset: { field: row.key } }, el("td", { textContent: t(row.key) }),
-        el("td", { className: "num", textContent: row.a }), el("td", { className: "num", textContent: row.b }),
-        el("td", { textContent: row.changed ? "≠" : "" }))))),
-    el("h2", { textContent: t("agents") }),
-    el("table", { className: "grid compare" }, el("thead", {}, head), el("tbody", {}, agents.map((row) =>
-      el("tr", { className: row.stanceChanged ? "changed" : "", dataset: { agent: row.agentId } }, el("td", { textContent: agentName(row.agentId, row.title) }),
-        el("td", { className: `num ${row.a?.stance ?? ""}`, textContent: side(row.a) }), el("td", { className: `num ${row.b?.stance ?? ""}`, textContent: side(row.b) }),
-        el("td", { className: "num", textContent: row.delta === null ? "–" : fmtScore(row.delta) }))))),
+    el("h1", { className: "compare-title", textContent: `${a.symbol} ${name ?? ""}` }),
+    el("div", { className: "compare-grid" },
+      el("div", {}, el("h2", { textContent: t("decision") }), decisionTable, el("h2", { textContent: t("what_changed") }),
+        el("ul", { className: "changes" }, changes.length ? changes.map((text) => el("li", { textContent: text })) : el("li", { textContent: t("same") }))),
+      el("div", {}, el("h2", { textContent: t("agents") }), agentTable)),
   );
 }
 
@@ -55,7 +56,7 @@ export function renderCompare(container, a, b, roster) {
 export function renderPicker(container, task, others) {
   container.replaceChildren(el("p", { className: "muted", textContent: t("pick_two") }),
     others.length ? el("table", { className: "grid" }, el("tbody", {}, others.map((other) => el("tr", {},
-      el("td", { textContent: label(other) }), el("td", { textContent: other.status }),
+      el("td", { textContent: `${label(other)} · ${other.created_at.slice(0, 16).replace("T", " ")}` }), el("td", { textContent: other.status }),
       el("td", { textContent: other.decision ? `${other.decision.action} (${other.decision.rating})` : "–" }),
       el("td", {}, el("a", { href: `#/compare/${task.task_id}/${other.task_id}`, textContent: t("nav_compare") })))))) : el("p", { textContent: t("no_other") }));
 }

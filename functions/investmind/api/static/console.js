@@ -134,7 +134,7 @@ async function showCompare(first, second) {
   const b = await client.get(second);
   if (a.symbol !== b.symbol) throw new Error(`${a.symbol} ≠ ${b.symbol}: ${t("pick_two")}`);
   const [older, newer] = (a.as_of ?? "9999") <= (b.as_of ?? "9999") ? [a, b] : [b, a];
-  renderCompare($("compare-body"), older, newer, roster);
+  renderCompare($("compare-body"), older, newer, roster, symbols.get(a.symbol)?.name);
 }
 
 // --- routing ---------------------------------------------------------------------------------------

@@ -28,12 +28,12 @@ def test_my_analyses_filters_by_symbol_and_status(page, base_url, api, finished)
     page.goto(base_url)
     page.wait_for_selector("#history tr")
 
-    page.select_option("#symbol-filter", "000858.SZ")
-    page.wait_for_function("[...document.querySelectorAll('#history tr')].every(r => r.dataset.symbol === '000858.SZ')")
+    page.select_option("#symbol-filter", "000001.SZ")
+    page.wait_for_function("[...document.querySelectorAll('#history tr')].every(r => r.dataset.symbol === '000001.SZ')")
     shown = page.eval_on_selector_all("#history tr", "rows => rows.map(r => r.dataset.task)")
-    listed = [t for t in api.get("v1/analyses", params={"limit": 100}).json()["items"] if t["symbol"] == "000858.SZ"]
-    assert shown == [t["task_id"] for t in listed] and {finished["older"], finished["newer"]} <= set(shown)
-    assert "五粮液" in page.inner_text("#history")
+    listed = [t for t in api.get("v1/analyses", params={"limit": 100}).json()["items"] if t["symbol"] == "000001.SZ"]
+    assert shown == [t["task_id"] for t in listed] and {finished["older"], finished["done"]} <= set(shown)
+    assert "平安银行" in page.inner_text("#history")
 
     page.select_option("#status-filter", "FAILED")  # both ended SUCCEEDED: the status filter reaches the API
     page.wait_for_selector("#history-empty", state="visible")
@@ -41,11 +41,11 @@ def test_my_analyses_filters_by_symbol_and_status(page, base_url, api, finished)
     page.select_option("#status-filter", "SUCCEEDED")
     page.wait_for_selector(f'#history tr[data-task="{finished["older"]}"]')
     shown = page.eval_on_selector_all("#history tr", "rows => rows.map(r => r.dataset.task)")
-    assert {finished["older"], finished["newer"]} <= set(shown)
+    assert {finished["older"], finished["done"]} <= set(shown)
 
 
 def test_compare_two_dates_of_one_symbol_side_by_side(page, base_url, api, finished):
-    older, newer = finished["older"], finished["newer"]
+    older, newer = finished["older"], finished["done"]
     (a, decision_a, _), (b, decision_b, _) = outcome(api, older), outcome(api, newer)
     page.goto(f"{base_url}#/compare/{newer}")
     page.click(f'a[href="#/compare/{newer}/{older}"]')  # the picker lists the symbol's other analyses
