@@ -68,7 +68,7 @@ def _stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """The runtime (ready when this returns) and the bounded API (started at once, awaited on first use)."""
     folder = tmp_path_factory.mktemp("e2e-runtime")
@@ -113,12 +113,12 @@ def _bounded_env(stack: dict[str, str]) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def base_url(_servers: dict[str, object]) -> str:
     return _servers["stack"]["ApiUrl"].rstrip("/") + "/"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def bounded_url(_servers: dict[str, object]) -> str:
     process: subprocess.Popen = _servers["bounded"]
     log = open(_servers["folder"] / "bounded-api.log", "w")  # noqa: SIM115 - open for the process's life
@@ -138,7 +138,7 @@ def api(base_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def finished(base_url: str) -> dict[str, str]:
     """Analyses some tests only read once ended, submitted together on first use (they run concurrently).
 
@@ -152,9 +152,13 @@ def finished(base_url: str) -> dict[str, str]:
         return {name: submit(client, symbol, as_of) for name, (symbol, as_of) in wanted.items()}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
-    """One Chromium for the session; Playwright starts it on a fresh temporary user-data-dir."""
+    """One Chromium for these tests; Playwright starts it on a fresh temporary user-data-dir.
+
+    Package-scoped, like the servers: Playwright's sync API keeps an event loop running on this thread
+    while it is open, which would break every later test that runs asyncio itself.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
