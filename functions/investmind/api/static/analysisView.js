@@ -46,7 +46,7 @@ export function showAnalysis(taskId, { client, roster, setConnection, showError 
     $("run-degraded").hidden = !(state.degraded || failedAgents(state).length);
     $("run-degraded").textContent = t("degraded");
     const took = elapsedSeconds(state.queuedAt, state.endedAt);
-    $("run-meta").textContent = [state.asOf && `${t("as_of")} ${state.asOf}`, state.industry, state.priority,
+    $("run-meta").textContent = [state.asOf && `${t("as_of")} ${state.asOf}`, state.industry, state.priority && t(state.priority),
       took !== null && `${t("elapsed")} ${fmtDuration(took)}`].filter(Boolean).join(" · ");
     $("cancel").hidden = isTerminal(state);
     $("progress-bar").style.width = `${state.percent}%`;

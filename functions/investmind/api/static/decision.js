@@ -49,7 +49,7 @@ export function provenanceTable(data) {
     return el("tr", {}, el("td", { textContent: part }), el("td", { textContent: info.source ?? "–" }),
       el("td", { className: "num", textContent: info.first ? `${info.first} → ${info.last}` : "–" }),
       el("td", { className: "num", textContent: String(info.rows ?? 0) }),
-      el("td", { className: info.missing ? "bearish" : info.stale ? "neutral" : "bullish", textContent: flag, title: info.note ?? "" }),
+      el("td", { className: info.missing ? "bad" : info.stale ? "warn" : "ok", textContent: flag, title: info.note ?? "" }),
       el("td", { className: "muted", textContent: info.note ?? "" }));
   });
   return el("div", { className: "table-wrap" }, el("table", { className: "grid" },

@@ -95,14 +95,14 @@ export function openDrawer(card) {
   $("drawer-title").textContent = agentName(card.agentId, card.title);
   const body = [el("dl", { className: "kv" },
     el("dt", { textContent: t("status") }), el("dd", { textContent: `${t(card.state)} · ${fmtDuration(elapsedSeconds(card.startedAt, card.endedAt))}` }),
-    result ? [el("dt", { textContent: t("stance") }), el("dd", { className: result.stance, textContent: t(result.stance) }),
+    result && card.state !== "failed" ? [el("dt", { textContent: t("stance") }), el("dd", { className: result.stance, textContent: t(result.stance) }),
       el("dt", { textContent: t("score") }), el("dd", { textContent: fmtScore(result.score) }),
       el("dt", { textContent: t("confidence") }), el("dd", { textContent: result.confidence.toFixed(2) }),
       el("dt", { textContent: t("provider") }), el("dd", { textContent: result.provider }),
       el("dt", { textContent: t("usage") }), el("dd", { textContent: usageText(result.usage) })] : null)];
   if (card.error) body.push(el("h3", { textContent: t("error") }), el("p", { className: "reason", textContent: card.error }));
   if (result?.fallback) body.push(el("p", { className: "degraded-box", textContent: t("fallback") }));
-  if (result?.summary) body.push(el("h3", { textContent: t("narrative") }), markdown(result.summary));
+  if (result?.summary && card.state !== "failed") body.push(el("h3", { textContent: t("narrative") }), markdown(result.summary));
   if (result?.evidence?.length) body.push(el("h3", { textContent: t("evidence") }), el("ul", {}, result.evidence.map((line) => el("li", { textContent: line }))));
   if (result && Object.keys(result.metrics ?? {}).length) body.push(el("h3", { textContent: t("metrics") }), metricsTable(result.metrics));
   if (result && Object.keys(result.signals ?? {}).length) body.push(el("h3", { textContent: t("signals") }), signalChips(result.signals));

@@ -35,7 +35,10 @@ export function toMarkdown(state, chartImage) {
   for (const card of Object.values(state.agents)) {
     const r = card.result;
     out.push(`### ${t("stage")} ${card.stage} · ${stageName(card.stage, "")} · ${agentName(card.agentId, card.title)}`, "");
-    if (!r) { out.push(`_${t(card.state === "pending" ? "waiting" : card.state)}_${card.error ? `: ${card.error}` : ""}`, ""); continue; }
+    if (!r || card.state === "failed") {
+      out.push(`_${t(card.state === "pending" ? "waiting" : card.state)}_${card.error ? `: ${card.error}` : ""}`, "");
+      continue;
+    }
     out.push(`**${t(r.stance)}** ${fmtScore(r.score)} · ${t("confidence")} ${r.confidence.toFixed(2)} · ${t("provider")} ${r.provider}`, "");
     if (card.error) out.push(`${t("error")}: ${card.error}`, "");
     if (r.summary) out.push(r.summary, "");
@@ -72,11 +75,13 @@ export function renderReport(state, chartImage) {
   for (const card of Object.values(state.agents)) {
     const r = card.result;
     const section = el("div", { className: "agent" }, el("h3", { textContent: `${card.stage} · ${agentName(card.agentId, card.title)}` }));
-    if (r) {
+    if (r && card.state !== "failed") {
       section.append(el("p", { textContent: `${t(r.stance)} ${fmtScore(r.score)} · ${t("confidence")} ${r.confidence.toFixed(2)} · ${r.provider}` }));
-      if (card.error) section.append(el("p", { textContent: `${t("error")}: ${card.error}` }));
       section.append(markdown(r.summary));
-    } else section.append(el("p", { textContent: t(card.state === "pending" ? "waiting" : card.state) }));
+    } else {
+      const reason = card.error ? `: ${card.error}` : "";
+      section.append(el("p", { textContent: `${t(card.state === "pending" ? "waiting" : card.state)}${reason}` }));
+    }
     parts.push(section);
   }
   parts.push(el("h2", { textContent: t("data") }), el("table", {}, el("tbody", {}, Object.entries(state.data ?? {}).map(([part, i]) =>
