@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import unicodedata
 
 import pytest
@@ -87,6 +89,13 @@ def test_export_markdown_with_every_agent_the_decision_and_the_data(page, base_u
     assert f"`rsi14` | {results['technical']['metrics']['rsi14']:.2f} |" in text
 
 
+def _has_cjk_font() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    return bool(subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout.strip())
+
+
+@pytest.mark.skipif(not _has_cjk_font(), reason="no Chinese font installed: `make e2e-setup` (fonts-noto-cjk)")
 @pytest.mark.locale("zh-CN")
 def test_export_pdf_renders_chinese_every_agent_and_the_decision(page, base_url, api, finished):
     task_id = finished["done"]
