@@ -56,6 +56,10 @@ export function createClient(options = {}) {
 
   const task = (id) => `v1/analyses/${encodeURIComponent(id)}`;
 
+  /** The task's stream token when signed in and the API issues one (identity release); else null. */
+  const streamToken = async (id) =>
+    (await bearer()).Authorization ? (await request("GET", task(id))).stream_token ?? null : null;
+
   return {
     /** @param {AnalysisRequest} analysis @param {{idempotencyKey?: string}} [opts] @returns {Promise<Accepted>} */
     submit: (analysis, { idempotencyKey } = {}) =>
@@ -75,13 +79,12 @@ export function createClient(options = {}) {
      * A stream token for this analysis when the API issues one (`stream_token` on the task, with
      * authentication on); null otherwise, and the stream then needs none.
      */
-    streamToken: async (id) => (await bearer()).Authorization ? (await request("GET", task(id))).stream_token ?? null : null,
+    streamToken,
     /**
      * Follow the analysis live: sseClient.connect on its stream, with a fresh stream token per connection.
      * @param {string} id @param {import("./sseClient.js").ConnectOptions} handlers
      */
-    follow(id, handlers = {}) {
-      return connect(new URL(`${task(id)}/stream`, base).toString(), { getStreamToken: () => this.streamToken(id), ...handlers });
-    },
+    follow: (id, handlers = {}) =>
+      connect(new URL(`${task(id)}/stream`, base).toString(), { getStreamToken: () => streamToken(id), ...handlers }),
   };
 }
