@@ -57,7 +57,8 @@ e2e-setup:
 bench: setup
 	$(PY) -m pytest -m perf tests/perf -s
 
-# Regenerate derived files: the state machine from the roster, the Lambda requirements from the lock.
+# Regenerate derived files: the state machine and template.yaml's agent functions from the roster, the
+# Lambda requirements from the lock.
 asl: setup
 	$(PY) -m infra.asl
 
@@ -67,7 +68,7 @@ requirements: $(UV)
 clean:
 	rm -rf .venv .tools .pytest_cache .ruff_cache .aws-sam
 
-# --- sam build without Docker or Python 3.13 (DESIGN §7) ----------------------------------------------
+# --- sam build without Docker or Python 3.13 (docs/architecture.md §8) ----------------------------------------------
 # Every function says `BuildMethod: makefile`, so `sam build` runs `make build-<LogicalId>` here with
 # ARTIFACTS_DIR set, once per function: SAM never shares a makefile build (aws-sam-cli#2790). All of
 # them ship the same package, so it is built once into LAMBDA_PKG, under a lock because sam builds

@@ -1,7 +1,9 @@
-"""Builds ``orchestration/analysis.asl.json`` from the roster (``python -m infra.asl`` rewrites it).
+"""Builds ``orchestration/analysis.asl.json`` from the roster (``python -m infra.asl`` rewrites it, and the
+template's agent functions with it: ``infra/agent_functions.py``).
 
-The state machine is derived, not hand-kept: one branch per agent, one Parallel per stage. A unit
-test fails when the committed file and the roster drift apart.
+The state machine is derived, not hand-kept: one branch per agent, one Parallel per stage, and every
+Task state's timeout a margin above its function's (the roster's for the agents, the template's for
+the others). A unit test fails when the committed file and the roster drift apart.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from pathlib import Path
 
 from investmind.errors import TRANSIENT_ERROR_NAMES
 from investmind.roster import STAGES, AgentSpec
+
+from . import agent_functions
+from .template import Template
 
 ASL_PATH = Path(__file__).resolve().parent.parent / "orchestration" / "analysis.asl.json"
 
@@ -33,9 +38,19 @@ RETRY = {
 }
 TO_FAIL_TASK = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FailTask"}]
 EXECUTION_TIMEOUT_S = 1800
+STATE_TIMEOUT_MARGIN_S = 15
+"""How much longer a Task state waits than its Lambda's timeout. The function must time out first, so
+that the state's Retry/Catch handle its ``Sandbox.Timedout``: a state that timed out first would record
+the agent failed while its Lambda still ran (and could still append ``agent_completed``). The margin
+covers the invoke's round trip and a cold start's init phase (up to 10 s, not counted in the timeout)."""
 
 
-def _agent_branch(agent: AgentSpec) -> dict:
+def state_timeout(function_timeout_s: int) -> int:
+    """TimeoutSeconds of a Task state invoking a function with this timeout."""
+    return function_timeout_s + STATE_TIMEOUT_MARGIN_S
+
+
+def _agent_branch(agent: AgentSpec, agent_failed_timeout_s: int) -> dict:
     failed = f"{agent.state_name}Failed"
     return {
         "StartAt": agent.state_name,
@@ -44,7 +59,7 @@ def _agent_branch(agent: AgentSpec) -> dict:
                 "Type": "Task",
                 "Comment": agent.title,
                 "Resource": f"${{{agent.function_logical_id}Arn}}",
-                "TimeoutSeconds": agent.timeout_s,
+                "TimeoutSeconds": state_timeout(agent.timeout_s),
                 "Retry": [RETRY],
                 # A broken agent degrades the analysis instead of killing it.
                 "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": failed}],
@@ -53,9 +68,9 @@ def _agent_branch(agent: AgentSpec) -> dict:
             failed: {
                 "Type": "Task",
                 "Comment": f"records {agent.agent_id} as failed (agent_failed event) and returns its failed result",
-                "Resource": "${FailFunctionArn}",
-                "Parameters": {"kind": "agent", "agent_id": agent.agent_id, "state.$": "$"},
-                "TimeoutSeconds": 30,
+                "Resource": "${AgentFailedFunctionArn}",
+                "Parameters": {"agent_id": agent.agent_id, "state.$": "$", "error.$": "$.error"},
+                "TimeoutSeconds": agent_failed_timeout_s,
                 "Retry": [RETRY],
                 "End": True,
             },
@@ -63,13 +78,20 @@ def _agent_branch(agent: AgentSpec) -> dict:
     }
 
 
-def build_definition() -> dict:
+def build_definition(template: Template | None = None) -> dict:
+    """The definition; the timeouts of the functions outside the roster are read from ``template``."""
+    template = template or Template.load()
+
+    def timeout_of(logical_id: str) -> int:
+        return state_timeout(int(template.function_properties(logical_id)["Timeout"]))
+
+    agent_failed_timeout_s = timeout_of("AgentFailedFunction")
     states: dict[str, dict] = {
         "PrepareData": {
             "Type": "Task",
             "Comment": "resolves the symbol and as_of against the data; writes task_started and stage_started 1",
             "Resource": "${PrepareFunctionArn}",
-            "TimeoutSeconds": 60,
+            "TimeoutSeconds": timeout_of("PrepareFunction"),
             "Retry": [RETRY],
             "Catch": TO_FAIL_TASK,
             "Next": "Stage1",
@@ -80,7 +102,7 @@ def build_definition() -> dict:
         nxt = f"Stage{stage + 1}" if stage + 1 in STAGES else "Finalize"
         states[f"Stage{stage}"] = {
             "Type": "Parallel",
-            "Branches": [_agent_branch(agent) for agent in STAGES[stage]],
+            "Branches": [_agent_branch(agent, agent_failed_timeout_s) for agent in STAGES[stage]],
             "ResultPath": f"$.stage{stage}",
             "Catch": TO_FAIL_TASK,
             "Next": nxt,
@@ -89,7 +111,7 @@ def build_definition() -> dict:
         "Type": "Task",
         "Comment": "writes stage_completed, the decision and task_completed",
         "Resource": "${FinalizeFunctionArn}",
-        "TimeoutSeconds": 60,
+        "TimeoutSeconds": timeout_of("FinalizeFunction"),
         "Retry": [RETRY],
         "Catch": TO_FAIL_TASK,
         "End": True,
@@ -97,13 +119,15 @@ def build_definition() -> dict:
     states["FailTask"] = {
         "Type": "Task",
         "Comment": "writes task_failed with the reason, so no task stays RUNNING",
-        "Resource": "${FailFunctionArn}",
-        "Parameters": {"kind": "task", "state.$": "$"},
-        "TimeoutSeconds": 30,
+        "Resource": "${TaskFailedFunctionArn}",
+        "Parameters": {"task_id.$": "$$.Execution.Name", "error.$": "$.error"},
+        "TimeoutSeconds": timeout_of("TaskFailedFunction"),
         "Retry": [RETRY],
-        "Next": "Failed",
+        "Next": "FailureRecorded",
     }
-    states["Failed"] = {"Type": "Fail", "Error": "AnalysisFailed", "Cause": "see the task's task_failed event"}
+    # A handled failure ends the execution SUCCEEDED: the task's own status is in its log (task_failed).
+    # The execution-ended rule so sees only what the state machine could not handle (docs/architecture.md).
+    states["FailureRecorded"] = {"Type": "Succeed", "Comment": "the task ended FAILED; its task_failed says why"}
     return {
         "Comment": "InvestMind analysis: PrepareData, four stages of agents in parallel, Finalize (generated by "
         "infra/asl.py from functions/investmind/roster.py)",
@@ -172,5 +196,8 @@ if __name__ == "__main__":
         problems = check()
         sys.stdout.write("\n".join(problems) + "\n" if problems else f"{ASL_PATH.name}: valid\n")
         sys.exit(1 if problems else 0)
+    # The template's generated regions, then the state machine that invokes the functions they declare.
+    changed = agent_functions.write()
+    sys.stdout.write(f"{'wrote' if changed else 'unchanged:'} {agent_functions.TEMPLATE_PATH}\n")
     ASL_PATH.write_text(render())
     sys.stdout.write(f"wrote {ASL_PATH}\n")

@@ -1,6 +1,6 @@
 """What one analysis costs on AWS, from a measured run on the embedded runtime and the template.
 
-Inputs: the metered AWS requests of the run (``infra/emulator.py``), the functions' measured
+Inputs: the metered AWS requests of the run (``infra/meter.py``), the functions' measured
 durations and memory sizes (``template.yaml``), the state transitions of the execution's history,
 and the published prices in ``infra/prices.json`` (one file). DynamoDB request units are estimated
 from payload sizes (1 KB per write unit, 4 KB per read unit, doubled inside transactions); an

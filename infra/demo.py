@@ -6,7 +6,8 @@ import time
 
 from rich.console import Console
 
-from investmind.cli import Api, Renderer, follow
+from investmind_cli.client import Api, follow
+from investmind_cli.view import Renderer
 
 from .emulator import free_port
 from .runtime import EmbeddedRuntime

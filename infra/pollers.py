@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import threading
 from typing import Any
@@ -62,12 +63,12 @@ class SqsPoller(Poller):
         ).get("Messages", [])
         if not messages:
             return
-        result, error = self.lambdas.invoke(self.function, {"Records": [self._record(m) for m in messages]})
-        if error:
-            logger.warning("%s failed on a batch of %d: %s", self.function, len(messages), result)
+        answer = self.lambdas.invoke(self.function, {"Records": [self._record(m) for m in messages]})
+        if answer.failed:
+            logger.warning("%s failed on a batch of %d: %s", self.function, len(messages), answer.payload)
             return
         failed = (
-            {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+            {f["itemIdentifier"] for f in (answer.payload or {}).get("batchItemFailures", [])}
             if self.report_failures
             else set()
         )
@@ -106,6 +107,10 @@ class StreamPoller(Poller):
 
     On a partial failure it resumes from the lowest failed sequence number, delivering the later
     records again (as Lambda does), up to ``max_retries`` attempts before moving past the batch.
+    With ``filters`` (the mapping's ``FilterCriteria`` patterns), a record that matches none is
+    dropped before the function sees it, as Lambda's event filtering does; a batch of only such
+    records is passed over without an invocation. Patterns are matched by moto's EventBridge pattern
+    matcher (the same pattern language).
     """
 
     # Lambda polls each shard of a DynamoDB stream about four times a second when it is idle; polling
@@ -113,11 +118,21 @@ class StreamPoller(Poller):
     IDLE_S = 0.25
 
     def __init__(
-        self, lambdas: LocalLambda, function: str, stream_arn: str, batch_size: int, max_retries: int, region: str
+        self,
+        lambdas: LocalLambda,
+        function: str,
+        stream_arn: str,
+        batch_size: int,
+        max_retries: int,
+        region: str,
+        filters: list[dict] | None = None,
     ) -> None:
+        from moto.events.models import EventPattern
+
         super().__init__(f"stream:{function}")
         self.lambdas, self.function, self.stream_arn = lambdas, function, stream_arn
         self.batch_size, self.max_retries, self.region = batch_size, max_retries, region
+        self.filters = [EventPattern(json.dumps(f), f) for f in filters or []]
         self.streams = boto3.client("dynamodbstreams", region_name=region)
 
     def run(self) -> None:
@@ -153,12 +168,17 @@ class StreamPoller(Poller):
 
     def _deliver(self, records: list[dict]) -> str | None:
         """Invoke once; the sequence number to resume from, or None when all succeeded."""
-        event = {"Records": [self._record(r) for r in records]}
-        result, error = self.lambdas.invoke(self.function, event)
-        if error:
-            logger.warning("%s failed on a batch: %s", self.function, result)
+        shaped = [self._record(r) for r in records]
+        if self.filters:
+            shaped = [r for r in shaped if any(f.matches_event(r) for f in self.filters)]
+            if not shaped:
+                return None
+        event = {"Records": shaped}
+        answer = self.lambdas.invoke(self.function, event)
+        if answer.failed:
+            logger.warning("%s failed on a batch: %s", self.function, answer.payload)
             return records[0]["dynamodb"]["SequenceNumber"]
-        failures = (result or {}).get("batchItemFailures", [])
+        failures = (answer.payload or {}).get("batchItemFailures", [])
         if not failures:
             return None
         return min((f["itemIdentifier"] for f in failures), key=int)

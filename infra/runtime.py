@@ -1,4 +1,4 @@
-"""The embedded runtime: the whole system on loopback, built from ``template.yaml`` (DESIGN §6).
+"""The embedded runtime: the whole system on loopback, built from ``template.yaml`` (docs/architecture.md §7).
 
 A moto server (DynamoDB, SQS, Step Functions executing the real ASL), every function of the
 template run in-process, the template's event sources emulated by pollers, and uvicorn serving
@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 
 from .emulator import MotoEmulator, free_port
+from .faults import FaultPlan
 from .lambdas import LocalFunction, LocalLambda
 from .pollers import ExecutionEndedRule, Poller, SqsPoller, StreamPoller
 from .template import ROOT, Template, create_table_request
@@ -60,11 +61,13 @@ class EmbeddedRuntime:
         self.template = Template.load(
             stack_name=stack_name, region=REGION, account_id=ACCOUNT, parameters={"Stage": "local"}
         )
-        self.lambdas = LocalLambda()
+        self.extra_env = extra_env or {}
+        # Tests and benchmarks only: the faults the in-process invoker injects (infra/faults.py).
+        plan = self.extra_env.get("INVESTMIND_FAULTS", os.environ.get("INVESTMIND_FAULTS"))
+        self.lambdas = LocalLambda(faults=FaultPlan.from_json(plan))
         self.emulator = MotoEmulator(self.lambdas.invoke_http)
         self.pollers: list[Poller] = []
         self.outputs: dict[str, str] = {}
-        self.extra_env = extra_env or {}
         self.log_path = log_path
         self._shell_env = dict(os.environ)
         self._uvicorn: Any = None
@@ -238,6 +241,7 @@ class EmbeddedRuntime:
                     environment=env,
                 )
             )
+        self.lambdas.check_fault_targets()
         # Variables every function agrees on become process-wide (the API served by uvicorn and
         # the pollers' own clients read them); the rest stay per invocation.
         shared = {
@@ -289,6 +293,7 @@ class EmbeddedRuntime:
                             int(props.get("BatchSize", 100)),
                             int(props.get("MaximumRetryAttempts", 10)),
                             REGION,
+                            [json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])],
                         )
                     )
                 elif event["Type"] == "EventBridgeRule":

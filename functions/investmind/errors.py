@@ -6,7 +6,7 @@ from typing import Any
 
 
 class InvestMindError(Exception):
-    """Base error, carrying what the API needs to answer with DESIGN §3's error shape."""
+    """Base error, carrying what the API needs to answer with docs/architecture.md §3's error shape."""
 
     code = "internal_error"
     status = 500
@@ -29,6 +29,12 @@ class UnprocessableRequest(InvestMindError):
 
     code = "unprocessable"
     status = 422
+
+
+class UnknownSymbol(UnprocessableRequest):
+    """The symbol is well-formed but the deployment's data sources do not hold it."""
+
+    code = "unknown_symbol"
 
 
 class NotFound(InvestMindError):

@@ -1,4 +1,4 @@
-"""Pydantic models shared by the API, the handlers, the agents and the tests (DESIGN §2-3)."""
+"""Pydantic models shared by the API, the handlers, the agents and the tests (docs/architecture.md §2-3)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,18 @@ class EventType(StrEnum):
     task_cancelled = "task_cancelled"
 
 
-TERMINAL_EVENTS = frozenset({EventType.task_completed, EventType.task_failed, EventType.task_cancelled})
+TERMINAL_STATUS: dict[EventType, TaskStatus] = {
+    EventType.task_completed: TaskStatus.SUCCEEDED,
+    EventType.task_failed: TaskStatus.FAILED,
+    EventType.task_cancelled: TaskStatus.CANCELLED,
+}
+"""How each terminal event ends a task: the one mapping (the projection, the API, the CLI and the console)."""
+TERMINAL_EVENTS = frozenset(TERMINAL_STATUS)
+
+
+def status_after(event_type: EventType, status: TaskStatus) -> TaskStatus:
+    """The status once an event of ``event_type`` is in the log: a terminal event ends it, others leave it."""
+    return TERMINAL_STATUS.get(event_type, status)
 
 
 class Stance(StrEnum):
@@ -100,7 +111,15 @@ RATINGS_FOR_ACTION: dict[str, frozenset[str]] = {
 
 
 class Decision(BaseModel):
-    """The investment decision manager's verdict; its text never contradicts its fields."""
+    """The investment decision manager's verdict; its text never contradicts its fields.
+
+    BUY: buy within ``entry_range`` up to ``position_pct`` of the book. HOLD: keep a position of at most
+    ``position_pct`` (trim above it), no entry and no new buying; the stop and target protect what is
+    held. SELL: exit, no position. ``tradeable`` is False when too few agents succeeded to decide
+    (``missing`` says which): the action is then HOLD with no position advice and no levels.
+    Levels are traded prices (``price_basis`` "traded"); where only adjusted prices exist ("adjusted")
+    they are given only relative to the close, as fractions (``*_pct``: -0.05 is 5% below).
+    """
 
     action: Action
     rating: Rating
@@ -113,6 +132,13 @@ class Decision(BaseModel):
     rationale: str
     dissent: list[str] = Field(default_factory=list)
     degraded: bool = False
+    tradeable: bool = True
+    missing: list[str] = Field(default_factory=list)
+    """Agents whose failure left too little to decide on (empty when ``tradeable``)."""
+    price_basis: Literal["traded", "adjusted"] = "traded"
+    entry_range_pct: tuple[float, float] | None = None
+    stop_loss_pct: float | None = None
+    take_profit_pct: float | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Decision:
@@ -122,6 +148,14 @@ class Decision(BaseModel):
             raise ValueError(f"the rationale must name the action {self.action}")
         if self.action == "SELL" and self.position_pct > 0:
             raise ValueError("a SELL decision holds no position")
+        if self.action != "BUY" and (self.entry_range is not None or self.entry_range_pct is not None):
+            raise ValueError(f"a {self.action} decision has no entry range")
+        if self.price_basis == "adjusted" and (self.stop_loss, self.take_profit) != (None, None):
+            raise ValueError("levels on adjusted prices were never traded: give them relative to the close")
+        if not self.tradeable:
+            levels = (self.stop_loss, self.take_profit, self.stop_loss_pct, self.take_profit_pct)
+            if self.action != "HOLD" or self.position_pct or any(v is not None for v in levels) or not self.missing:
+                raise ValueError("a decision that is not tradeable is a HOLD with no position, no levels, and a cause")
         return self
 
 
@@ -203,6 +237,22 @@ class StartRequest(BaseModel):
     agents: list[str] = Field(default_factory=lambda: list(STAGE1_IDS))
 
 
+class DataPart(BaseModel):
+    """Where one part of an analysis' market data came from (``Snapshot.parts``): shown to the user."""
+
+    source: str | None = None
+    """The provider that supplied it (``bundled``, ``akshare``, ``tushare``), None when missing."""
+    as_of: dt.date | None = None
+    fetched_at: str | None = None
+    first: dt.date | None = None
+    last: dt.date | None = None
+    rows: int = 0
+    stale: bool = False
+    """A cached copy served because every provider failed, or data that stops before the market's last session."""
+    missing: bool = False
+    note: str | None = None
+
+
 class TaskContext(BaseModel):
     """What PrepareData resolved for one analysis; every agent receives it."""
 
@@ -214,8 +264,8 @@ class TaskContext(BaseModel):
     as_of: dt.date
     agents: list[str]
     started_at: str
-    data: dict[str, Any] = Field(default_factory=dict)
-    """Per data part: source, first/last date, rows, stale (issue 3 fills more)."""
+    data: dict[str, DataPart] = Field(default_factory=dict)
+    """Per data part (``market.PART_NAMES``): its source, dates, rows, and whether it is stale or missing."""
 
 
 class AgentInput(BaseModel):
@@ -226,6 +276,10 @@ class AgentInput(BaseModel):
     stage2: list[AgentResult] = Field(default_factory=list)
     stage3: list[AgentResult] = Field(default_factory=list)
     stage4: list[AgentResult] = Field(default_factory=list)
+
+    def results_of(self, stage: int) -> list[AgentResult]:
+        """The results of ``stage`` (none before stage 1)."""
+        return list(getattr(self, f"stage{stage}")) if stage >= 1 else []
 
     def upstream(self) -> dict[str, AgentResult]:
         return {r.agent_id: r for r in (*self.stage1, *self.stage2, *self.stage3, *self.stage4)}

@@ -2,7 +2,7 @@
 
 Every metric is defined here; the handlers and the pipeline record through the small functions at
 the bottom, and the template's dashboard and alarms read the same names (a unit test keeps them in
-step). Records go to the metric set of the current invocation, which ``investmind.logs.lambda_logging``
+step). Records go to the metric set of the current invocation, which ``investmind.handlers.instrument.lambda_logging``
 opens around each handler and flushes when the handler returns. Outside an invocation (domain code
 called directly by a test, the API app) they are dropped.
 
@@ -25,11 +25,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.metrics.functions import is_metrics_disabled
-from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
-
 if TYPE_CHECKING:
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
     from .models import Usage
 
 logger = logging.getLogger(__name__)
@@ -41,23 +39,25 @@ AGENT_DIMENSION = "agent_id"
 @dataclass(frozen=True)
 class MetricSpec:
     name: str
-    unit: MetricUnit
+    unit: str
+    """A CloudWatch unit name (Powertools' ``MetricUnit`` values); a string, so that the pipeline can record
+    metrics without importing Powertools, which loads botocore: only an invocation's metric set does."""
     per_agent: bool
     """Recorded with the ``agent_id`` dimension (besides Powertools' ``service``)."""
     meaning: str
 
 
-ANALYSIS_DURATION = MetricSpec("AnalysisDuration", MetricUnit.Milliseconds, False, "PrepareData to decision")
-ANALYSES_COMPLETED = MetricSpec("AnalysesCompleted", MetricUnit.Count, False, "analyses that reached a decision")
-ANALYSES_DEGRADED = MetricSpec("AnalysesDegraded", MetricUnit.Count, False, "completed with a failed agent")
-ANALYSES_FAILED = MetricSpec("AnalysesFailed", MetricUnit.Count, False, "analyses that ended task_failed")
-QUEUE_TO_START = MetricSpec("QueueToStartLatency", MetricUnit.Milliseconds, False, "sent to SQS to execution started")
-AGENT_LATENCY = MetricSpec("AgentLatency", MetricUnit.Milliseconds, True, "one agent, first event to result")
-AGENT_FAILURES = MetricSpec("AgentFailures", MetricUnit.Count, True, "agents recorded failed after retries")
-LLM_TOKENS_IN = MetricSpec("LlmTokensIn", MetricUnit.Count, True, "prompt tokens")
-LLM_TOKENS_OUT = MetricSpec("LlmTokensOut", MetricUnit.Count, True, "completion tokens")
-LLM_COST = MetricSpec("LlmCostUsd", MetricUnit.NoUnit, True, "LLM cost in US dollars")
-EVENTS_APPENDED = MetricSpec("EventsAppended", MetricUnit.Count, False, "events written to the event log")
+ANALYSIS_DURATION = MetricSpec("AnalysisDuration", "Milliseconds", False, "PrepareData to decision")
+ANALYSES_COMPLETED = MetricSpec("AnalysesCompleted", "Count", False, "analyses that reached a decision")
+ANALYSES_DEGRADED = MetricSpec("AnalysesDegraded", "Count", False, "completed with a failed agent")
+ANALYSES_FAILED = MetricSpec("AnalysesFailed", "Count", False, "analyses that ended task_failed")
+QUEUE_TO_START = MetricSpec("QueueToStartLatency", "Milliseconds", False, "sent to SQS to execution started")
+AGENT_LATENCY = MetricSpec("AgentLatency", "Milliseconds", True, "one agent, first event to result")
+AGENT_FAILURES = MetricSpec("AgentFailures", "Count", True, "agents recorded failed after retries")
+LLM_TOKENS_IN = MetricSpec("LlmTokensIn", "Count", True, "prompt tokens")
+LLM_TOKENS_OUT = MetricSpec("LlmTokensOut", "Count", True, "completion tokens")
+LLM_COST = MetricSpec("LlmCostUsd", "None", True, "LLM cost in US dollars")
+EVENTS_APPENDED = MetricSpec("EventsAppended", "Count", False, "events written to the event log")
 
 METRICS: tuple[MetricSpec, ...] = (
     ANALYSIS_DURATION,
@@ -89,6 +89,9 @@ class InvocationMetrics:
     """The metrics of one invocation: one EMF document per dimension set, written by :meth:`flush`."""
 
     def __init__(self) -> None:
+        from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
+        self._provider = AmazonCloudWatchEMFProvider
         self._namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
         self._sets: dict[str | None, AmazonCloudWatchEMFProvider] = {}
         self._lock = threading.Lock()
@@ -99,9 +102,7 @@ class InvocationMetrics:
             provider = self._sets.get(key)
             if provider is None:
                 # Fresh dicts: never the class-level ones Powertools' Metrics shares per process.
-                provider = AmazonCloudWatchEMFProvider(
-                    namespace=self._namespace, metric_set={}, dimension_set={}, metadata_set={}
-                )
+                provider = self._provider(namespace=self._namespace, metric_set={}, dimension_set={}, metadata_set={})
                 if key is not None:
                     provider.add_dimension(AGENT_DIMENSION, key)
                 self._sets[key] = provider
@@ -112,6 +113,8 @@ class InvocationMetrics:
             return [provider.serialize_metric_set() for provider in self._sets.values() if provider.metric_set]
 
     def flush(self) -> None:
+        from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+
         if is_metrics_disabled():
             return
         for document in self.documents():

@@ -1,20 +1,27 @@
-"""The Task projection: a pure fold of a task's events, and how ProgressFunction applies each stream record."""
+"""The Task projection: a pure fold of a task's events — the one reading of the log into state.
+
+ProgressFunction applies it to the stream (``services.progress``), the CLI's live view folds the
+events it receives with it, and the web console follows the same rules (docs/architecture.md,
+"Reading the log"): events apply in seq order; ``log`` and ``progress`` events change nothing but
+the position; a terminal event sets the status through ``models.TERMINAL_STATUS`` and nothing after
+it changes the task; ``agent_started`` never undoes an agent's result; an agent's completion or
+failure replaces its view, and the usage is the sum over the agents' results.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from .errors import Conflict, NotFound, TaskEnded
 from .models import (
+    TERMINAL_STATUS,
     AgentResult,
     AgentState,
     AgentStatus,
     AgentView,
     Event,
-    EventDraft,
     EventType,
     Progress,
     Task,
@@ -23,12 +30,8 @@ from .models import (
 )
 from .roster import AGENTS
 
-if TYPE_CHECKING:  # the ports only: the fold never loads a storage backend
-    from .store.base import EventLog, TaskStore
-
 logger = logging.getLogger(__name__)
 
-MAX_SAVE_ATTEMPTS = 5
 _DONE = frozenset({AgentState.succeeded, AgentState.failed, AgentState.skipped})
 
 Changes = dict[str, Any]
@@ -116,7 +119,7 @@ def _agent_failed(task: Task, event: Event, changes: Changes) -> None:
 
 def _task_completed(task: Task, event: Event, changes: Changes) -> None:
     changes.update(
-        status=TaskStatus.SUCCEEDED,
+        status=TERMINAL_STATUS[event.type],
         decision=event.data.get("decision"),
         degraded=task.degraded or bool(event.data.get("degraded")),
         ended_at=event.ts,
@@ -126,11 +129,11 @@ def _task_completed(task: Task, event: Event, changes: Changes) -> None:
 
 
 def _task_failed(task: Task, event: Event, changes: Changes) -> None:
-    changes.update(status=TaskStatus.FAILED, error=event.data.get("error") or "failed", ended_at=event.ts)
+    changes.update(status=TERMINAL_STATUS[event.type], error=event.data.get("error") or "failed", ended_at=event.ts)
 
 
 def _task_cancelled(task: Task, event: Event, changes: Changes) -> None:
-    changes.update(status=TaskStatus.CANCELLED, ended_at=event.ts)
+    changes.update(status=TERMINAL_STATUS[event.type], ended_at=event.ts)
 
 
 _FOLDERS: dict[EventType, Callable[[Task, Event, Changes], None]] = {
@@ -172,75 +175,3 @@ def _result_fields(result: AgentResult) -> dict[str, Any]:
 def _usage(agents: dict[str, AgentView]) -> Usage:
     """The sum over the agents' results: recomputed, so an agent's repeated completion is counted once."""
     return sum((view.result.usage for view in agents.values() if view.result is not None), Usage())
-
-
-# --- ProgressFunction ----------------------------------------------------------------------------------------
-
-
-def apply_event(tasks: TaskStore, log: EventLog, event: Event) -> None:
-    """Fold one stream record into its task (see :func:`apply_events`)."""
-    apply_events(tasks, log, [event])
-
-
-def apply_events(tasks: TaskStore, log: EventLog, events: Sequence[Event]) -> None:
-    """Fold one task's stream records into it, once, and announce a move of percent or stage as a ``progress`` event.
-
-    ProgressFunction hands over all of a batch's records of one task together, so a burst of events
-    costs one read, one conditional write and at most one progress event. Records at or below the
-    task's ``applied_seq`` were applied before (stream records are replayed) and change nothing; a gap
-    before the first new record is filled from the log, so the fold always runs in seq order.
-
-    Parameters
-    ----------
-    tasks, log
-        The stores the projection is read from and written to.
-    events
-        Events of one task (the NEW_IMAGEs of its stream records), in any order.
-    """
-    ordered = sorted(events, key=lambda e: e.seq)
-    task_id = ordered[0].task_id
-    for attempt in range(MAX_SAVE_ATTEMPTS):
-        try:
-            before = tasks.get(task_id)
-        except NotFound:
-            # Nothing to project onto (expired): failing the record would only block the stream shard.
-            logger.warning("events of an unknown task", extra={"task_id": task_id, "seq": ordered[-1].seq})
-            return
-        pending = [e for e in ordered if e.seq > before.applied_seq]
-        if not pending:
-            return
-        after = before
-        for event in _through(log, before.applied_seq, pending):
-            after = fold(after, event)
-        if tasks.save_projection(after, expected_applied_seq=before.applied_seq, before=before):
-            break
-        logger.info("projection moved under us", extra={"task_id": task_id, "attempt": attempt})
-    else:
-        raise Conflict(f"could not save the projection of analysis {task_id}")
-    if any(e.type != EventType.progress for e in pending) and not after.terminal and _moved(before, after):
-        _announce(log, after)
-
-
-def _through(log: EventLog, applied_seq: int, pending: list[Event]) -> list[Event]:
-    """The events after ``applied_seq`` up to the last pending one, in order (missing ones read from the log)."""
-    last = pending[-1].seq
-    if [e.seq for e in pending] == list(range(applied_seq + 1, last + 1)):
-        return pending
-    events = log.read(pending[0].task_id, after=applied_seq, limit=last - applied_seq)
-    if [e.seq for e in events] != list(range(applied_seq + 1, last + 1)):
-        # The log is gap-free, so this is a read racing a commit: fail the record, the stream delivers it again.
-        raise Conflict(f"analysis {pending[0].task_id}: events {applied_seq + 1}..{last} not readable yet")
-    logger.info("stream gap repaired from the log", extra={"task_id": pending[0].task_id, "events": len(events)})
-    return events
-
-
-def _moved(before: Task, after: Task) -> bool:
-    return (before.progress.percent, before.progress.stage) != (after.progress.percent, after.progress.stage)
-
-
-def _announce(log: EventLog, task: Task) -> None:
-    draft = EventDraft(type=EventType.progress, data=task.progress.model_dump(mode="json"))
-    try:
-        log.append(task.task_id, [draft])
-    except TaskEnded:
-        logger.debug("task ended before its progress event", extra={"task_id": task.task_id})

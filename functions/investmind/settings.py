@@ -42,8 +42,6 @@ class Settings(BaseSettings):
 
     simulated_llm_ms: int = Field(default=0, ge=0)
     """Tests and benchmarks only: each agent waits this long after its computation, as an LLM call would."""
-    faults: str = ""
-    """Tests and benchmarks only: a JSON fault plan (see ``investmind.faults``)."""
 
     data_providers: str = "bundled"
     """The market-data chain, tried in order for every part: ``bundled``, ``akshare``, ``tushare``."""
@@ -81,7 +79,8 @@ class Settings(BaseSettings):
     """Per-agent overrides, ``agent=provider[:model]`` comma-separated: ``investment_gm=openai:gpt-4o,macro=none``."""
     llm_base_url: str = ""
     """The OpenAI-compatible endpoint, e.g. ``https://api.deepseek.com/v1``."""
-    llm_api_key: str = Field(default="", repr=False)
+    llm_api_key: SecretStr = Field(default=SecretStr(""), repr=False)
+    """The OpenAI-compatible endpoint's key; a secret, so it never prints in a repr, a log line or an error."""
     llm_response_format: Literal["json_schema", "json_object"] = "json_schema"
     """``json_object`` for OpenAI-compatible servers without structured outputs (DeepSeek)."""
     llm_language: Literal["en", "zh"] = "en"
@@ -118,11 +117,10 @@ class Settings(BaseSettings):
                 return provider, model or self.llm_model
         return self.llm_provider, self.llm_model
 
-    def queue_url(self, priority: str) -> str:
-        url = {"high": self.queue_high_url, "normal": self.queue_normal_url, "low": self.queue_low_url}[priority]
-        if not url:
-            raise RuntimeError(f"INVESTMIND_QUEUE_{priority.upper()}_URL is not set")
-        return url
+    @property
+    def queue_urls(self) -> dict[str, str]:
+        """The start queue of each priority (an unset one is empty: sending to it fails)."""
+        return {"high": self.queue_high_url, "normal": self.queue_normal_url, "low": self.queue_low_url}
 
 
 # The embedded runtime runs every function in one process, so a function's own environment

@@ -28,11 +28,14 @@ ROOT = Path(__file__).resolve().parents[2]
 # Long enough that the five analysts of stage 1 visibly overlap even on a cold, loaded 2-core machine
 # (their starts spread over up to ~0.5 s there, see the parallel-stage test).
 SIMULATED_LLM_MS = 1500
-# Faults scoped by symbol, so one runtime serves healthy and faulty analyses side by side.
+# Faults scoped by symbol, so one runtime serves healthy and faulty analyses side by side. The
+# runtime's in-process invoker applies them (infra/faults.py); the functions know nothing of them.
 FAULTS = [
     {"target": "technical", "error": "permanent", "symbol": "000858.SZ"},
     {"target": "funds", "error": "transient", "times": 1, "symbol": "601318.SH"},
     {"target": "finalize", "error": "permanent", "symbol": "300750.SZ"},
+    {"target": "industry", "error": "timeout", "symbol": "002572.SZ"},
+    {"target": "macro", "error": "throttle", "times": 1, "symbol": "300027.SZ"},
 ]
 
 

@@ -10,7 +10,7 @@ import types
 
 import pytest
 
-from investmind import aws
+from investmind.adapters import aws
 from investmind.settings import get_settings
 from tests.events import http_api_event
 

@@ -99,14 +99,61 @@ def test_failing_agent_degrades_the_analysis_instead_of_failing_it(api, fault_pl
     assert task["degraded"] is True and task["agents"]["technical"]["state"] == "failed"
 
 
-def test_transient_agent_error_is_retried_and_the_analysis_is_not_degraded(api, fault_plan):
+def lambda_failures(aws_client, stack_outputs, task_id: str) -> list[tuple[str, str]]:
+    """(error, cause) of every failed Lambda task in the analysis' execution, from Step Functions' history."""
+    sfn = aws_client("stepfunctions")
+    executions = sfn.list_executions(stateMachineArn=stack_outputs["AnalysisStateMachineArn"])["executions"]
+    arn = next(e["executionArn"] for e in executions if e["name"] == task_id)
+    history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    details = [e["lambdaFunctionFailedEventDetails"] for e in history if e["type"] == "LambdaFunctionFailed"]
+    return [(d["error"], d.get("cause", "")) for d in details]
+
+
+def test_transient_agent_error_is_retried_and_the_analysis_is_not_degraded(api, aws_client, stack_outputs, fault_plan):
     task_id = submit(api, "601318")  # `funds` fails once, transiently, for this symbol
     events = read_stream(api, task_id)
 
+    # The injected failure answers before the handler runs, so only the retry writes agent_started.
     funds_starts = [e for e in by_type(events, "agent_started") if e["agent_id"] == "funds"]
-    assert len(funds_starts) == 2
+    assert len(funds_starts) == 1
     assert not by_type(events, "agent_failed")
     assert events[-1]["type"] == "task_completed" and events[-1]["data"]["degraded"] is False
+    [(error, cause)] = lambda_failures(aws_client, stack_outputs, task_id)
+    assert error == "TransientAgentError" and "injected transient fault in funds" in cause
+
+
+def test_agent_timeout_degrades_the_analysis_with_the_timeout_as_its_reason(api, fault_plan):
+    task_id = submit(api, "002572")  # `industry` times out for this symbol
+    events = read_stream(api, task_id)
+
+    assert_gap_free(events)
+    failed = by_type(events, "agent_failed")
+    assert [e["agent_id"] for e in failed] == ["industry"]
+    assert failed[0]["data"]["error_type"] == "Sandbox.Timedout"
+    assert "Task timed out after" in failed[0]["data"]["error"]
+    assert "industry" not in {e["agent_id"] for e in by_type(events, "agent_completed")}
+    assert events[-1]["type"] == "task_completed" and events[-1]["data"]["degraded"] is True
+    task = wait_until(
+        lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "SUCCEEDED" and t,
+        timeout=30,
+        what="SUCCEEDED",
+    )
+    assert task["agents"]["industry"]["state"] == "failed" and task["degraded"] is True
+
+
+def test_throttled_agent_is_retried_as_lambda_throttling_and_the_analysis_is_not_degraded(
+    api, aws_client, stack_outputs, fault_plan
+):
+    task_id = submit(api, "300027")  # Lambda throttles `macro` once for this symbol
+    events = read_stream(api, task_id)
+
+    assert_gap_free(events)
+    assert not by_type(events, "agent_failed")
+    assert [e["agent_id"] for e in by_type(events, "agent_started")].count("macro") == 1
+    assert events[-1]["type"] == "task_completed" and events[-1]["data"]["degraded"] is False
+    # Step Functions saw the Invoke API's error under the name its Retry matches.
+    [(error, cause)] = lambda_failures(aws_client, stack_outputs, task_id)
+    assert error == "Lambda.TooManyRequestsException" and "Rate Exceeded" in cause
 
 
 def test_uncaught_error_ends_the_task_failed_with_its_reason(api, fault_plan):

@@ -70,10 +70,10 @@ def parallel(simulated_llm_ms: int, runs: int) -> dict[str, Any]:
 def serial(simulated_llm_ms: int, runs: int) -> dict[str, Any]:
     """The same ten agents one after another in one process, as the serial frameworks run them."""
     from investmind import analysts, market
+    from investmind.adapters.memory import MemoryEventLog, MemoryTaskStore
     from investmind.models import AgentInput, EventDraft, EventType, StartRequest, Task, utc_now_iso
-    from investmind.pipeline import finalize, prepare, run_agent
     from investmind.roster import STAGES
-    from investmind.store import MemoryEventLog, MemoryTaskStore
+    from investmind.services.pipeline import finalize, prepare, run_agent
 
     def once() -> float:
         tasks = MemoryTaskStore()
@@ -135,9 +135,9 @@ def submit_latency(levels: list[int], requests: int) -> dict[str, Any]:
 
 def event_latency(subscribers: int, events: int, rate_per_s: float) -> dict[str, Any]:
     """From an event's append to its arrival at each of ``subscribers`` SSE clients."""
+    from investmind.composition.lambdas import stores
     from investmind.models import EventDraft, EventType, Task, utc_now_iso
     from investmind.settings import get_settings
-    from investmind.wiring import stores
 
     runtime = _runtime(0)
     try:

@@ -96,7 +96,7 @@ def test_agent_quant_core_time_per_agent(report) -> None:
 def test_agent_handler_cold_import_time(report) -> None:
     handler = _import_s("investmind.handlers.agent")
     llm_openai = _import_s("investmind.llm.refine, investmind.llm.openai", before="investmind.handlers.agent")
-    llm_bedrock = _import_s("investmind.llm.refine, investmind.llm.bedrock", before="investmind.handlers.agent")
+    llm_bedrock = _import_s("investmind.llm.refine, investmind.adapters.bedrock", before="investmind.handlers.agent")
     rows = [
         ["investmind.handlers.agent", f"{handler:.3f}"],
         ["+ LLM step, openai (first use)", f"{llm_openai:.3f}"],

@@ -9,13 +9,13 @@ import pytest
 from moto import mock_aws
 
 from infra.template import Template, create_table_request
-from investmind import aws
+from investmind.adapters import aws
 from investmind.settings import get_settings
 
 
 @pytest.fixture(autouse=True)
 def _isolated_aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # A stray endpoint would send boto3 past mock_aws to a real server (DESIGN §6).
+    # A stray endpoint would send boto3 past mock_aws to a real server (docs/architecture.md §7).
     for name in list(os.environ):
         if name.startswith(("INVESTMIND_", "AWS_")) or name in ("AGENT_ID", "MOTO_PORT"):
             monkeypatch.delenv(name, raising=False)

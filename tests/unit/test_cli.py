@@ -16,12 +16,13 @@ import pytest
 import uvicorn
 from rich.console import Console
 
-from investmind import cli
+from investmind.adapters.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
 from investmind.api import create_app
+from investmind.composition.api import create_aws_app
 from investmind.models import AgentResult, Decision, EventDraft, EventType, Task, Usage, utc_now_iso
 from investmind.roster import STAGE_NAMES, STAGES
 from investmind.settings import Settings, get_settings
-from investmind.store import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
+from investmind_cli import main as cli
 
 DECISION = Decision(
     action="BUY", rating="Overweight", position_pct=20, entry_range=(1500.0, 1550.0), stop_loss=1420.0,
@@ -159,7 +160,7 @@ def server():
         except httpx.TransportError:
             return False
 
-    switch.target = create_app()  # until a test sets its own: only /healthz is asked, which opens nothing
+    switch.target = create_aws_app()  # until a test sets its own: only /healthz is asked, which opens nothing
     wait_until(healthy, timeout=10)
     yield types.SimpleNamespace(url=url, switch=switch)
     app_server.should_exit = True

@@ -9,12 +9,12 @@ import time
 import pandas as pd
 import pytest
 
-from investmind import aws
+from investmind.adapters import aws
+from investmind.adapters.market_cache import DynamoPartCache
+from investmind.adapters.secrets import read_secret
 from investmind.market.bundled import BundledProvider
 from investmind.market.cache import CacheEntry
-from investmind.market.cache_dynamodb import DynamoPartCache
 from investmind.market.factory import MarketConfig, build_market, config_from
-from investmind.market.secrets import read_secret
 from investmind.settings import get_settings
 
 from .market.fake_libraries import FakeAkshare

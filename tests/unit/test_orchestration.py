@@ -1,18 +1,42 @@
-"""The template, the state machine and the roster agree (one roster; everything else follows it)."""
+"""The template, the state machine, the analyst registry and the roster agree (one roster; everything
+else follows it)."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
-from infra.asl import ASL_PATH, render
-from infra.template import Template
+import pytest
+
+from infra import agent_functions
+from infra.asl import ASL_PATH, STATE_TIMEOUT_MARGIN_S, render, state_timeout
+from infra.template import TEMPLATE_PATH, Template
+from investmind.analysts import ANALYSTS, directors, manager
+from investmind.analysts.signals import SIGNALS
 from investmind.errors import TRANSIENT_ERROR_NAMES
-from investmind.roster import AGENTS, STAGES
+from investmind.roster import AGENT_IDS, AGENTS, STAGES, get_agent
 
 ASL = json.loads(ASL_PATH.read_text())
 TEMPLATE = Template.load()
+
+
+def _task_states(definition: dict) -> Iterator[tuple[str, dict]]:
+    """Every Task state of a definition, inside its Parallel branches too."""
+    for name, state in definition["States"].items():
+        if state["Type"] == "Task":
+            yield name, state
+        for branch in state.get("Branches", []):
+            yield from _task_states(branch)
+
+
+def _invoked_function(state: dict) -> str:
+    """Logical id of the function a Task state invokes, through the machine's DefinitionSubstitutions."""
+    placeholder = re.fullmatch(r"\$\{(\w+)\}", state["Resource"])[1]
+    substitution = TEMPLATE.resources["AnalysisStateMachine"]["Properties"]["DefinitionSubstitutions"][placeholder]
+    return substitution["Fn::GetAtt"][0]
 
 
 def test_asl_file_matches_roster_generation():
@@ -38,13 +62,13 @@ def test_every_agent_state_retries_transient_errors_and_catches_into_a_failed_re
         for branch, agent in zip(ASL["States"][f"Stage{stage}"]["Branches"], agents, strict=True):
             task = branch["States"][agent.state_name]
             assert task["Resource"] == f"${{{agent.function_logical_id}Arn}}"
-            assert task["TimeoutSeconds"] == agent.timeout_s
+            assert task["TimeoutSeconds"] == state_timeout(agent.timeout_s)
             retry_errors = task["Retry"][0]["ErrorEquals"]
             assert set(TRANSIENT_ERROR_NAMES) <= set(retry_errors)
             assert "States.ALL" not in retry_errors and "States.TaskFailed" not in retry_errors
             assert task["Retry"][0]["JitterStrategy"] == "FULL"
             failed = branch["States"][task["Catch"][0]["Next"]]
-            assert failed["Resource"] == "${FailFunctionArn}"
+            assert failed["Resource"] == "${AgentFailedFunctionArn}"
             assert failed["Parameters"]["agent_id"] == agent.agent_id
 
 
@@ -58,16 +82,111 @@ def test_every_placeholder_has_a_substitution_and_every_substitution_a_function(
     assert Path(machine["DefinitionUri"]) == Path("orchestration/analysis.asl.json")
 
 
-def test_every_agent_has_its_own_function_with_its_id_and_timeout():
+def test_every_agent_has_exactly_one_function_with_its_id_memory_and_timeout():
     functions = TEMPLATE.of_type("AWS::Serverless::Function")
-    agent_functions = {
+    agent_function_ids = {
         lid for lid, f in functions.items() if f["Properties"]["Handler"].endswith("handlers.agent.lambda_handler")
     }
-    assert agent_functions == {a.function_logical_id for a in AGENTS}
+    assert agent_function_ids == {a.function_logical_id for a in AGENTS}
     for agent in AGENTS:
+        holders = [
+            lid
+            for lid in functions
+            if TEMPLATE.function_properties(lid)["Environment"]["Variables"].get("AGENT_ID") == agent.agent_id
+        ]
+        assert holders == [agent.function_logical_id]
         props = TEMPLATE.function_properties(agent.function_logical_id)
         assert props["Environment"]["Variables"]["AGENT_ID"] == agent.agent_id
-        assert props["Timeout"] >= agent.timeout_s
+        assert (props["Timeout"], props["MemorySize"]) == (agent.timeout_s, agent.memory_mb), agent.agent_id
+
+
+def test_template_agent_regions_match_roster_generation():
+    text = TEMPLATE_PATH.read_text()
+    assert agent_functions.render(text) == text, "run `make asl`: template.yaml's agent functions are stale"
+
+
+def test_generation_follows_any_roster_and_refuses_a_template_without_its_regions(tmp_path):
+    # GIVEN a roster of two agents, one of them with another memory and timeout
+    roster = (get_agent("funds"), replace(get_agent("momentum_director"), timeout_s=42, memory_mb=768))
+    # WHEN the template's regions are written from it
+    path = tmp_path / "template.yaml"
+    path.write_text(agent_functions.render(TEMPLATE_PATH.read_text(), roster))
+    generated = Template.load(path)
+    # THEN the template has those two agents' functions, ARNs and invoke permissions, and no others
+    agents = {
+        lid: generated.function_properties(lid)
+        for lid, f in generated.of_type("AWS::Serverless::Function").items()
+        if f["Properties"]["Handler"] == agent_functions.AGENT_HANDLER
+    }
+    assert {
+        lid: (p["Timeout"], p["MemorySize"], p["Environment"]["Variables"]["AGENT_ID"]) for lid, p in agents.items()
+    } == {
+        "FundsAgentFunction": (roster[0].timeout_s, roster[0].memory_mb, "funds"),
+        "MomentumDirectorAgentFunction": (42, 768, "momentum_director"),
+    }
+    machine = generated.resources["AnalysisStateMachine"]["Properties"]
+    substituted = {v["Fn::GetAtt"][0] for v in machine["DefinitionSubstitutions"].values()}
+    invoked = {p["LambdaInvokePolicy"]["FunctionName"]["Ref"] for p in machine["Policies"]}
+    assert {lid for lid in substituted if lid.endswith("AgentFunction")} == set(agents)
+    assert {lid for lid in invoked if lid.endswith("AgentFunction")} == set(agents)
+    # AND rendering again changes nothing outside the regions: the full roster gives back the committed file
+    assert agent_functions.render(path.read_text()) == TEMPLATE_PATH.read_text()
+    # AND a template that lost a region's BEGIN, or has a region twice, is refused, naming the region
+    text = TEMPLATE_PATH.read_text()
+    without = text.replace(agent_functions.BEGIN + "agent-invoke-policies\n", "")
+    with pytest.raises(agent_functions.RegionError, match="agent-invoke-policies: 0 regions, expected 1"):
+        agent_functions.render(without)
+    arns = re.search(
+        rf"^ *{re.escape(agent_functions.BEGIN)}agent-function-arns\n.*?agent-function-arns\n", text, re.M | re.S
+    )
+    with pytest.raises(agent_functions.RegionError, match="agent-function-arns: 2 regions, expected 1"):
+        agent_functions.render(text.replace(arns[0], arns[0] * 2))
+
+
+def test_the_state_machine_may_invoke_exactly_the_functions_it_names():
+    machine = TEMPLATE.resources["AnalysisStateMachine"]["Properties"]
+    invoked = [p["LambdaInvokePolicy"]["FunctionName"]["Ref"] for p in machine["Policies"] if "LambdaInvokePolicy" in p]
+    assert sorted(invoked) == sorted({_invoked_function(state) for _, state in _task_states(ASL)})
+
+
+def test_every_task_state_outlasts_its_function_by_the_margin():
+    # The Lambda must time out first (Sandbox.Timedout, then the state's Retry/Catch): a state that
+    # times out while its function still runs records a failure the function may still contradict.
+    assert STATE_TIMEOUT_MARGIN_S > 0
+    checked = set()
+    for name, state in _task_states(ASL):
+        function = _invoked_function(state)
+        function_timeout = TEMPLATE.function_properties(function)["Timeout"]
+        assert "TimeoutSeconds" in state, f"{name} waits forever on {function}"
+        assert state["TimeoutSeconds"] - function_timeout >= STATE_TIMEOUT_MARGIN_S, (name, function)
+        checked.add(function)
+    assert checked >= {a.function_logical_id for a in AGENTS} | {"PrepareFunction", "FinalizeFunction"}
+
+
+def test_the_execution_outlasts_one_attempt_of_every_state_on_its_longest_path():
+    # Else the execution would time out (unhandled) before a slow agent's own timeout were caught.
+    def worst_s(definition: dict) -> int:
+        own = sum(s.get("TimeoutSeconds", 0) for s in definition["States"].values() if s["Type"] == "Task")
+        parallel = [s for s in definition["States"].values() if s["Type"] == "Parallel"]
+        return own + sum(max(worst_s(branch) for branch in p["Branches"]) for p in parallel)
+
+    assert worst_s(ASL) <= ASL["TimeoutSeconds"]
+
+
+def test_the_analyst_registry_is_the_roster():
+    assert tuple(ANALYSTS) == AGENT_IDS
+    assert all(callable(analyst.run) for analyst in ANALYSTS.values())
+    # signals.SIGNALS predates the registry and is kept for its callers: it may not drift from it.
+    assert dict(SIGNALS) == {agent_id: analyst.signals for agent_id, analyst in ANALYSTS.items()}
+    with pytest.raises(TypeError):
+        ANALYSTS["extra"] = ANALYSTS["macro"]  # read-only: no caller adds an analyst behind the roster
+
+
+def test_the_synthesising_agents_weigh_exactly_what_the_roster_says_they_read():
+    for director, weights in directors.WEIGHTS.items():
+        assert set(weights) == set(get_agent(director).reads), director
+    gm = get_agent(manager.AGENT_ID)
+    assert set(manager.WEIGHTS) == {a for a in gm.reads if get_agent(a).stage > 1}
 
 
 def test_functions_run_python313_on_arm64_and_handlers_exist():

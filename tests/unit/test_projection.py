@@ -1,4 +1,4 @@
-"""The Task projection: the fold of a realistic event log, and ProgressFunction's apply_event (invariant 3)."""
+"""The Task projection: the fold of a realistic event log, and ProgressFunction's apply_events (invariant 3)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from investmind.adapters.memory import MemoryEventLog, MemoryTaskStore
 from investmind.models import (
     AgentResult,
     AgentState,
@@ -20,9 +21,9 @@ from investmind.models import (
     TaskStatus,
     Usage,
 )
-from investmind.projection import apply_event, fold
+from investmind.projection import fold
 from investmind.roster import AGENTS, STAGE_NAMES, STAGES
-from investmind.store import MemoryEventLog, MemoryTaskStore
+from investmind.services.progress import apply_events
 
 FAILING_AGENT = "funds"
 DECISION = Decision(
@@ -124,11 +125,11 @@ def story() -> Iterator[tuple[list[EventDraft], str | None]]:
 
 
 def deliver(tasks: MemoryTaskStore, log: MemoryEventLog, task_id: str, after: int, times: int = 1) -> int:
-    """Play the stream: every event past ``after`` (progress ones too) into apply_event; return the last seq."""
+    """Play the stream: every event past ``after`` (progress ones too) into apply_events; return the last seq."""
     while events := log.read(task_id, after=after):
         for event in events:
             for _ in range(times):
-                apply_event(tasks, log, event)
+                apply_events(tasks, log, [event])
         after = events[-1].seq
     return after
 
@@ -252,7 +253,7 @@ def test_fold_leaves_input_task_unchanged(stores):
     assert folded is not task and folded.agents["macro"].state == AgentState.succeeded
 
 
-# --- apply_event ---------------------------------------------------------------------------------------------
+# --- apply_events --------------------------------------------------------------------------------------------
 
 
 def test_apply_event_every_record_twice_same_task_same_progress_events(stores):
@@ -286,10 +287,10 @@ def test_apply_event_out_of_order_repaired_from_log(stores):
     for event in events:
         expected = fold(expected, event)
 
-    apply_event(tasks, log, events[-1])
+    apply_events(tasks, log, [events[-1]])
     repaired = tasks.get(task.task_id)
     for event in events:  # the earlier records arrive late, and change nothing
-        apply_event(tasks, log, event)
+        apply_events(tasks, log, [event])
 
     assert repaired == expected
     assert tasks.get(task.task_id) == expected
@@ -332,10 +333,10 @@ def test_apply_event_save_conflict_rereads_and_skips(stores):
     tasks, log = stores
     task = new_task(tasks)
     [event] = log.append(task.task_id, [*agent_steps("macro", 1)][2][0])
-    apply_event(tasks, log, log.read(task.task_id)[0])
+    apply_events(tasks, log, [log.read(task.task_id)[0]])
     raced = RacedStore(tasks)
 
-    apply_event(raced, log, event)
+    apply_events(raced, log, [event])
 
     assert raced.raced
     assert tasks.get(task.task_id).applied_seq == event.seq
@@ -348,6 +349,6 @@ def test_apply_event_unknown_task_is_ignored(stores):
     tasks, log = stores
     event = Event(seq=1, task_id="gone", ts="2025-01-02T03:04:05.000Z", type=EventType.task_queued)
 
-    apply_event(tasks, log, event)
+    apply_events(tasks, log, [event])
 
     assert log.read("gone") == []

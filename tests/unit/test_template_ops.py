@@ -16,7 +16,7 @@ from infra.runtime import NOT_EMULATED
 from infra.template import Template
 from investmind import observability
 from investmind.handlers import progress, starter
-from investmind.logs import lambda_logging
+from investmind.handlers.instrument import lambda_logging
 from investmind.models import Usage
 from investmind.settings import get_settings
 
@@ -200,8 +200,7 @@ def test_handler_lines_carry_task_and_agent_ids_and_its_metrics_are_flushed(emf_
 def test_starter_records_the_time_from_queue_to_execution_start(emf_lines, monkeypatch):
     tasks = SimpleNamespace(get=lambda task_id: SimpleNamespace(terminal=False))
     monkeypatch.setattr(starter, "stores", lambda settings: (tasks, None))
-    monkeypatch.setattr(starter, "start_execution", lambda *args: True)
-    monkeypatch.setattr(starter, "aws", SimpleNamespace(client=lambda service: None))
+    monkeypatch.setattr(starter, "execution_starter", lambda settings: SimpleNamespace(start=lambda start: True))
     monkeypatch.setattr(starter, "time", SimpleNamespace(time=lambda: 1764300002.5))
     body = json.dumps({"task_id": "t-2", "owner": "o", "symbol": "600519.SH"})
     record = {"messageId": "m1", "receiptHandle": "r", "body": body, "attributes": {"SentTimestamp": "1764300000000"}}
@@ -234,7 +233,7 @@ def _context():
 
 
 def _event_image(task_id: str, seq: int) -> dict:
+    from investmind.adapters.dynamodb.codec import event_item
     from investmind.models import Event, EventType
-    from investmind.store.codec import event_item
 
     return event_item(Event(task_id=task_id, seq=seq, type=EventType.log, ts="2026-11-28T00:00:00.000Z"), 0)

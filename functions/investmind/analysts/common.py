@@ -68,6 +68,20 @@ def pct(value: float | None, digits: int = 1, sign: bool = False) -> str:
     return f"{value * 100:{'+' if sign else ''}.{digits}f}%"
 
 
+def ordinal(value: float | None, what: str = "percentile") -> str:
+    """``63rd percentile``, ``n/a`` for a missing value (never ``n/ath``)."""
+    if value is None:
+        return "n/a"
+    n = round(value)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix} {what}"
+
+
+def span(days: int) -> str:
+    """A window of trading days as read: ``252 days (1.0 years)`` for a year or more, else ``116 days``."""
+    return f"{days} days ({days / 252:.1f} years)" if days >= 252 else f"{days} days"
+
+
 def fmt(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
@@ -100,11 +114,13 @@ def make_result(
     signals: Signals,
     metrics: Mapping[str, Any],
     evidence: Sequence[str],
+    narrative: str = "",
     **extra: Any,
 ) -> AgentResult:
     """A succeeded result whose stance, headline and numbers all come from the same rounded values.
 
-    ``signals`` is the role's typed model (``signals.SIGNALS``), stored as its JSON object.
+    ``signals`` is the role's typed model (``signals.SIGNALS``), stored as its JSON object; the summary
+    is the headline, the ``narrative`` (``analysts.narratives``, in the run's language), then ``body``.
     """
     score = settle(score)
     confidence = round(clip(confidence, 0.0, 1.0), 2)
@@ -116,7 +132,7 @@ def make_result(
         stance=stance,
         score=score,
         confidence=confidence,
-        summary=f"{headline(agent_id, stance, score, confidence)}\n\n{body}",
+        summary="\n\n".join(p for p in (headline(agent_id, stance, score, confidence), narrative, body) if p),
         signals=signals.model_dump(mode="json"),
         metrics={key: num(value) for key, value in metrics.items()},
         evidence=list(evidence)[:MAX_EVIDENCE],

@@ -9,7 +9,8 @@ from ..errors import AgentError
 from ..market import Snapshot
 from ..models import AgentResult, AgentStatus
 from ..roster import get_agent
-from .common import fmt, grade_for, make_result, settle, signed
+from . import narratives
+from .common import fmt, grade_for, make_result, settle, signed, stance_for
 from .signals import DirectorSignals, MomentumDirectorSignals, SkippedSignals
 from .synthesis import Inputs, blend, gather, input_rows
 
@@ -19,6 +20,7 @@ WEIGHTS: dict[str, dict[str, float]] = {
     # Price action leads; capital flow confirms or questions it.
     "momentum_director": {"technical": 0.6, "funds": 0.4},
 }
+ROLE_ZH = {"fundamental_director": "基本面研究总监", "momentum_director": "市场动量总监"}
 TILT = 0.02
 """A 20-day relative return beyond 2% counts as the sector view moving."""
 ODDS_HIGH, ODDS_LOW = 0.6, 0.35
@@ -156,7 +158,11 @@ def analyze_director(
     evidence.append(f"weighted score {signed(score, 1)}, grade {grade} ({signals.trend}), coverage {mix.coverage:.0%}")
     if outlook:
         evidence.append(outlook.replace("**", ""))
-    return make_result(agent_id, score, mix.confidence, body, signals=signals, metrics=metrics, evidence=evidence)
+    title = (get_agent(agent_id).title, ROLE_ZH[agent_id])
+    narrative = narratives.director(title, stance_for(score), metrics, signals.model_dump())
+    return make_result(
+        agent_id, score, mix.confidence, body, signals=signals, metrics=metrics, evidence=evidence, narrative=narrative
+    )
 
 
 def fundamental_director(

@@ -6,7 +6,8 @@ import pandas as pd
 
 from ..market import Snapshot
 from ..models import AgentResult
-from .common import clip, data_confidence, finite, fmt, make_result, pct, require, settle
+from . import narratives
+from .common import clip, data_confidence, finite, fmt, make_result, ordinal, pct, require, settle, stance_for
 from .quant import percentile_rank
 from .signals import FundamentalSignals
 
@@ -141,7 +142,10 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     metrics = {**v, **q}
     body = _body(snapshot, v, q, labels, fresh)
     evidence = _evidence(v, q, labels)
-    return make_result(AGENT_ID, score, confidence, body, signals=signals, metrics=metrics, evidence=evidence)
+    narrative = narratives.fundamental(stance_for(score), metrics, signals.model_dump())
+    return make_result(
+        AGENT_ID, score, confidence, body, signals=signals, metrics=metrics, evidence=evidence, narrative=narrative
+    )
 
 
 def _body(snapshot: Snapshot, v: dict, q: dict, labels: dict, fresh: bool) -> str:
@@ -181,8 +185,9 @@ def _age(v: dict) -> str:
 def _evidence(v: dict, q: dict, labels: dict) -> list[str]:
     out = []
     if v:
-        out.append(f"PE(TTM) {fmt(v['pe_ttm'])} at the {fmt(v['pe_ttm_pct'], 0)}th percentile of 3 years")
-        out.append(f"PB {fmt(v['pb_mrq'])} at the {fmt(v['pb_mrq_pct'], 0)}th percentile")
+        years = f"{fmt(v['valuation_history_years'], 1)} years"
+        out.append(f"PE(TTM) {fmt(v['pe_ttm'])} at the {ordinal(v['pe_ttm_pct'])} of {years}")
+        out.append(f"PB {fmt(v['pb_mrq'])} at the {ordinal(v['pb_mrq_pct'])}")
         out.append(f"PS {fmt(v['ps_ttm'])}; PE/PB/PS mean percentile {fmt(v['valuation_pct'], 0)}")
         out.append(f"ROE (PB/PE) {pct(v['roe_ttm'])}")
     if q:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from ta.volume import AccDistIndexIndicator, MFIIndicator, OnBalanceVolumeIndicator
+from ta.volume import AccDistIndexIndicator, MFIIndicator
 
 from ..market import Snapshot
 from ..models import AgentResult
+from . import narratives
 from .common import clip, data_confidence, fmt, make_result, pct, require, settle, stance_for
-from .quant import INDICATOR_TAIL, adjusted_bars, last, period_return, slope
+from .quant import INDICATOR_TAIL, PRICE_RTOL, adjusted_bars, last, on_balance_volume, period_return, slope
 from .signals import FundsSignals
 
 AGENT_ID = "funds"
@@ -36,10 +37,10 @@ def _measure(snapshot: Snapshot) -> dict[str, float | None]:
     vol20 = float(volume.iloc[-FLOW_WINDOW:].mean())
     rets = close.pct_change().iloc[-FLOW_WINDOW:]
     flow = volume.iloc[-FLOW_WINDOW:]
-    obv = OnBalanceVolumeIndicator(close, volume).on_balance_volume()
+    obv = on_balance_volume(close, volume)
     adi = AccDistIndexIndicator(high, low, close, volume).acc_dist_index()
     obv_slope, ad_slope = slope(obv, FLOW_WINDOW), slope(adi, FLOW_WINDOW)
-    up, down = float(flow[rets > 0].sum()), float(flow[rets < 0].sum())
+    up, down = float(flow[rets > PRICE_RTOL].sum()), float(flow[rets < -PRICE_RTOL].sum())
     turn5, turn60 = _turnover(snapshot.bars)
     ret5 = period_return(close, 5)
     # The 5-day move in units of its own recent noise: comparable across calm and wild stocks.
@@ -107,7 +108,10 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     ]
     if has_turnover:
         evidence.append(f"turnover 5d/60d x{fmt(m['turnover_ratio'])}")
-    return make_result(AGENT_ID, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
+    narrative = narratives.funds(stance_for(score), m, signals.model_dump())
+    return make_result(
+        AGENT_ID, score, confidence, body, signals=signals, metrics=m, evidence=evidence, narrative=narrative
+    )
 
 
 def _signals(m: dict[str, float | None], intent: str) -> FundsSignals:

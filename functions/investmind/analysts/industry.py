@@ -10,7 +10,8 @@ import pandas as pd
 from ..market import Snapshot
 from ..market.adjust import adjusted_close
 from ..models import AgentResult
-from .common import clip, data_confidence, make_result, pct, require, settle
+from . import narratives
+from .common import clip, data_confidence, make_result, pct, require, settle, stance_for
 from .quant import period_return
 from .signals import IndustrySignals
 
@@ -73,8 +74,13 @@ def _measure(snapshot: Snapshot) -> dict[str, object]:
     }
 
 
-def _metrics(m: dict) -> dict[str, float | None]:
-    out: dict[str, float | None] = {"n_peers": m["n_peers"], "peer_rank_60": m["rank"]}
+def _metrics(m: dict, comp_idx: float | None, comp_peer: float | None) -> dict[str, float | None]:
+    out: dict[str, float | None] = {
+        "n_peers": m["n_peers"],
+        "peer_rank_60": m["rank"],
+        "rs_index": comp_idx,
+        "rs_peers": comp_peer,
+    }
     for d in HORIZONS:
         out[f"ret_{d}"] = m["own"][d]
         out[f"index_ret_{d}"] = m["idx"].get(d)
@@ -112,8 +118,16 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
         industry=snapshot.industry or "unclassified",
     )
     body = _body(snapshot, m, signals, comp_idx, comp_peer)
+    metrics = _metrics(m, comp_idx, comp_peer)
     return make_result(
-        AGENT_ID, score, confidence, body, signals=signals, metrics=_metrics(m), evidence=_evidence(m, signals)
+        AGENT_ID,
+        score,
+        confidence,
+        body,
+        signals=signals,
+        metrics=metrics,
+        evidence=_evidence(m, signals),
+        narrative=narratives.industry(stance_for(score), metrics, signals.model_dump()),
     )
 
 

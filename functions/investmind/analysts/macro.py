@@ -1,4 +1,9 @@
-"""Macro analyst: the market regime read from the CSI 300 and the breadth of the universe."""
+"""Macro analyst: the market regime (CSI 300, breadth) and the policy setting read from the macro series.
+
+Liquidity is read from money, credit and rates (``liquidity``), never from the score; activity and
+prices from the PMI, CPI and PPI. Either half may be missing (no index before 2020 in the bundled
+data, no monthly series from a network provider): the analyst works with what there is and says so.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ import pandas as pd
 
 from ..market import Snapshot
 from ..models import AgentResult
-from .common import clip, data_confidence, fmt, make_result, pct, require, settle, stance_for
+from . import liquidity, narratives
+from .common import clip, data_confidence, fmt, make_result, ordinal, pct, require, settle, signed, span, stance_for
 from .quant import TRADING_DAYS, ann_vol, percentile_rank, period_return, vol_regime
 from .signals import MacroSignals
 
@@ -16,9 +22,12 @@ AGENT_ID = "macro"
 MIN_INDEX_BARS = 61
 TREND_MA = 200
 BREADTH_MA = 60
+BREADTH_MIN_STOCKS = 20
+"""Breadth over fewer stocks says little about the market: it is reported but not scored."""
 VOL_WINDOW = 20
 VOL_HISTORY = 3 * TRADING_DAYS
-LIQUIDITY = {"bullish": "loose", "neutral": "neutral", "bearish": "tight"}
+LIQUIDITY_POINTS = 6.0
+"""Per channel (money, credit, rates) loosening (+) or tightening (-)."""
 
 
 def _index_measures(close: pd.Series) -> dict[str, float | None]:
@@ -27,14 +36,17 @@ def _index_measures(close: pd.Series) -> dict[str, float | None]:
     rolling = rets.rolling(VOL_WINDOW).std().dropna().iloc[-VOL_HISTORY:] * math.sqrt(TRADING_DAYS)
     ma = float(close.iloc[-TREND_MA:].mean()) if len(close) >= TREND_MA else None
     year = close.iloc[-TRADING_DAYS:]
+    ranked = vol_now is not None and len(rolling) >= 120
     return {
         "index_close": float(close.iloc[-1]),
         "ma200": ma,
         "trend_gap_200": float(close.iloc[-1] / ma - 1.0) if ma else None,
         "ret_60": period_return(close, 60),
         "vol_20": vol_now,
-        "vol_pct": percentile_rank(rolling, vol_now) if vol_now is not None and len(rolling) >= 120 else None,
+        "vol_pct": percentile_rank(rolling, vol_now) if ranked else None,
+        "vol_days": len(rolling) if ranked else None,
         "drawdown_1y": float(close.iloc[-1] / year.max() - 1.0),
+        "drawdown_days": len(year),
     }
 
 
@@ -44,19 +56,31 @@ def _breadth(universe: dict[str, pd.Series]) -> tuple[float | None, int]:
     return (sum(above) / len(above) if above else None), len(above)
 
 
-def _score(m: dict[str, float | None]) -> float:
+def _market_score(m: dict[str, float | None]) -> float:
+    if m.get("index_close") is None:
+        return 0.0
     parts = [clip((m["ret_60"] or 0.0) * 150, -25, 25)]
     if m["trend_gap_200"] is not None:
         parts.append(clip(m["trend_gap_200"] * 250, -30, 30))
     if m["vol_pct"] is not None:  # calm markets carry risk appetite; stressed ones drain it
         parts.append((50.0 - m["vol_pct"]) * 0.3)
     parts.append(clip((m["drawdown_1y"] + 0.10) * 100, -20, 10))
-    if m["breadth_60"] is not None and m["breadth_n"] >= 3:
-        parts.append((m["breadth_60"] - 0.5) * 40)
     return sum(parts)
 
 
+def _score(m: dict[str, float | None], votes: dict[str, int]) -> float:
+    score = _market_score(m)
+    if m["breadth_60"] is not None and m["breadth_n"] >= BREADTH_MIN_STOCKS:
+        score += (m["breadth_60"] - 0.5) * 40
+    score += LIQUIDITY_POINTS * sum(votes.values())
+    if m["pmi_mfg_3m"] is not None:
+        score += clip((m["pmi_mfg_3m"] - 50.0) * 4, -12, 12)
+    return score
+
+
 def _regime(m: dict[str, float | None]) -> str:
+    if m.get("index_close") is None:
+        return "n/a"
     ret = m["ret_60"] or 0.0
     gap = m["trend_gap_200"]
     if gap is None:
@@ -70,36 +94,87 @@ def _regime(m: dict[str, float | None]) -> str:
 
 def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None) -> AgentResult:
     index = snapshot.index_bars
-    require(index is not None, f"macro: no CSI 300 data at {snapshot.as_of} (the bundled index starts 2020-01-02)")
+    enough_index = index is not None and len(index) >= MIN_INDEX_BARS
+    series = liquidity.measures(snapshot.macro, pd.Timestamp(snapshot.as_of))
+    votes = liquidity.votes(series)
     require(
-        len(index) >= MIN_INDEX_BARS, f"macro: {len(index)} CSI 300 bars up to {snapshot.as_of}, need {MIN_INDEX_BARS}"
+        enough_index or bool(votes),
+        f"macro: neither {MIN_INDEX_BARS} CSI 300 bars nor macro series up to {snapshot.as_of}",
     )
-    m = _index_measures(index["close"])
+    m: dict[str, float | None] = {**(_index_measures(index["close"]) if enough_index else {}), **series}
     m["breadth_60"], m["breadth_n"] = _breadth(snapshot.universe)
-    score = settle(_score(m))
-    confidence = 0.75 * data_confidence(snapshot, ("index_bars", "universe"))
-    confidence *= 1.0 if m["ma200"] is not None else 0.8
-    confidence *= 1.0 if m["breadth_n"] >= 3 else 0.85
-    liquidity = LIQUIDITY[stance_for(score).value]
-    regime = _regime(m)
-    regime_of_vol = vol_regime(m["vol_pct"])
-    vol_label = "n/a" if m["vol_pct"] is None else f"{m['vol_pct']:.0f}th percentile of 3 years: {regime_of_vol}"
-    body = (
-        f"CSI 300 at {fmt(m['index_close'])}: {pct(m['trend_gap_200'], sign=True)} vs its 200-day average "
-        f"({fmt(m['ma200'])}), {pct(m['ret_60'], sign=True)} over 60 days, {pct(m['drawdown_1y'])} from its "
-        f"1-year high. Realised 20-day volatility {pct(m['vol_20'])} ({vol_label}). Breadth: "
-        f"{pct(m['breadth_60'], 0)} of {m['breadth_n']} bundled stocks above their 60-day average.\n\n"
-        f"Regime **{regime}**; market-implied liquidity **{liquidity}** (the bundled data has no rates or "
-        "credit series, so the stance is read from prices)."
-    )
-    evidence = [
-        f"CSI 300 {pct(m['trend_gap_200'], sign=True)} vs MA200",
-        f"CSI 300 60-day return {pct(m['ret_60'], sign=True)}",
-        f"20-day vol {pct(m['vol_20'])} ({vol_label})",
-        f"drawdown from 1-year high {pct(m['drawdown_1y'])}",
-        f"breadth {pct(m['breadth_60'], 0)} of {m['breadth_n']} stocks above MA60",
-    ]
+    m.update({f"vote_{k}": float(v) for k, v in votes.items()})
+    score = settle(_score(m, votes))
     signals = MacroSignals(
-        regime=regime, liquidity=liquidity, vol_regime=regime_of_vol, source="CSI 300 and bundled universe"
+        regime=_regime(m),
+        liquidity=liquidity.liquidity(votes),
+        growth=liquidity.growth(series),
+        inflation=liquidity.inflation(series),
+        vol_regime=vol_regime(m.get("vol_pct")),
+        source=", ".join(
+            ["CSI 300"] * enough_index + ["macro series"] * bool(votes) + ["bundled universe"] * bool(m["breadth_n"])
+        ),
     )
-    return make_result(AGENT_ID, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
+    confidence = 0.75 * data_confidence(snapshot, ("index_bars", "universe", "macro"))
+    confidence *= (1.0 if enough_index and m["ma200"] is not None else 0.8) * (1.0 if votes else 0.8)
+    confidence *= 1.0 if m["breadth_n"] >= BREADTH_MIN_STOCKS else 0.9
+    narrative = narratives.macro(stance_for(score), m, signals.model_dump())
+    return make_result(
+        AGENT_ID,
+        score,
+        confidence,
+        _body(m, signals, votes),
+        signals=signals,
+        metrics=m,
+        evidence=_evidence(m, signals),
+        narrative=narrative,
+    )
+
+
+def _body(m: dict, s: MacroSignals, votes: dict[str, int]) -> str:
+    lines = []
+    if m.get("index_close") is not None:
+        vol = "n/a" if m["vol_pct"] is None else f"{ordinal(m['vol_pct'])} of {span(int(m['vol_days']))}"
+        lines.append(
+            f"CSI 300 at {fmt(m['index_close'])}: {pct(m['trend_gap_200'], sign=True)} vs its 200-day average "
+            f"({fmt(m['ma200'])}), {pct(m['ret_60'], sign=True)} over 60 days, {pct(m['drawdown_1y'])} from its "
+            f"high of the last {span(int(m['drawdown_days']))}. Realised 20-day volatility {pct(m['vol_20'])} "
+            f"({vol}: {s.vol_regime}). Regime **{s.regime}**."
+        )
+    else:
+        lines.append("No CSI 300 data at this date: regime and index volatility not read.")
+    scored = "" if m["breadth_n"] >= BREADTH_MIN_STOCKS else f" (fewer than {BREADTH_MIN_STOCKS}: not scored)"
+    lines.append(f"Breadth: {pct(m['breadth_60'], 0)} of {m['breadth_n']} stocks above their 60-day average{scored}.")
+    channels = ", ".join(f"{k} {signed(v)}" for k, v in votes.items()) or "no series"
+    credit = "total social financing" if m["credit_from_tsf"] else "new loans"
+    rates = (
+        f"3-month Shibor {fmt(m['shibor_3m'])}% ({signed(m['shibor_3m_change_6m'] or 0.0, 2)} points in six months)"
+        if m["shibor_3m"] is not None
+        else "no current Shibor"
+    )
+    lines.append(
+        f"Money and credit: M2 {fmt(m['m2_yoy'], 1)}% y/y ({signed(m['m2_change_6m'] or 0.0, 1)} points in six "
+        f"months), M1 {fmt(m['m1_yoy'], 1)}% (M1-M2 {fmt(m['m1_m2_gap'], 1)} points); 12-month {credit} "
+        f"{fmt(m['credit_growth'], 1)}% y/y ({signed(m['credit_change_6m'] or 0.0, 1)} points); {rates}. "
+        f"Channels {channels}: liquidity **{s.liquidity}**."
+    )
+    lines.append(
+        f"Activity and prices: manufacturing PMI {fmt(m['pmi_mfg'], 1)} (3-month mean {fmt(m['pmi_mfg_3m'], 1)}, "
+        f"**{s.growth}**), non-manufacturing {fmt(m['pmi_nonmfg'], 1)}; CPI {fmt(m['cpi_yoy'], 1)}%, PPI "
+        f"{fmt(m['ppi_yoy'], 1)}% y/y (**{s.inflation}**). Each figure is read from the day it was published."
+    )
+    return "\n\n".join(lines)
+
+
+def _evidence(m: dict, s: MacroSignals) -> list[str]:
+    out = []
+    if m.get("index_close") is not None:
+        out.append(f"CSI 300 {pct(m['trend_gap_200'], sign=True)} vs MA200, {pct(m['ret_60'], sign=True)} over 60 days")
+        out.append(f"20-day vol {pct(m['vol_20'])} ({s.vol_regime})")
+    out.append(f"breadth {pct(m['breadth_60'], 0)} of {m['breadth_n']} stocks above MA60")
+    out.append(
+        f"M2 {fmt(m['m2_yoy'], 1)}% ({signed(m['m2_change_6m'] or 0.0, 1)} pt / 6 months): liquidity {s.liquidity}"
+    )
+    out.append(f"credit growth {fmt(m['credit_growth'], 1)}% ({signed(m['credit_change_6m'] or 0.0, 1)} pt)")
+    out.append(f"PMI 3-month {fmt(m['pmi_mfg_3m'], 1)} ({s.growth}), CPI {fmt(m['cpi_yoy'], 1)}% ({s.inflation})")
+    return out

@@ -9,10 +9,12 @@ from ..errors import AgentError
 from ..market import Snapshot
 from ..models import AgentResult, AgentStatus, Decision, Stance
 from ..roster import get_agent
-from .common import fmt, grade_for, make_result, settle, signed, stance_for
+from . import decision_text as text
+from .common import grade_for, make_result, settle, stance_for
 from .directors import WEIGHTS as DIRECTOR_WEIGHTS
+from .quant import traded_prices
 from .signals import ManagerSignals
-from .sizing import base_position, levels, position_caps, trade_plan
+from .sizing import TradePlan, base_position, levels, position_caps, trade_plan
 from .synthesis import Blend, Inputs, blend, gather
 
 AGENT_ID = "investment_gm"
@@ -27,7 +29,14 @@ STRONG_AT = 50.0
 STAND_IN_FACTOR = 0.8
 """Confidence kept when a failed director is replaced by a blend of its own inputs."""
 HOLD_FRACTION = 0.5
+"""A HOLD at score 0 keeps half a BUY's size; the size runs linearly from 0 at -ACT_AT to a full BUY at +ACT_AT."""
 STRONG_DISSENT = 40.0
+REQUIRED = ("technical", "systemic_risk_director", "portfolio_risk_director")
+"""Without these a decision has no trend and levels, no crash-risk cap, or no size and stop: their failure
+(not their being left out by the caller) leaves the analysis without a trade decision."""
+MIN_SUCCEEDED_SHARE = 0.7
+"""At least this share of the agents expected to run (selected analysts, directors, risk directors) must
+succeed for a trade decision."""
 
 
 def action_for(score: float) -> tuple[str, str]:
@@ -98,6 +107,20 @@ def _dissent(action: str, used: Mapping[str, AgentResult]) -> list[str]:
     return [a for a, r in used.items() if abs(r.score) >= STRONG_DISSENT]
 
 
+def missing_for_a_decision(everything: Inputs) -> list[str]:
+    """The failed agents that leave too little to decide on (``REQUIRED``, ``MIN_SUCCEEDED_SHARE``), or []."""
+    required = [a for a in REQUIRED if a in everything.failed]
+    expected = len(everything.used) + len(everything.failed)
+    if required or (expected and len(everything.used) / expected < MIN_SUCCEEDED_SHARE):
+        return list(everything.failed)
+    return []
+
+
+def hold_scale(score: float) -> float:
+    """A HOLD's share of a full BUY size: 0 at -ACT_AT, HOLD_FRACTION at 0, 1 at +ACT_AT (so size follows the score)."""
+    return max(0.0, min(1.0, HOLD_FRACTION * (1.0 + score / ACT_AT)))
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     action: str
@@ -108,27 +131,35 @@ class _Plan:
     base: float
     base_source: str
     factor: float
+    scale: float
     ceiling: float | None
-    entry: tuple[float, float] | None
-    stop: float | None
-    target: float | None
+    levels: TradePlan
     horizon: int
     caps: list[str]
+    missing: list[str]
+
+    @property
+    def tradeable(self) -> bool:
+        return not self.missing
 
 
 def _plan(snapshot: Snapshot, blocks: Inputs, everything: Inputs, mix: Blend) -> _Plan:
     score, caps = _capped_score(blocks.used, settle(mix.score))
     score = settle(score)
     confidence = round(mix.confidence, 2)
-    action, rating = action_for(score)
+    missing = missing_for_a_decision(everything)
+    action, rating = action_for(score) if not missing else ("HOLD", "Hold")
     base, base_source = base_position(snapshot, blocks.used)
     factor, ceiling, held_caps = position_caps(blocks.used)
+    scale = 1.0 if action == "BUY" else hold_scale(score)
     position = 0.0
-    if action != "SELL":  # the caps only bound what is held
+    if action != "SELL" and not missing:  # the caps only bound what is held
         caps += held_caps
-        position = base * confidence * factor * (HOLD_FRACTION if action == "HOLD" else 1.0)
+        position = base * confidence * factor * scale
         position = round(min(position, ceiling) if ceiling is not None else position, 1)
-    entry, stop, target = trade_plan(action, levels(snapshot, everything.used))
+    marks = levels(snapshot, everything.used)
+    traded = _traded(snapshot, everything)
+    plan = trade_plan(action, marks, traded) if not missing else TradePlan("traded" if traded else "adjusted")
     return _Plan(
         action,
         rating,
@@ -138,13 +169,64 @@ def _plan(snapshot: Snapshot, blocks: Inputs, everything: Inputs, mix: Blend) ->
         base,
         base_source,
         factor,
+        scale,
         ceiling,
-        entry,
-        stop,
-        target,
+        plan,
         _horizon(blocks),
         caps,
+        missing,
     )
+
+
+def _traded(snapshot: Snapshot, everything: Inputs) -> bool:
+    technical = everything.used.get("technical")
+    if technical is not None and technical.metrics.get("traded_prices") is not None:
+        return bool(technical.metrics["traded_prices"])
+    return traded_prices(snapshot.bars)
+
+
+def _decision(plan: _Plan, rationale: str, dissent: list[str], everything: Inputs) -> Decision:
+    lv = plan.levels
+    return Decision(
+        action=plan.action,
+        rating=plan.rating,
+        position_pct=plan.position,
+        entry_range=lv.entry,
+        stop_loss=lv.stop,
+        take_profit=lv.target,
+        horizon_days=plan.horizon,
+        confidence=plan.confidence,
+        rationale=rationale,
+        dissent=dissent,
+        degraded=everything.degraded,
+        tradeable=plan.tradeable,
+        missing=plan.missing,
+        price_basis=lv.basis,
+        entry_range_pct=lv.entry_pct,
+        stop_loss_pct=lv.stop_pct,
+        take_profit_pct=lv.target_pct,
+    )
+
+
+def _metrics(snapshot: Snapshot, plan: _Plan, mix: Blend, blocks: Inputs, everything: Inputs) -> dict:
+    lv = plan.levels
+    return {
+        "position_pct": plan.position,
+        "base_position_pct": plan.base,
+        "close": snapshot.close,
+        "stop_loss": lv.stop,
+        "take_profit": lv.target,
+        "entry_low": lv.entry[0] if lv.entry else None,
+        "entry_high": lv.entry[1] if lv.entry else None,
+        "stop_loss_pct": lv.stop_pct,
+        "take_profit_pct": lv.target_pct,
+        "horizon_days": plan.horizon,
+        "coverage": mix.coverage,
+        "agreement": mix.agreement,
+        "succeeded": len(everything.used),
+        "expected": len(everything.used) + len(everything.failed),
+        **{f"{a}_score": r.score for a, r in blocks.used.items()},
+    }
 
 
 def investment_gm(snapshot: Snapshot, upstream: Mapping[str, AgentResult], selected: Iterable[str]) -> AgentResult:
@@ -156,33 +238,7 @@ def investment_gm(snapshot: Snapshot, upstream: Mapping[str, AgentResult], selec
     mix = blend(blocks, WEIGHTS)
     plan = _plan(snapshot, blocks, everything, mix)
     dissent = _dissent(plan.action, everything.used)
-    rationale = _rationale(plan, blocks, notes, dissent, everything)
-    decision = Decision(
-        action=plan.action,
-        rating=plan.rating,
-        position_pct=plan.position,
-        entry_range=plan.entry,
-        stop_loss=plan.stop,
-        take_profit=plan.target,
-        horizon_days=plan.horizon,
-        confidence=plan.confidence,
-        rationale=rationale,
-        dissent=dissent,
-        degraded=everything.degraded,
-    )
-    metrics = {
-        "position_pct": plan.position,
-        "base_position_pct": plan.base,
-        "close": snapshot.close,
-        "stop_loss": plan.stop,
-        "take_profit": plan.target,
-        "entry_low": plan.entry[0] if plan.entry else None,
-        "entry_high": plan.entry[1] if plan.entry else None,
-        "horizon_days": plan.horizon,
-        "coverage": mix.coverage,
-        "agreement": mix.agreement,
-        **{f"{a}_score": r.score for a, r in blocks.used.items()},
-    }
+    rationale = text.rationale(plan, blocks, notes, dissent, everything, ACT_AT)
     signals = ManagerSignals(
         action=plan.action,
         rating=plan.rating,
@@ -194,68 +250,14 @@ def investment_gm(snapshot: Snapshot, upstream: Mapping[str, AgentResult], selec
         conflict=mix.conflict,
         failed=list(everything.failed),
     )
-    evidence = [
-        f"{a} {r.stance.value} {signed(r.score)} (confidence {r.confidence:.2f})" for a, r in blocks.used.items()
-    ]
-    evidence.append(f"{plan.action} ({plan.rating}) at score {signed(plan.score, 1)}, position {plan.position:.1f}%")
-    evidence.append(
-        f"stop {fmt(plan.stop)}, take profit {fmt(plan.target)}, horizon {plan.horizon} days"
-        if plan.entry
-        else f"exit, horizon {plan.horizon} days"
-    )
-    body = rationale + "\n\n" + _table(blocks)
     return make_result(
         AGENT_ID,
         plan.score,
         plan.confidence,
-        body,
+        rationale + "\n\n" + text.table(blocks, WEIGHTS),
         signals=signals,
-        metrics=metrics,
-        evidence=evidence,
-        decision=decision,
+        metrics=_metrics(snapshot, plan, mix, blocks, everything),
+        evidence=text.evidence(plan, blocks),
+        narrative=text.narrative(plan, stance_for(plan.score), blocks.used),
+        decision=_decision(plan, rationale, dissent, everything),
     )
-
-
-def _table(blocks: Inputs) -> str:
-    rows = [
-        f"| {a} | {r.stance.value} | {signed(r.score)} | {r.confidence:.2f} | {WEIGHTS[a]:.2f} |"
-        for a, r in blocks.used.items()
-    ]
-    rows += [f"| {a} | failed | - | - | {WEIGHTS[a]:.2f} |" for a in blocks.failed]
-    return "| input | stance | score | confidence | weight |\n|---|---|---|---|---|\n" + "\n".join(rows)
-
-
-def _sizing(plan: _Plan) -> str:
-    if plan.action == "SELL":
-        return "Position 0% (exit)."
-    factors = f"{plan.base:.1f}% ({plan.base_source}) x confidence {plan.confidence:.2f}"
-    if plan.factor != 1.0:
-        factors += f" x {plan.factor:g} (risk cap)"
-    if plan.action == "HOLD":
-        factors += f" x {HOLD_FRACTION:g} (hold, no new buying)"
-    if plan.ceiling is not None and plan.position >= plan.ceiling:
-        factors += f", capped at {plan.ceiling:g}%"
-    return f"Position {plan.position:.1f}% = {factors}."
-
-
-def _rationale(plan: _Plan, blocks: Inputs, notes: list[str], dissent: list[str], everything: Inputs) -> str:
-    inputs = ", ".join(f"{a} {signed(r.score)} (confidence {r.confidence:.2f})" for a, r in blocks.used.items())
-    parts = [
-        f"**{plan.action} ({plan.rating})**: weighted score {signed(plan.score, 1)} (action thresholds "
-        f"+/-{ACT_AT:g}) from {inputs}."
-    ]
-    if plan.caps or notes:
-        parts.append("; ".join(plan.caps + notes) + ".")
-    parts.append(_sizing(plan))
-    if plan.entry:
-        parts.append(
-            f"Entry {fmt(plan.entry[0])}-{fmt(plan.entry[1])}, stop {fmt(plan.stop)}, take profit {fmt(plan.target)}."
-        )
-    elif plan.action != "SELL":
-        parts.append("No entry, stop or target: too little price history for an ATR.")
-    parts.append(f"Horizon {plan.horizon} days.")
-    if dissent:
-        parts.append(f"Dissent: {', '.join(dissent)}.")
-    if everything.degraded:
-        parts.append(f"Degraded: {', '.join(everything.failed)} failed.")
-    return " ".join(parts)

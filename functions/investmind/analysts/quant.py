@@ -20,6 +20,9 @@ SWING_SPAN = 11
 """A swing high (low) is the highest high (lowest low) of the 11 bars centred on it: 5 either side."""
 SWING_LOOKBACK = 120
 """Swings older than about six months no longer mark the levels traders watch."""
+PRICE_RTOL = 1e-9
+"""Relative tolerance for comparing adjusted prices: adjustment leaves float noise (4.6400000000000015
+against 4.640000000000001) that must not decide whether a bar is a swing, or a close unchanged."""
 BUY_DEPTH_ATR = 2.0
 TARGET_ATR = 3.0
 STOP_UNDER_BUY_ATR = 0.5
@@ -30,14 +33,32 @@ __all__ = [
     "daily_returns",
     "last",
     "max_drawdown",
+    "on_balance_volume",
     "percentile_rank",
     "period_return",
     "price_levels",
+    "relative",
     "returns",
     "slope",
     "trade_levels",
+    "traded_prices",
     "vol_regime",
 ]
+
+
+def traded_prices(bars: pd.DataFrame) -> bool:
+    """True when the last bar's prices are as traded; False when the source had adjusted them (Qbot, zvt).
+
+    Levels computed on bars back-adjusted to a traded last close are in that day's traded prices; on
+    source-adjusted bars they were never traded and are quoted relative to the close instead.
+    """
+    flag = bars["source_adjusted"].iloc[-1] if "source_adjusted" in bars else None
+    return not (flag is not None and flag == 1)
+
+
+def relative(level: float | None, close: float) -> float | None:
+    """``level`` as a fraction away from ``close`` (-0.05: 5% below)."""
+    return None if level is None else level / close - 1.0
 
 
 def returns(bars: pd.DataFrame) -> pd.Series:
@@ -88,6 +109,17 @@ def vol_regime(percentile: float | None) -> str:
     return "high" if percentile >= 67 else "low" if percentile <= 33 else "normal"
 
 
+def on_balance_volume(close: pd.Series, volume: pd.Series) -> pd.Series:
+    """Granville's OBV: + the day's volume on an up close, - on a down close, nothing on an unchanged one.
+
+    Starts at 0 on the first bar. (The ``ta`` library counts an unchanged close as an up day.) A close
+    within ``PRICE_RTOL`` of the previous one is unchanged: adjusted closes carry float noise.
+    """
+    change = close.pct_change()
+    direction = np.where(change > PRICE_RTOL, 1.0, np.where(change < -PRICE_RTOL, -1.0, 0.0))
+    return pd.Series(direction * volume.to_numpy(dtype=float), index=close.index).cumsum().rename("obv")
+
+
 def slope(series: pd.Series, window: int) -> float | None:
     """Least-squares slope per bar over the last ``window`` values."""
     values = series.to_numpy(dtype=float, na_value=np.nan)[-window:]
@@ -105,10 +137,14 @@ def _nearest_swings(tail: pd.DataFrame, close: float) -> tuple[float | None, flo
     """
     recent = tail.iloc[-SWING_LOOKBACK:]
     lows, highs = recent["low"], recent["high"]
-    is_low = lows == lows.rolling(SWING_SPAN, center=True).min()
-    is_high = highs == highs.rolling(SWING_SPAN, center=True).max()
-    below = lows[is_low & (lows < close)]
-    above = highs[is_high & (highs > close)]
+    low_of_span, high_of_span = (
+        lows.rolling(SWING_SPAN, center=True).min(),
+        highs.rolling(SWING_SPAN, center=True).max(),
+    )
+    is_low = np.isclose(lows, low_of_span, rtol=PRICE_RTOL, atol=0.0)
+    is_high = np.isclose(highs, high_of_span, rtol=PRICE_RTOL, atol=0.0)
+    below = lows[is_low & (lows < close * (1 - PRICE_RTOL))]
+    above = highs[is_high & (highs > close * (1 + PRICE_RTOL))]
     return (float(below.max()) if len(below) else None), (float(above.min()) if len(above) else None)
 
 

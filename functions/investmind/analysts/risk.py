@@ -11,13 +11,15 @@ from ..market import Snapshot
 from ..market.adjust import adjusted_close
 from ..models import AgentResult
 from ..roster import get_agent
-from .common import clip, data_confidence, fmt, make_result, pct, require, settle, stance_for
+from . import narratives
+from .common import clip, data_confidence, fmt, make_result, ordinal, pct, require, settle, span, stance_for
 from .quant import (
     TRADING_DAYS,
     adjusted_bars,
     ann_vol,
     max_drawdown,
     percentile_rank,
+    period_return,
     price_levels,
     returns,
     vol_regime,
@@ -48,7 +50,9 @@ def _upstream_factor(agent_id: str, upstream: Mapping[str, AgentResult], selecte
     return FAILED_INPUT_FACTOR ** len(inputs.failed)
 
 
-def _vol_regime(index_rets: pd.Series) -> tuple[float | None, float | None, str]:
+def _vol_regime(index_rets: pd.Series) -> tuple[float | None, float | None, str, int]:
+    """The index's 20-day volatility, its percentile among up to 3 years of rolling values, the regime,
+    and how many rolling values the percentile was taken over (0 when too few)."""
     vol = ann_vol(index_rets.iloc[-20:])
     rolling = index_rets.rolling(20).std().dropna().iloc[-3 * TRADING_DAYS :] * math.sqrt(TRADING_DAYS)
     rank = percentile_rank(rolling, vol) if vol is not None and len(rolling) >= 120 else None
@@ -56,22 +60,19 @@ def _vol_regime(index_rets: pd.Series) -> tuple[float | None, float | None, str]
         regime = vol_regime(rank)
     else:  # too little index history for a percentile: CSI 300's long-run vol is about 20%
         regime = "n/a" if vol is None else "high" if vol > 0.25 else "low" if vol < 0.15 else "normal"
-    return vol, rank, regime
+    return vol, rank, regime, len(rolling) if rank is not None else 0
 
 
-def _beta(stock: pd.Series, index: pd.Series) -> tuple[float | None, float | None]:
+def _beta(stock: pd.Series, index: pd.Series) -> tuple[float | None, float | None, int]:
+    """Beta and correlation to the index over the last (up to) 252 common days, and how many there were."""
     joined = pd.concat([stock, index], axis=1, join="inner").dropna().iloc[-TRADING_DAYS:]
     if len(joined) < MIN_RETURNS:
-        return None, None
+        return None, None, len(joined)
     cov = joined.cov().to_numpy()
-    return float(cov[0, 1] / cov[1, 1]), float(joined.corr().to_numpy()[0, 1])
+    return float(cov[0, 1] / cov[1, 1]), float(joined.corr().to_numpy()[0, 1]), len(joined)
 
 
-def systemic_risk_director(
-    snapshot: Snapshot, upstream: Mapping[str, AgentResult], selected: Iterable[str]
-) -> AgentResult:
-    agent_id = "systemic_risk_director"
-    rets = _returns_or_fail(snapshot, agent_id)
+def _systemic_measures(snapshot: Snapshot, rets: pd.Series) -> tuple[dict[str, float | None], str]:
     year = rets.iloc[-TRADING_DAYS:]
     cutoff = float(year.quantile(0.05))
     close = adjusted_close(snapshot.bars)
@@ -80,18 +81,57 @@ def systemic_risk_director(
         "cvar95_1d": -float(year[year <= cutoff].mean()),
         "max_drawdown_1y": max_drawdown(close.iloc[-TRADING_DAYS - 1 :]),
         "max_drawdown_full": max_drawdown(close),
+        "var_days": len(year),
+        "drawdown_days": min(len(close), TRADING_DAYS + 1) - 1,  # days of moves in the 1-year drawdown
+        "bars": len(close),
     }
     m["var95_10d"] = m["var95_1d"] * math.sqrt(10)  # square-root-of-time: a rough two-week horizon
     regime = "n/a"
     if snapshot.index_bars is not None:
         index_close = snapshot.index_bars["close"]
         index_rets = index_close.pct_change().dropna()
-        m["index_vol_20d"], m["index_vol_pct"], regime = _vol_regime(index_rets)
-        m["beta_252d"], m["corr_252d"] = _beta(rets, index_rets)
-        m["index_max_drawdown_3y"] = max_drawdown(index_close.iloc[-3 * TRADING_DAYS :])
+        m["index_vol_20d"], m["index_vol_pct"], regime, m["index_vol_days"] = _vol_regime(index_rets)
+        m["beta_252d"], m["corr_252d"], m["beta_days"] = _beta(rets, index_rets)
+        index_window = index_close.iloc[-3 * TRADING_DAYS :]
+        m["index_max_drawdown_3y"] = max_drawdown(index_window)
+        m["index_drawdown_days"] = len(index_window)
         if m["beta_252d"] is not None and m["index_max_drawdown_3y"] is not None:
             # Worst case through the market: the index's worst recent fall, passed on through beta.
             m["stress_loss"] = m["beta_252d"] * m["index_max_drawdown_3y"]
+    return m, regime
+
+
+def _systemic_text(m: dict[str, float | None], regime: str, crash: str, macro_tilt: float) -> tuple[str, list[str]]:
+    vol_days, beta = m.get("index_vol_days"), m.get("beta_252d")
+    vol_window = f"of {span(int(vol_days))}" if vol_days else "no percentile: too little history"
+    beta_window = f"over {m['beta_days']:.0f} common days" if "beta_days" in m else "no index data"
+    index_window = f"over {span(int(m['index_drawdown_days']))}" if m.get("index_drawdown_days") else "n/a"
+    body = (
+        f"CSI 300 volatility regime **{regime}** (20-day {pct(m.get('index_vol_20d'))}, "
+        f"{ordinal(m.get('index_vol_pct'))} {vol_window}); beta {fmt(beta)} and correlation "
+        f"{fmt(m.get('corr_252d'))} to the index ({beta_window}).\n\n"
+        f"1-day historical VaR(95%) {pct(m['var95_1d'], 2)} (10-day {pct(m['var95_10d'], 1)}), CVaR(95%) "
+        f"{pct(m['cvar95_1d'], 2)}, over the last {span(int(m['var_days']))}; market stress loss (beta x the "
+        f"CSI 300's worst drawdown {index_window}, {pct(m.get('index_max_drawdown_3y'))}) "
+        f"{pct(m.get('stress_loss'))}; worst drawdown {pct(m['max_drawdown_1y'])} over the last "
+        f"{span(int(m['drawdown_days']))} and {pct(m['max_drawdown_full'])} over all {m['bars']:.0f} bars. "
+        f"Macro tilt {macro_tilt:+.1f}.\n\nCrash risk **{crash}**."
+    )
+    evidence = [
+        f"index vol regime {regime}",
+        f"beta {fmt(beta)}, correlation {fmt(m.get('corr_252d'))} ({beta_window})",
+        f"VaR95 {pct(m['var95_1d'], 2)}, CVaR95 {pct(m['cvar95_1d'], 2)} (1-day)",
+        f"max drawdown 1y {pct(m['max_drawdown_1y'])}, full {pct(m['max_drawdown_full'])}",
+        f"stress loss {pct(m.get('stress_loss'))} (beta x index worst drawdown)",
+    ]
+    return body, evidence
+
+
+def systemic_risk_director(
+    snapshot: Snapshot, upstream: Mapping[str, AgentResult], selected: Iterable[str]
+) -> AgentResult:
+    agent_id = "systemic_risk_director"
+    m, regime = _systemic_measures(snapshot, _returns_or_fail(snapshot, agent_id))
     macro = upstream.get("macro")
     macro_tilt = 0.2 * macro.score * macro.confidence if macro and macro.status == "succeeded" else 0.0
     score = {"high": -25.0, "low": 10.0}.get(regime, 0.0)
@@ -104,25 +144,12 @@ def systemic_risk_director(
     crash = CRASH_RISK[stance_for(score).value]
     confidence = 0.75 * data_confidence(snapshot, ("bars", "index_bars"))
     confidence *= (1.0 if snapshot.index_bars is not None else 0.7) * _upstream_factor(agent_id, upstream, selected)
-    body = (
-        f"CSI 300 volatility regime **{regime}** (20-day {pct(m.get('index_vol_20d'))}, "
-        f"{fmt(m.get('index_vol_pct'), 0)}th percentile of 3 years); beta {fmt(beta)} and correlation "
-        f"{fmt(m.get('corr_252d'))} to the index over 252 days.\n\n"
-        f"1-day historical VaR(95%) {pct(m['var95_1d'], 2)} (10-day {pct(m['var95_10d'], 1)}), CVaR(95%) "
-        f"{pct(m['cvar95_1d'], 2)}; market stress loss (beta x the CSI 300's worst 3-year drawdown "
-        f"{pct(m.get('index_max_drawdown_3y'))}) {pct(m.get('stress_loss'))}; worst drawdown "
-        f"{pct(m['max_drawdown_1y'])} over a year and {pct(m['max_drawdown_full'])} over all "
-        f"{len(close)} bars. Macro tilt {macro_tilt:+.1f}.\n\nCrash risk **{crash}**."
-    )
-    evidence = [
-        f"index vol regime {regime}",
-        f"beta {fmt(beta)}, correlation {fmt(m.get('corr_252d'))}",
-        f"VaR95 {pct(m['var95_1d'], 2)}, CVaR95 {pct(m['cvar95_1d'], 2)} (1-day)",
-        f"max drawdown 1y {pct(m['max_drawdown_1y'])}, full {pct(m['max_drawdown_full'])}",
-        f"stress loss {pct(m.get('stress_loss'))} (beta x index worst drawdown)",
-    ]
+    body, evidence = _systemic_text(m, regime, crash, macro_tilt)
     signals = SystemicRiskSignals(vol_regime=regime, crash_risk=crash)
-    return make_result(agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
+    narrative = narratives.systemic(stance_for(score), m, signals.model_dump())
+    return make_result(
+        agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence, narrative=narrative
+    )
 
 
 def vol_target_size(rets: pd.Series) -> tuple[float | None, float | None]:
@@ -143,7 +170,9 @@ def portfolio_risk_director(
     atr = levels["atr"]
     m: dict[str, float | None] = {
         "ann_vol": vol,
-        "ann_return": float(year.mean() * TRADING_DAYS),
+        "ann_return": float(year.mean() * TRADING_DAYS),  # the arithmetic mean daily return x 252 (Sharpe's)
+        "return_window": period_return(close, len(year)),  # what the stock really did over those days
+        "window_days": len(year),
         "max_drawdown_1y": max_drawdown(close.iloc[-TRADING_DAYS - 1 :]),
         "max_drawdown_full": max_drawdown(close),
         "position_pct": size * 100 if size is not None else None,
@@ -161,16 +190,18 @@ def portfolio_risk_director(
     confidence = 0.75 * data_confidence(snapshot, ("bars",)) * _upstream_factor(agent_id, upstream, selected)
     confidence *= 1.0 if len(year) >= TRADING_DAYS else 0.8
     body = (
-        f"Annualised volatility {pct(vol)} over {len(year)} days (risk **{level}**), return {pct(m['ann_return'])}, "
-        f"Sharpe {fmt(m['sharpe_1y'])} (rf {pct(RISK_FREE, 0)}); max drawdown {pct(m['max_drawdown_1y'])} over a "
-        f"year, {pct(m['max_drawdown_full'])} over all {len(close)} bars.\n\n"
+        f"Annualised volatility {pct(vol)} over the last {span(len(year))} (risk **{level}**); return over those "
+        f"days {pct(m['return_window'], sign=True)} (annualised arithmetic mean of daily returns "
+        f"{pct(m['ann_return'], sign=True)}, the Sharpe's numerator); Sharpe {fmt(m['sharpe_1y'])} "
+        f"(rf {pct(RISK_FREE, 0)}); max drawdown {pct(m['max_drawdown_1y'])} over the same days, "
+        f"{pct(m['max_drawdown_full'])} over all {len(close)} bars.\n\n"
         f"Volatility-targeted size **{fmt(m['position_pct'], 1)}%** of the book ({pct(TARGET_VOL, 0)} target, "
         f"capped at {pct(MAX_POSITION, 0)}); ATR stop **{fmt(m['stop_loss'])}** = close {fmt(levels['close'])} - "
         f"{STOP_ATR:g} x ATR(14) {fmt(atr)} ({pct(m['stop_pct'], sign=True)})."
     )
     evidence = [
-        f"annualised vol {pct(vol)}",
-        f"Sharpe {fmt(m['sharpe_1y'])}",
+        f"annualised vol {pct(vol)} over {len(year)} days",
+        f"return {pct(m['return_window'], sign=True)} over {len(year)} days; Sharpe {fmt(m['sharpe_1y'])}",
         f"max drawdown 1y {pct(m['max_drawdown_1y'])}, full {pct(m['max_drawdown_full'])}",
         f"vol-target size {fmt(m['position_pct'], 1)}%",
         f"ATR stop {fmt(m['stop_loss'])} ({pct(m['stop_pct'], sign=True)})",
@@ -178,4 +209,7 @@ def portfolio_risk_director(
     signals = PortfolioRiskSignals(
         risk_level=level, sizing=f"volatility target {TARGET_VOL:.0%}", stop_rule=f"close - {STOP_ATR:g} x ATR(14)"
     )
-    return make_result(agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence)
+    narrative = narratives.portfolio(stance_for(score), m, signals.model_dump())
+    return make_result(
+        agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence, narrative=narrative
+    )

@@ -70,8 +70,12 @@ class IndustrySignals(Signals):
 
 
 class MacroSignals(Signals):
-    regime: Literal["bull", "range", "bear"]
-    liquidity: Literal["loose", "neutral", "tight"]
+    regime: Literal["bull", "range", "bear", "n/a"]
+    """From the CSI 300; n/a without index data."""
+    liquidity: Literal["loose", "neutral", "tight", "n/a"]
+    """From money, credit and rates (``analysts.liquidity``); n/a without the series."""
+    growth: Literal["expanding", "stable", "contracting", "n/a"]
+    inflation: Literal["deflationary", "moderate", "inflationary", "n/a"]
     vol_regime: VolRegime
     source: str
 

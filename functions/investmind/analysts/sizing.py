@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from ..market import Snapshot
 from ..models import AgentResult, Stance
@@ -32,15 +33,35 @@ def levels(snapshot: Snapshot, used: Mapping[str, AgentResult]) -> dict[str, flo
     return out
 
 
-def trade_plan(
-    action: str, marks: dict[str, float | None]
-) -> tuple[tuple[float, float] | None, float | None, float | None]:
-    """Entry range, stop and take-profit: buy from the technical buy range's low up to the close, exit at
-    the stop, take profit at the top of the sell range. Nothing for a SELL or without price levels."""
+@dataclass(frozen=True, slots=True)
+class TradePlan:
+    """The levels of a decision: absolute (traded prices) or, on adjusted prices, only relative to the close."""
+
+    basis: str
+    entry: tuple[float, float] | None = None
+    stop: float | None = None
+    target: float | None = None
+    entry_pct: tuple[float, float] | None = None
+    stop_pct: float | None = None
+    target_pct: float | None = None
+
+
+def trade_plan(action: str, marks: dict[str, float | None], traded: bool) -> TradePlan:
+    """Entry range, stop and take-profit: a BUY buys from the technical buy range's low up to the close, a
+    HOLD has no entry but keeps a stop and a target for what is held; a SELL, or no ATR, has no levels.
+    On source-adjusted prices (``traded`` False) the levels are given relative to the close only."""
+    basis = "traded" if traded else "adjusted"
     if action == "SELL" or marks["buy_low"] is None:
-        return None, None, None
-    entry = (round(marks["buy_low"], 2), round(marks["close"], 2))
-    return entry, round(marks["stop_loss"], 2), round(marks["sell_high"], 2)
+        return TradePlan(basis)
+    close = marks["close"]  # the levels are in the terms of the last close (bars adjusted to it)
+    entry_pct = (round(marks["buy_low"] / close - 1, 4), 0.0) if action == "BUY" else None
+    stop_pct, target_pct = round(marks["stop_loss"] / close - 1, 4), round(marks["sell_high"] / close - 1, 4)
+    if not traded:
+        return TradePlan(basis, None, None, None, entry_pct, stop_pct, target_pct)
+    entry = (round(marks["buy_low"], 2), round(marks["close"], 2)) if action == "BUY" else None
+    return TradePlan(
+        basis, entry, round(marks["stop_loss"], 2), round(marks["sell_high"], 2), entry_pct, stop_pct, target_pct
+    )
 
 
 def base_position(snapshot: Snapshot, used: Mapping[str, AgentResult]) -> tuple[float, str]:

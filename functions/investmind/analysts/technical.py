@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import math
+
 from ta.momentum import RSIIndicator
 from ta.trend import MACD, ADXIndicator, SMAIndicator
 from ta.volatility import BollingerBands
 
 from ..market import Snapshot
 from ..models import AgentResult
-from .common import clip, data_confidence, finite, fmt, make_result, pct, require, settle
-from .quant import INDICATOR_TAIL, adjusted_bars, last, price_levels, trade_levels
+from . import narratives
+from .common import clip, data_confidence, finite, fmt, make_result, pct, require, settle, stance_for
+from .quant import INDICATOR_TAIL, adjusted_bars, last, price_levels, relative, trade_levels, traded_prices
 from .signals import TechnicalSignals
 
 AGENT_ID = "technical"
 MIN_BARS = 60
 SLOPE_LAG = 10
 """Bars over which the 60-day average's direction is judged."""
+LEVEL_KEYS = ("support", "resistance", "buy_low", "buy_high", "sell_low", "sell_high", "stop_loss")
 TRENDING_ADX = 25.0
 """Wilder's threshold: ADX at or above it is a trending market, below it a ranging one."""
 
@@ -46,6 +50,9 @@ def _measure(snapshot: Snapshot) -> dict[str, float | None]:
     m.update(trade_levels(m["close"], m["atr"], m["support"], m["resistance"]))
     m["atr_pct"] = m["atr"] / m["close"] if m["atr"] else None
     m["gap_sma60"] = m["close"] / m["sma60"] - 1.0 if m["sma60"] else None
+    for key in LEVEL_KEYS:
+        m[f"{key}_pct"] = relative(m[key], m["close"])
+    m["traded_prices"] = 1.0 if traded_prices(snapshot.bars) else 0.0
     return m
 
 
@@ -98,7 +105,7 @@ def _signals(m: dict[str, float | None], trend: str) -> TechnicalSignals:
     if None not in smas:
         alignment = "bullish" if smas[0] > smas[1] > smas[2] else "bearish" if smas[0] < smas[1] < smas[2] else "mixed"
     target = "n/a" if m["sell_high"] is None else "3 ATR projection"
-    if m["sell_high"] is not None and m["sell_high"] == m["resistance"]:
+    if m["sell_high"] is not None and m["resistance"] is not None and math.isclose(m["sell_high"], m["resistance"]):
         target = "resistance"
     return TechnicalSignals(
         trend=trend,
@@ -130,28 +137,50 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     trend = _trend(m)
     s = _signals(m, trend)
     score = settle(_score(m, trend))
-    body = (
-        f"Close {fmt(m['close'])}; SMA20 {fmt(m['sma20'])}, SMA60 {fmt(m['sma60'])}, SMA120 {fmt(m['sma120'])} "
-        f"(alignment {s.ma_alignment}); close {pct(m['gap_sma60'], sign=True)} vs SMA60, whose 10-day "
-        f"slope is {pct(m['sma60_slope_10d'], sign=True)}. Trend **{trend}**, ADX(14) {fmt(m['adx14'], 1)} "
+    traded = bool(m["traded_prices"])
+    body = _body(m, s, trend, traded)
+    evidence = [
+        f"trend {trend} ({s.trend_strength}, ADX {fmt(m['adx14'], 1)}): close {pct(m['gap_sma60'], sign=True)} vs "
+        "SMA60",
+        f"MACD histogram {fmt(m['macd_hist'])} ({s.macd})",
+        f"RSI(14) {fmt(m['rsi14'], 1)}, Bollinger %b {fmt(m['bb_pctb'])}",
+        f"support {_level(m, 'support', traded)} / resistance {_level(m, 'resistance', traded)}",
+        f"ATR(14) {pct(m['atr_pct'])} of the close",
+        f"buy {_level(m, 'buy_low', traded)} to {_level(m, 'buy_high', traded)}, sell {_level(m, 'sell_low', traded)} "
+        f"to {_level(m, 'sell_high', traded)}, stop {_level(m, 'stop_loss', traded)}",
+    ]
+    confidence = _confidence(snapshot, m, s)
+    narrative = narratives.technical(stance_for(score), m, s.model_dump(), traded)
+    return make_result(AGENT_ID, score, confidence, body, signals=s, metrics=m, evidence=evidence, narrative=narrative)
+
+
+def _level(m: dict[str, float | None], key: str, traded: bool) -> str:
+    """A price level as quoted: the traded price, or its distance from the close when only adjusted prices exist."""
+    return fmt(m[key]) if traded else f"close {pct(m[f'{key}_pct'], sign=True)}"
+
+
+def _body(m: dict[str, float | None], s: TechnicalSignals, trend: str, traded: bool) -> str:
+    basis = (
+        "prices in the traded terms of the last close (earlier bars adjusted to it)"
+        if traded
+        else "**only adjusted prices exist for this date: levels are given relative to the close**"
+    )
+    close = f"Close {fmt(m['close'])}" if traded else "Close (adjusted)"
+    smas = (
+        f"SMA20 {fmt(m['sma20'])}, SMA60 {fmt(m['sma60'])}, SMA120 {fmt(m['sma120'])}"
+        if traded
+        else f"SMA60 {pct(relative(m['sma60'], m['close']), sign=True)} from the close"
+    )
+    return (
+        f"{close}; {smas} (alignment {s.ma_alignment}); close {pct(m['gap_sma60'], sign=True)} vs SMA60, whose "
+        f"10-day slope is {pct(m['sma60_slope_10d'], sign=True)}. Trend **{trend}**, ADX(14) {fmt(m['adx14'], 1)} "
         f"({s.trend_strength}).\n\n"
         f"MACD {fmt(m['macd'])} vs signal {fmt(m['macd_signal'])} (histogram {fmt(m['macd_hist'])}, "
         f"{s.macd}); RSI(14) {fmt(m['rsi14'], 1)} ({s.rsi_zone}); Bollinger %b "
         f"{fmt(m['bb_pctb'])} ({s.bollinger}).\n\n"
-        f"ATR(14) {fmt(m['atr'])} ({pct(m['atr_pct'])} of price); support {fmt(m['support'])} ({s.support_from}), "
-        f"resistance {fmt(m['resistance'])} ({s.resistance_from}); prices adjusted to today's terms.\n\n"
-        f"Buy range {fmt(m['buy_low'])}-{fmt(m['buy_high'])}, sell range {fmt(m['sell_low'])}-"
-        f"{fmt(m['sell_high'])} (target from {s.target_from}), stop {fmt(m['stop_loss'])}."
+        f"ATR(14) {pct(m['atr_pct'])} of price; support {_level(m, 'support', traded)} ({s.support_from}), "
+        f"resistance {_level(m, 'resistance', traded)} ({s.resistance_from}); {basis}.\n\n"
+        f"Buy range {_level(m, 'buy_low', traded)} to {_level(m, 'buy_high', traded)}, sell range "
+        f"{_level(m, 'sell_low', traded)} to {_level(m, 'sell_high', traded)} (target from {s.target_from}), "
+        f"stop {_level(m, 'stop_loss', traded)}."
     )
-    evidence = [
-        f"trend {trend} ({s.trend_strength}, ADX {fmt(m['adx14'], 1)}): close {fmt(m['close'])} vs SMA20 "
-        f"{fmt(m['sma20'])} / SMA60 {fmt(m['sma60'])} / SMA120 {fmt(m['sma120'])}",
-        f"MACD histogram {fmt(m['macd_hist'])} ({s.macd})",
-        f"RSI(14) {fmt(m['rsi14'], 1)}, Bollinger %b {fmt(m['bb_pctb'])}",
-        f"support {fmt(m['support'])} / resistance {fmt(m['resistance'])}",
-        f"ATR(14) {fmt(m['atr'])} ({pct(m['atr_pct'])})",
-        f"buy {fmt(m['buy_low'])}-{fmt(m['buy_high'])}, sell {fmt(m['sell_low'])}-{fmt(m['sell_high'])}, "
-        f"stop {fmt(m['stop_loss'])}",
-    ]
-    confidence = _confidence(snapshot, m, s)
-    return make_result(AGENT_ID, score, confidence, body, signals=s, metrics=m, evidence=evidence)

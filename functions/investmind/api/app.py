@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -11,35 +11,12 @@ from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from .. import aws
-from ..dispatch import ExecutionControl, TaskQueue
-from ..settings import Settings, get_settings
-from ..store import AsyncEventLog, AsyncTaskStore
-from .deps import Backend, BackendHolder, Executions, Queue
+from ..services.ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue
+from .deps import Backend, BackendHolder
 from .errors import BodySizeLimit, install_error_handlers
 from .routes import ROUTERS
 
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-async def open_aws_backend(settings: Settings) -> Backend:
-    """The backend on AWS: one set of aiobotocore clients for the process, closed by ``Backend.aclose``.
-
-    Module-level so that a test can replace it (``monkeypatch.setattr(app, "open_aws_backend", …)``) and
-    drive the real Lambda handler with memory stores.
-    """
-    from ..store import AsyncDynamoEventLog, AsyncDynamoTaskStore
-
-    clients = aws.AsyncClients()
-    await clients.start("dynamodb", "sqs", "stepfunctions")
-    ttl = settings.task_ttl_days
-    return Backend(
-        tasks=AsyncDynamoTaskStore(settings.tasks_table, settings.events_table, clients["dynamodb"], ttl_days=ttl),
-        events=AsyncDynamoEventLog(settings.events_table, settings.tasks_table, clients["dynamodb"], ttl_days=ttl),
-        queue=TaskQueue(clients["sqs"], settings),
-        executions=ExecutionControl(clients["stepfunctions"], settings.state_machine_arn),
-        aclose=clients.close,
-    )
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -51,23 +28,27 @@ def create_app(
     *,
     tasks: AsyncTaskStore | None = None,
     events: AsyncEventLog | None = None,
-    queue: Queue | None = None,
-    executions: Executions | None = None,
+    queue: StartQueue | None = None,
+    executions: ExecutionStopper | None = None,
+    open_backend: Callable[[], Awaitable[Backend]] | None = None,
 ) -> FastAPI:
     """The API app.
 
     Parameters
     ----------
     tasks, events, queue, executions
-        All four (tests: memory stores and fakes), or none: then the app opens the AWS backend from
-        ``get_settings()`` at start-up, or on the first request when no lifespan runs (Mangum with
-        ``lifespan="off"``), and closes it at shutdown.
+        All four (tests: memory stores and fakes), or none and ``open_backend`` instead.
+    open_backend
+        Opens the backend (``composition.api``: the AWS one) at start-up, or on the first request when
+        no lifespan runs (Mangum with ``lifespan="off"``); it is closed at shutdown.
     """
     given = (tasks, events, queue, executions)
     if all(dep is None for dep in given):
-        holder = BackendHolder(opener=lambda: open_aws_backend(get_settings()))
-    elif any(dep is None for dep in given):
-        raise TypeError("create_app takes all of tasks, events, queue and executions, or none of them")
+        if open_backend is None:
+            raise TypeError("create_app needs tasks, events, queue and executions, or open_backend")
+        holder = BackendHolder(opener=open_backend)
+    elif any(dep is None for dep in given) or open_backend is not None:
+        raise TypeError("create_app takes all of tasks, events, queue and executions, or open_backend")
     else:
         assert tasks is not None and events is not None and queue is not None and executions is not None
         holder = BackendHolder(backend=Backend(tasks=tasks, events=events, queue=queue, executions=executions))

@@ -6,40 +6,36 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from ..errors import NotFound
-from ..models import StartRequest, Task
+from ..models import Task
+from ..services.analyses import Analyses
+from ..services.ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue
 from ..settings import Settings, get_settings
-from ..store import AsyncEventLog, AsyncTaskStore
 from .sse import EventHub
 
 TASK_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class Queue(Protocol):
-    async def send(self, start: StartRequest) -> Any: ...
-
-
-class Executions(Protocol):
-    async def stop(self, task_id: str, cause: str) -> Any: ...
-
-
 @dataclass
 class Backend:
-    """What the routes work with; built from AWS clients by the app, or handed in by tests."""
+    """What the routes work with: the ports (built by ``composition.api``, or handed in by tests), the
+    use cases on them and the SSE hub."""
 
     tasks: AsyncTaskStore
     events: AsyncEventLog
-    queue: Queue
-    executions: Executions
+    queue: StartQueue
+    executions: ExecutionStopper
     aclose: Callable[[], Awaitable[None]] | None = None
     hub: EventHub = field(init=False)
+    analyses: Analyses = field(init=False)
 
     def __post_init__(self) -> None:
         self.hub = EventHub(self.events)
+        self.analyses = Analyses(self.tasks, self.events, self.queue, self.executions)
 
 
 class BackendHolder:
@@ -84,12 +80,8 @@ async def get_backend(request: Request) -> Backend:
 BackendDep = Annotated[Backend, Depends(get_backend)]
 
 
-def get_tasks(backend: BackendDep) -> AsyncTaskStore:
-    return backend.tasks
-
-
-def get_events(backend: BackendDep) -> AsyncEventLog:
-    return backend.events
+def get_analyses(backend: BackendDep) -> Analyses:
+    return backend.analyses
 
 
 def get_caller() -> str:
@@ -105,17 +97,16 @@ def get_catalog(settings: Annotated[Settings, Depends(get_settings)]) -> Mapping
 
 
 CallerDep = Annotated[str, Depends(get_caller)]
-TasksDep = Annotated[AsyncTaskStore, Depends(get_tasks)]
-EventsDep = Annotated[AsyncEventLog, Depends(get_events)]
+AnalysesDep = Annotated[Analyses, Depends(get_analyses)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CatalogDep = Annotated[Mapping[str, Any], Depends(get_catalog)]
 
 
-async def get_owned_task(task_id: str, caller: CallerDep, tasks: TasksDep) -> Task:
+async def get_owned_task(task_id: str, caller: CallerDep, analyses: AnalysesDep) -> Task:
     """The task named in the path if the caller owns it; a malformed id is as unknown as a missing one."""
     if not TASK_ID.match(task_id):
         raise NotFound(f"analysis {task_id} not found")
-    return await tasks.get(task_id, owner=caller)
+    return await analyses.get(caller, task_id)
 
 
 OwnedTaskDep = Annotated[Task, Depends(get_owned_task)]

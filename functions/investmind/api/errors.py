@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import InvestMindError, UnprocessableRequest
+from ..errors import InvestMindError
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +31,6 @@ _CODES_BY_STATUS = {
     415: "unsupported_media_type",
     429: "too_many_requests",
 }
-
-
-class UnknownSymbol(UnprocessableRequest):
-    """The symbol is well-formed but the data sources do not hold it."""
-
-    code = "unknown_symbol"
 
 
 class ErrorBody(BaseModel):

@@ -8,12 +8,12 @@ from functools import partial
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import analysts, faults, llm, market
-from ..logs import lambda_logging
+from .. import analysts, llm, market
+from ..composition.lambdas import event_log
 from ..models import AgentInput
-from ..pipeline import run_agent
+from ..services.pipeline import run_agent
 from ..settings import get_settings
-from ..wiring import stores
+from .instrument import lambda_logging
 
 logger = Logger()
 LLM_MARGIN_S = 10.0
@@ -24,9 +24,9 @@ LLM_MARGIN_S = 10.0
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     settings = get_settings()
     state = AgentInput.model_validate(event)
-    symbol, task_id = state.context.symbol, state.context.task_id
+    task_id = state.context.task_id
     logger.thread_safe_append_keys(task_id=task_id, agent_id=settings.agent_id)
-    _, log = stores(settings)
+    log = event_log(settings)
     config = llm.config_for(settings, settings.agent_id)
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - LLM_MARGIN_S
     result = run_agent(
@@ -34,10 +34,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         state,
         log,
         load_snapshot=market.loader(settings),
-        analyze=analysts.analyze,
+        analyze=partial(analysts.analyze, language=settings.llm_language),
         refine=partial(llm.refiner(config), deadline=deadline) if config else None,
         simulated_llm_ms=settings.simulated_llm_ms,
-        before_compute=partial(faults.inject, settings.faults, settings.agent_id, symbol, task_id),
     )
     logger.info("agent done", extra={"status": result.status, "score": result.score})
     return result.model_dump(mode="json")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from mangum import Mangum
 
-from ..api import create_app
+from ..composition.api import create_aws_app
 
 # lifespan="off": Mangum would run the app's start-up and shutdown around every invocation, closing
 # the AWS clients each time; without it the app opens them on the first request and keeps them for
 # the life of the execution environment (Lambda freezes it rather than shutting it down).
-lambda_handler = Mangum(create_app(), lifespan="off")
+lambda_handler = Mangum(create_aws_app(), lifespan="off")

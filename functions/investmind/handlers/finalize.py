@@ -5,12 +5,11 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import faults
-from ..logs import lambda_logging
+from ..composition.lambdas import event_log
 from ..models import AgentInput
-from ..pipeline import finalize
+from ..services.pipeline import finalize
 from ..settings import get_settings
-from ..wiring import stores
+from .instrument import lambda_logging
 
 logger = Logger()
 
@@ -20,6 +19,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     settings = get_settings()
     state = AgentInput.model_validate(event)
     logger.thread_safe_append_keys(task_id=state.context.task_id)
-    faults.inject(settings.faults, "finalize", state.context.symbol, state.context.task_id)
-    _, log = stores(settings)
+    log = event_log(settings)
     return finalize(state, log)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import faults, market
-from ..logs import lambda_logging
+from .. import market
+from ..composition.lambdas import event_log
 from ..models import StartRequest
-from ..pipeline import prepare
+from ..services.pipeline import prepare
 from ..settings import get_settings
-from ..wiring import stores
+from .instrument import lambda_logging
 
 logger = Logger()
 
@@ -20,7 +20,6 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     start = StartRequest.model_validate(event)
     settings = get_settings()
     logger.thread_safe_append_keys(task_id=start.task_id)
-    faults.inject(settings.faults, "prepare", start.symbol, start.task_id)
-    _, log = stores(settings)
+    log = event_log(settings)
     task_context = prepare(start, log, market.loader(settings))
     return {"context": task_context.model_dump(mode="json")}

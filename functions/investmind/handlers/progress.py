@@ -8,14 +8,32 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import observability
-from ..logs import lambda_logging
+from ..adapters.dynamodb.codec import event_from_item
+from ..composition.lambdas import stores
 from ..models import Event
-from ..projection import apply_events
+from ..services.progress import apply_events
 from ..settings import get_settings
-from ..store.codec import event_from_item
-from ..wiring import stores
+from .instrument import lambda_logging
 
 logger = Logger()
+
+
+def _by_task(records: list[dict]) -> dict[str, list[tuple[str, Event]]]:
+    """The records' events grouped by task. A record that does not decode is logged and skipped: it can
+    never fold, and failing it would block the shard behind it; the fold reads any event it lacks from
+    the log itself, so skipping loses nothing."""
+    by_task: dict[str, list[tuple[str, Event]]] = defaultdict(list)
+    for record in records:
+        image = record.get("dynamodb", {}).get("NewImage")
+        if not image:  # a TTL deletion has none: nothing to fold
+            continue
+        try:
+            event = event_from_item(image)
+        except Exception:
+            logger.exception("undecodable stream record skipped", extra={"event_id": record.get("eventID")})
+            continue
+        by_task[event.task_id].append((record["dynamodb"]["SequenceNumber"], event))
+    return by_task
 
 
 @lambda_logging(logger)
@@ -30,12 +48,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     this is where ``EventsAppended`` is counted: the records before the resume point only, since the
     later ones come again.
     """
-    by_task: dict[str, list[tuple[str, Event]]] = defaultdict(list)
-    for record in event["Records"]:
-        image = record["dynamodb"].get("NewImage")
-        if image:  # a TTL deletion has none: nothing to fold
-            parsed = event_from_item(image)
-            by_task[parsed.task_id].append((record["dynamodb"]["SequenceNumber"], parsed))
+    by_task = _by_task(event["Records"])
     tasks, log = stores(get_settings())
     failures = []
     for task_id, records in by_task.items():

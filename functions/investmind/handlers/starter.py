@@ -10,12 +10,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import aws, observability
-from ..executions import start_execution
-from ..logs import lambda_logging
+from .. import observability
+from ..composition.lambdas import execution_starter, stores
 from ..models import StartRequest
+from ..services.starter import start_queued
 from ..settings import get_settings
-from ..wiring import stores
+from .instrument import lambda_logging
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -24,16 +24,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def record_handler(record: SQSRecord) -> None:
     start = StartRequest.model_validate_json(record.body)
     settings = get_settings()
-    tasks, _ = stores(settings)
-    if tasks.get(start.task_id).terminal:
-        logger.info("task already ended (cancelled while queued); not starting", extra={"task_id": start.task_id})
-        return
-    started = start_execution(aws.client("stepfunctions"), settings.state_machine_arn, start)
-    if started:
+    if start_queued(start, stores(settings)[0], execution_starter(settings)):
         observability.queue_to_start(time.time() * 1000 - int(record.attributes.sent_timestamp))
-    logger.info(
-        "execution started" if started else "duplicate delivery; execution exists", extra={"task_id": start.task_id}
-    )
 
 
 @lambda_logging(logger)

@@ -44,12 +44,12 @@ def config_for(settings: Settings, agent_id: str) -> LLMConfig | None:
 
 def provider_for(config: LLMConfig) -> LLMProvider:
     if config.provider == "bedrock":
-        from .bedrock import BedrockConverse
+        from ..adapters.bedrock import BedrockConverse
 
         return BedrockConverse(config.model, region=config.region, timeout_s=config.timeout_s)
     from .openai import OpenAICompatible
 
-    return OpenAICompatible(config.base_url, config.model, config.api_key, config.response_format)
+    return OpenAICompatible(config.base_url, config.model, config.api_key.get_secret_value(), config.response_format)
 
 
 @lru_cache(maxsize=16)

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from pydantic import SecretStr
+
 ProviderName = Literal["bedrock", "openai"]
 
 
@@ -17,7 +19,7 @@ class LLMConfig:
     provider: ProviderName
     model: str
     base_url: str = ""
-    api_key: str = field(default="", repr=False)
+    api_key: SecretStr = field(default=SecretStr(""), repr=False)
     response_format: Literal["json_schema", "json_object"] = "json_schema"
     language: Literal["en", "zh"] = "en"
     timeout_s: float = 30.0

@@ -74,24 +74,12 @@ _TEXT = {
     },
 }
 _STANCE_ZH = {"bullish": "看多", "neutral": "中性", "bearish": "看空"}
-_ROLE_ZH = {
-    "macro": ("宏观分析师", "市场环境、政策与流动性"),
-    "industry": ("行业分析师", "行业强弱、轮动与同业比较"),
-    "technical": ("技术分析师", "趋势、动量、支撑与阻力"),
-    "funds": ("资金面分析师", "成交量、换手率、吸筹与派发"),
-    "fundamental": ("基本面分析师", "估值、盈利能力与成长性"),
-    "fundamental_director": ("基本面研究总监", "综合宏观、行业与估值"),
-    "momentum_director": ("市场动量总监", "综合趋势与资金流向"),
-    "systemic_risk_director": ("系统性风险总监", "崩盘风险与最坏回撤"),
-    "portfolio_risk_director": ("组合风险总监", "仓位、止损、夏普比率与最大回撤"),
-    "investment_gm": ("投资决策经理", "最终决策"),
-}
 
 
 def system_prompt(quant: AgentResult, language: str) -> str:
     text = _TEXT[language]
     spec = get_agent(quant.agent_id)
-    title, role = _ROLE_ZH[quant.agent_id] if language == "zh" else (spec.title, spec.role)
+    title, role = (spec.title_zh, spec.role_zh) if language == "zh" else (spec.title, spec.role)
     out = text["system"].format(
         title=title,
         role=role,

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..analysts import ANALYSTS
 from ..analysts.common import grade_for, headline, settle, stance_for
 from ..analysts.manager import action_for
-from ..analysts.signals import SIGNALS
 from ..models import Action, AgentResult, Decision, Rating, Score, Stance, Unit
 
 MAX_SCORE_SHIFT = 10.0
@@ -91,7 +91,7 @@ def merge(quant: AgentResult, data: Any, language: str, provider: str) -> AgentR
     signals = dict(quant.signals)
     if "grade" in signals:  # the grade is the score's band (S..D), so it follows the adjusted score
         signals["grade"] = grade_for(score)
-    SIGNALS[quant.agent_id].model_validate(signals)
+    ANALYSTS[quant.agent_id].signals.model_validate(signals)
     update: dict[str, Any] = {
         "score": score,
         "confidence": confidence,
@@ -138,7 +138,7 @@ def _decision_bounds(quant: AgentResult, opinion: ManagerOpinion, score: float) 
     problems = []
     if (draft.action, draft.rating) != (computed.action, computed.rating):
         problems.append(f"action and rating must stay {computed.action} ({computed.rating})")
-    if action_for(score) != (computed.action, computed.rating):
+    if computed.tradeable and action_for(score) != (computed.action, computed.rating):  # no decision: HOLD
         mapped = "{} ({})".format(*action_for(score))
         problems.append(f"score {score:+.1f} maps to {mapped}, not {computed.action} ({computed.rating})")
     if draft.position_pct > computed.position_pct + 1e-9:

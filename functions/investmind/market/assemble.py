@@ -16,10 +16,12 @@ from .frames import SERIES_PARTS, bounds, cut_part
 from .parts import PartFetcher, PartRequest, PartResult
 from .snapshot import Snapshot
 from .symbols import normalize_symbol
-from .trading import MAX_GAP_DAYS, market_day, resolve_trading_day
+from .trading import market_day, resolve_trading_day
 
 FUNDAMENTALS_STALE_DAYS = 240
 """A statutory deadline falls at least every ~7 months (Q3 on 31 Oct → annual and Q1 on 30 Apr)."""
+MACRO_STALE_DAYS = 45
+"""Monthly statistics come out once a month: the newest may be a month and a half old before it is late."""
 
 
 class SnapshotAssembler:
@@ -59,7 +61,8 @@ class SnapshotAssembler:
         cut = pd.Timestamp(resolved)
         values = {p: cut_part(p, r.value, cut) for p, r in results.items()}
         calendar = _calendar(results)
-        requested = as_of or resolved
+        # "Latest" is held against the last session anything in the snapshot traded, as a date would be.
+        requested = as_of or (calendar[-1] if calendar else resolved)
         parts = {p: _describe(p, results[p], values[p], resolved, calendar, requested) for p in PART_NAMES}
         if as_of != resolved:
             # The agents ask for the resolved date (TaskContext.as_of): cache the parts under it too,
@@ -203,7 +206,7 @@ def _lag(
         behind = sorted(s for s, c in value.items() if c.index[-1].date() < resolved)
         return f"no bar at {resolved.isoformat()} for {', '.join(behind)}" if behind else None
     if part == "macro":
-        return f"the latest value is from {end.isoformat()}" if (resolved - end).days > MAX_GAP_DAYS else None
+        return f"the latest value is from {end.isoformat()}" if (resolved - end).days > MACRO_STALE_DAYS else None
     session = market_day(calendar, requested if part == "bars" else resolved)
     if session is not None and end < session:
         return f"data ends {end.isoformat()}; the market traded on {session.isoformat()}"

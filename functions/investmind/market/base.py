@@ -30,8 +30,10 @@ MARKET_PARTS = frozenset({"index_bars", "universe", "macro"})
 
 PRICE_COLUMNS = ["open", "high", "low", "close", "volume", "amount"]
 """Prices in yuan (index: points), volume in shares (index: in lots of 100, as published), amount in yuan."""
-BAR_COLUMNS = [*PRICE_COLUMNS, "preclose", "turn", "pct_chg"]
-"""``preclose``: the exchange's reference price (ex-rights), ``turn``: turnover %, ``pct_chg``: %."""
+BAR_COLUMNS = [*PRICE_COLUMNS, "preclose", "turn", "pct_chg", "source_adjusted"]
+"""``preclose``: the exchange's reference price (ex-rights), ``turn``: turnover %, ``pct_chg``: %;
+``source_adjusted``: 1 where the source had already adjusted the row's prices for later dividends and
+splits (so they were never traded at those levels), NaN or 0 where they are as traded."""
 VALUATION_COLUMNS = ["pe_ttm", "pb_mrq", "ps_ttm", "pcf_ttm"]
 FUNDAMENTAL_COLUMNS = [
     "report_period",
@@ -59,6 +61,12 @@ FUNDAMENTAL_COLUMNS = [
 """Ratios and growth rates as fractions (0.21, not 21 %); ``published_by``: the date the report was public."""
 MACRO_COLUMNS = ["shibor_on", "shibor_1w", "shibor_1m", "shibor_3m", "shibor_1y"]
 """Daily Shibor fixings in percent, as published."""
+MONTHLY_MACRO_COLUMNS = ["pmi_mfg", "pmi_nonmfg", "cpi_yoy", "ppi_yoy", "m1_yoy", "m2_yoy", "new_loans", "tsf"]
+"""Monthly statistics on the day each became public (``market.macro_series``): PMI (50 = no change);
+CPI, PPI, M1, M2 year on year in percent; new RMB loans and total social financing, monthly flows in
+RMB 100 million."""
+MACRO_PART_COLUMNS = [*MACRO_COLUMNS, *MONTHLY_MACRO_COLUMNS]
+"""The columns of the ``macro`` part: a source may fill only some of them (the rest stay NaN)."""
 
 
 class PartUnavailable(Exception):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from .symbols import normalize_symbol
 
@@ -19,22 +21,18 @@ class SymbolInfo:
     last: str
 
 
-# Kept by hand beside data/*.csv (a unit test checks that the two agree). Industries are those of
-# data/PROVENANCE.md; the stocks it does not classify have none rather than a guessed one.
-_SYMBOLS: tuple[SymbolInfo, ...] = (
-    SymbolInfo("000001.SZ", "平安银行", "银行", "2015-01-05", "2025-04-07"),
-    SymbolInfo("000338.SZ", "潍柴动力", None, "2015-01-05", "2020-06-16"),
-    SymbolInfo("000778.SZ", "新兴铸管", None, "2015-01-05", "2020-06-16"),
-    SymbolInfo("000783.SZ", "长江证券", None, "2015-01-05", "2020-06-16"),
-    SymbolInfo("000858.SZ", "五粮液", "食品饮料 / 白酒", "2020-01-02", "2025-04-07"),
-    SymbolInfo("002572.SZ", "索菲亚", None, "2015-01-05", "2020-06-16"),
-    SymbolInfo("300027.SZ", "华谊兄弟", None, "2015-01-05", "2020-06-16"),
-    SymbolInfo("300750.SZ", "宁德时代", "电力设备 / 电池", "2020-01-02", "2025-04-07"),
-    SymbolInfo("600519.SH", "贵州茅台", "食品饮料 / 白酒", "2020-01-02", "2025-04-07"),
-    SymbolInfo("601318.SH", "中国平安", "非银金融 / 保险", "2015-01-05", "2025-04-07"),
-    SymbolInfo("603220.SH", "中贝通信", None, "2018-11-15", "2020-06-16"),
-)
-_BY_SYMBOL: dict[str, SymbolInfo] = {info.symbol: info for info in _SYMBOLS}
+def _read() -> dict[str, SymbolInfo]:
+    # data/symbols.csv is derived from the bundled files (tests/unit/market/test_market_catalog.py
+    # checks that the two agree); industries are Eastmoney boards (market.universe).
+    path = Path(__file__).parent / "data" / "symbols.csv"
+    with open(path, encoding="utf-8", newline="") as f:
+        infos = [
+            SymbolInfo(r["symbol"], r["name"], r["industry"] or None, r["first"], r["last"]) for r in csv.DictReader(f)
+        ]
+    return {info.symbol: info for info in infos}
+
+
+_BY_SYMBOL: dict[str, SymbolInfo] = _read()
 
 
 def catalog(providers: Iterable[str] = ("bundled",)) -> Mapping[str, SymbolInfo]:

@@ -99,7 +99,7 @@ def build_market(
     shared = None
     # A chain of local providers only (the bundled default) reads files faster than the table.
     if config.cache_table and dynamodb is not None and any(p.remote for p in providers):
-        from .cache_dynamodb import DynamoPartCache
+        from ..adapters.market_cache import DynamoPartCache
 
         shared = DynamoPartCache(config.cache_table, dynamodb, keep_s=config.keep_days * 86400)
     fetcher = PartFetcher(
@@ -126,7 +126,7 @@ def loader(settings: Settings) -> Callable[[str, dt.date | None], Snapshot]:
 
 @lru_cache(maxsize=8)
 def _market(config: MarketConfig, token: SecretStr, parameter: str) -> Market:
-    from .. import aws  # deferred: boto3 loads only when a handler builds its market
+    from ..adapters import aws  # deferred: boto3 loads only when a handler builds its market
 
     secret = token.get_secret_value()
 
@@ -134,7 +134,7 @@ def _market(config: MarketConfig, token: SecretStr, parameter: str) -> Market:
         if secret:
             return secret
         if parameter:
-            from .secrets import read_secret
+            from ..adapters.secrets import read_secret
 
             return read_secret(parameter, aws.client)
         return ""

@@ -10,7 +10,7 @@ import pandas as pd
 from .base import (
     BAR_COLUMNS,
     FUNDAMENTAL_COLUMNS,
-    MACRO_COLUMNS,
+    MACRO_PART_COLUMNS,
     PRICE_COLUMNS,
     VALUATION_COLUMNS,
     PartUnavailable,
@@ -23,7 +23,7 @@ _COLUMNS = {
     "valuation": VALUATION_COLUMNS,
     "fundamentals": FUNDAMENTAL_COLUMNS,
     "index_bars": PRICE_COLUMNS,
-    "macro": MACRO_COLUMNS,
+    "macro": MACRO_PART_COLUMNS,
 }
 _TEXT_OR_DATE = {"report_period", "published_by"}
 SERIES_PARTS = frozenset({"peers", "universe"})

@@ -25,9 +25,9 @@ class Snapshot:
     Attributes
     ----------
     bars
-        Daily ``open, high, low, close, volume, amount, preclose, turn, pct_chg`` as published
-        (unadjusted, except where the source itself is adjusted: see ``data/PROVENANCE.md``);
-        ``preclose``, ``turn`` and ``pct_chg`` are NaN where the source lacks them.
+        Daily ``open, high, low, close, volume, amount, preclose, turn, pct_chg, source_adjusted`` as
+        published (unadjusted, except where the source itself is adjusted: ``source_adjusted`` 1, see
+        ``data/PROVENANCE.md``); ``preclose``, ``turn`` and ``pct_chg`` are NaN where the source lacks them.
     valuation
         Daily ``pe_ttm, pb_mrq, ps_ttm, pcf_ttm``, or None when no source has any up to ``as_of``.
     fundamentals
@@ -43,8 +43,10 @@ class Snapshot:
         because every provider failed, or when its data stops before the market's last session;
         ``missing`` when no provider had it (``note`` says why).
     macro
-        Daily Shibor fixings (``shibor_on, shibor_1w, shibor_1m, shibor_3m, shibor_1y``, percent),
-        or None when no provider in the chain has macro series (the bundled data has none).
+        ``base.MACRO_PART_COLUMNS``: daily Shibor fixings (percent) and the monthly statistics (PMI,
+        CPI, PPI, M1, M2, new loans, social financing) filed under the day each was public, NaN where a
+        row has no value (read a column with ``dropna()``); None when no provider in the chain has any.
+        The bundled data has Shibor 2006-2018 and the monthly series 2008-2026.
     """
 
     symbol: str

@@ -1,21 +1,6 @@
-"""Tasks and the event log: the ports (``base``) and their backends (DynamoDB sync and async, memory)."""
+"""The ports of tasks and the event log. Their backends are adapters: ``investmind.adapters.dynamodb``
+(DynamoDB) and ``investmind.adapters.memory`` (in-process, for tests); importing this package loads no SDK."""
 
 from .base import AsyncEventLog, AsyncTaskStore, EventLog, TaskStore
-from .dynamodb import DynamoEventLog, DynamoTaskStore
-from .dynamodb_async import AsyncDynamoEventLog, AsyncDynamoTaskStore
-from .memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
 
-__all__ = [
-    "AsyncDynamoEventLog",
-    "AsyncDynamoTaskStore",
-    "AsyncEventLog",
-    "AsyncMemoryEventLog",
-    "AsyncMemoryTaskStore",
-    "AsyncTaskStore",
-    "DynamoEventLog",
-    "DynamoTaskStore",
-    "EventLog",
-    "MemoryEventLog",
-    "MemoryTaskStore",
-    "TaskStore",
-]
+__all__ = ["AsyncEventLog", "AsyncTaskStore", "EventLog", "TaskStore"]

@@ -9,7 +9,7 @@ from ..models import Event, EventDraft, Task, TaskStatus
 
 
 class EventLog(Protocol):
-    """A task's ordered event log (invariants 1 and 6 of DESIGN §4)."""
+    """A task's ordered event log (invariants 1 and 6 of docs/architecture.md §4)."""
 
     def append(self, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> list[Event]:
         """Append ``drafts`` atomically with the next consecutive seqs and return them as stored.

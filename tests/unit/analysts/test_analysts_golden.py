@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 
@@ -11,9 +10,10 @@ import pytest
 
 from investmind.analysts import analyze
 from investmind.analysts.signals import SIGNALS, SkippedSignals
-from investmind.market.bundled import DATA_DIR
 from investmind.models import AgentResult, AgentStatus, Stance
 from investmind.roster import STAGE1_IDS
+
+from . import raw
 
 D = dt.date
 TOPS = [("600519.SH", D(2021, 2, 10)), ("300750.SZ", D(2021, 12, 2))]
@@ -22,10 +22,9 @@ FALLS = [("600519.SH", D(2022, 10, 31)), ("300750.SZ", D(2022, 4, 26))]
 """Moutai after the 2022 fall (-48% from the top); CATL in its spring-2022 low (-45%)."""
 
 
-def _rows(symbol: str, until: str, name: str = "cn_daily_2020_2025.csv") -> list[dict[str, str]]:
-    code, market = symbol.split(".")
-    with open(DATA_DIR / name, encoding="utf-8") as f:
-        return [r for r in csv.DictReader(f) if r["code"] == f"{market.lower()}.{code}" and r["date"] <= until]
+def _rows(symbol: str, until: str) -> list[dict[str, str]]:
+    """The baostock (unadjusted) rows of ``symbol`` up to ``until``, read with csv."""
+    return raw.rows(symbol, until, since=raw.SPLIT)
 
 
 @pytest.mark.parametrize(("symbol", "as_of"), TOPS)
@@ -133,8 +132,7 @@ def test_fundamental_pcf_percentile_matches_three_years_of_csv(snapshot) -> None
 
 def test_systemic_risk_ten_day_var_and_stress_loss(snapshot) -> None:
     snap = snapshot("600519.SH", D(2022, 10, 31))
-    with open(DATA_DIR / "csi300_daily_2020_2025.csv", encoding="utf-8") as f:
-        index = np.array([float(r["close"]) for r in csv.DictReader(f) if r["date"] <= "2022-10-31"])[-756:]
+    index = np.array(raw.index_closes("2022-10-31"))[-756:]
     index_mdd = float(np.min(index / np.maximum.accumulate(index) - 1))
 
     m = analyze("systemic_risk_director", snap, {}, STAGE1_IDS).metrics

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 
@@ -11,25 +10,26 @@ import pytest
 
 from investmind.analysts import analyze
 from investmind.errors import AgentError
-from investmind.market.bundled import DATA_DIR
 from investmind.models import AgentResult, AgentStatus
 from investmind.roster import STAGE1_IDS
+
+from . import raw
 
 D = dt.date
 CASES = [("600519.SH", D(2022, 10, 31)), ("300750.SZ", D(2023, 12, 29)), ("000338.SZ", D(2018, 6, 1))]
 
 
 def _true_returns(symbol: str, until: str) -> np.ndarray:
-    """Daily returns from the CSV rows alone: close / preclose where the file has preclose (baostock),
+    """Daily returns from the CSV rows alone: close / preclose where the file has preclose (baostock, Qbot),
     consecutive closes where it does not (zvt, already adjusted)."""
-    code = symbol.split(".")
-    if symbol in {"600519.SH", "300750.SZ"}:
-        with open(DATA_DIR / "cn_daily_2020_2025.csv", encoding="utf-8") as f:
-            rows = [r for r in csv.DictReader(f) if r["code"] == f"{code[1].lower()}.{code[0]}" and r["date"] <= until]
-        return np.array([float(r["close"]) / float(r["preclose"]) - 1 for r in rows])
-    with open(DATA_DIR / "cn_daily_2015_2020.csv", encoding="utf-8") as f:
-        close = np.array([float(r["close"]) for r in csv.DictReader(f) if r["code"] == code[0] and r["date"] <= until])
-    return close[1:] / close[:-1] - 1
+    rows = raw.rows(symbol, until)
+    out = []
+    for previous, row in zip([None, *rows[:-1]], rows, strict=True):
+        if row["preclose"]:
+            out.append(float(row["close"]) / float(row["preclose"]) - 1)
+        elif previous is not None:
+            out.append(float(row["close"]) / float(previous["close"]) - 1)
+    return np.array(out)
 
 
 def _max_drawdown(rets: np.ndarray) -> float:
@@ -108,3 +108,32 @@ def test_risk_director_failed_upstream_lowers_confidence(agent_id, snapshot, pip
 def test_risk_director_too_little_history_raises_agent_error(snapshot) -> None:
     with pytest.raises(AgentError, match="need 60"):
         analyze("portfolio_risk_director", snapshot("603220.SH", D(2019, 1, 15)), {}, STAGE1_IDS)
+
+
+@pytest.mark.parametrize(("symbol", "as_of"), CASES)
+def test_portfolio_risk_shows_the_real_trailing_return_and_names_the_mean(symbol, as_of, snapshot) -> None:
+    year = _true_returns(symbol, as_of.isoformat())[-252:]
+    trailing = float(np.prod(1 + year) - 1)
+
+    result = analyze("portfolio_risk_director", snapshot(symbol, as_of), {}, STAGE1_IDS)
+
+    assert result.metrics["return_window"] == pytest.approx(trailing, abs=1e-4)
+    assert result.metrics["ann_return"] == pytest.approx(np.mean(year) * 252, abs=1e-4)
+    assert f"return over those days {trailing * 100:+.1f}%" in result.summary
+    assert f"annualised arithmetic mean of daily returns {np.mean(year) * 252 * 100:+.1f}%" in result.summary
+
+
+def test_risk_window_labels_are_the_windows_used(snapshot) -> None:
+    # 300750 half a year into the bundled data: beta, drawdown and volatility windows are short.
+    snap = snapshot("300750.SZ", D(2020, 7, 31))
+    rets = _true_returns("300750.SZ", "2020-07-31")
+
+    systemic = analyze("systemic_risk_director", snap, {}, STAGE1_IDS)
+    portfolio = analyze("portfolio_risk_director", snap, {}, STAGE1_IDS)
+
+    days = len(rets) - 1  # 300750 and the index traded alike; the index's first day has no return
+    assert systemic.metrics["beta_days"] == days < 252
+    assert f"over {days} common days" in systemic.summary and "252 days" not in systemic.summary
+    assert f"over the last {len(snap.bars) - 1} days" in systemic.summary
+    assert f"over the last {len(rets)} days (risk" in portfolio.summary
+    assert "3-year" not in systemic.summary and "n/ath" not in systemic.summary + portfolio.summary

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -10,9 +10,10 @@ import pytest
 
 from investmind.analysts import analyze
 from investmind.errors import AgentError
-from investmind.market.bundled import DATA_DIR
 from investmind.models import Stance
 from investmind.roster import STAGE1_IDS
+
+from . import raw
 
 D = dt.date
 DATES_600519 = [D(2020, 6, 30), D(2021, 2, 10), D(2022, 10, 31), None]
@@ -20,8 +21,7 @@ DATES_600519 = [D(2020, 6, 30), D(2021, 2, 10), D(2022, 10, 31), None]
 
 def _raw_600519(until: str) -> tuple[np.ndarray, np.ndarray]:
     """Closes and true daily returns (close / preclose - 1) of 600519 up to ``until``, read with csv."""
-    with open(DATA_DIR / "cn_daily_2020_2025.csv", encoding="utf-8") as f:
-        rows = [r for r in csv.DictReader(f) if r["code"] == "sh.600519" and r["date"] <= until]
+    rows = raw.rows("600519.SH", until, since=raw.SPLIT)
     close = np.array([float(r["close"]) for r in rows])
     preclose = np.array([float(r["preclose"]) for r in rows])
     return close, close / preclose - 1.0
@@ -39,7 +39,6 @@ def test_stage1_agent_600519_returns_well_formed_result(agent_id, as_of, snapsho
 @pytest.mark.parametrize(
     ("agent_id", "message"),
     [
-        ("macro", "macro: no CSI 300 data at 2018-06-01"),
         ("industry", "neither the CSI 300 nor same-industry peers of 000338.SZ"),
     ],
 )
@@ -48,7 +47,7 @@ def test_stage1_agent_000338_in_2018_without_index_raises_agent_error(agent_id, 
         analyze(agent_id, snapshot("000338.SZ", D(2018, 6, 1)), {}, STAGE1_IDS)
 
 
-@pytest.mark.parametrize("agent_id", ["technical", "funds", "fundamental"])
+@pytest.mark.parametrize("agent_id", ["macro", "technical", "funds", "fundamental"])
 def test_stage1_agent_000338_in_2018_works_from_what_exists(agent_id, snapshot, well_formed) -> None:
     well_formed(analyze(agent_id, snapshot("000338.SZ", D(2018, 6, 1)), {}, STAGE1_IDS))
 
@@ -130,7 +129,6 @@ def test_industry_returns_match_independent_computation(snapshot) -> None:
 @pytest.mark.parametrize(
     ("agent_id", "signal", "labels"),
     [
-        ("macro", "liquidity", {"bullish": "loose", "neutral": "neutral", "bearish": "tight"}),
         ("funds", "intent", {"bullish": "accumulate", "neutral": "wait", "bearish": "distribute"}),
     ],
 )
@@ -140,3 +138,57 @@ def test_stage1_label_follows_stance(agent_id, signal, labels, as_of, snapshot) 
 
     assert result.signals[signal] == labels[result.stance.value]
     assert f"**{labels[result.stance.value]}**" in result.summary
+
+
+def test_macro_without_index_or_series_raises_agent_error(snapshot) -> None:
+    bare = dataclasses.replace(snapshot("000338.SZ", D(2018, 6, 1)), macro=None)
+
+    with pytest.raises(AgentError, match="neither 61 CSI 300 bars nor macro series up to 2018-06-01"):
+        analyze("macro", bare, {}, STAGE1_IDS)
+
+
+def _monthly(name: str, column: str, known_day: int, until: dt.date) -> list[float]:
+    """A macro CSV's values for the months public by ``until`` (known from ``known_day`` of the next month)."""
+    out = []
+    for row in raw.macro_rows(name):
+        month = dt.date.fromisoformat(row["date"])
+        following = dt.date(month.year + month.month // 12, month.month % 12 + 1, known_day)
+        if following <= until and row[column]:
+            out.append(float(row[column]))
+    return out
+
+
+@pytest.mark.parametrize("as_of", [D(2018, 6, 1), D(2020, 7, 15), D(2022, 10, 31), D(2024, 9, 30)])
+def test_macro_liquidity_follows_money_credit_and_rates_not_the_score(as_of, snapshot) -> None:
+    m2 = _monthly("money_supply", "m2_yoy", 20, as_of)
+    tsf = np.array(_monthly("social_financing", "value", 20, as_of))
+    sums = np.convolve(tsf, np.ones(12), "valid")  # 12-month flows, oldest first
+    growth = (sums[12:] / sums[:-12] - 1) * 100
+    votes = [np.sign(m2[-1] - m2[-7]) if abs(m2[-1] - m2[-7]) > 0.5 else 0]
+    votes.append(np.sign(growth[-1] - growth[-7]) if abs(growth[-1] - growth[-7]) > 1.0 else 0)
+    shibor = [(r["date"], float(r["3M"])) for r in raw.shibor_rows() if r["date"] <= as_of.isoformat()]
+    if (as_of - dt.date.fromisoformat(shibor[-1][0])).days <= 10:
+        change = shibor[-1][1] - shibor[-127][1]
+        votes.append(-np.sign(change) if abs(change) > 0.25 else 0)
+    expected = "loose" if sum(votes) >= 1 else "tight" if sum(votes) <= -1 else "neutral"
+
+    result = analyze("macro", snapshot("600519.SH", as_of), {}, STAGE1_IDS)
+
+    assert result.metrics["m2_yoy"] == m2[-1]
+    assert result.metrics["credit_growth"] == pytest.approx(growth[-1], abs=1e-3)
+    assert result.signals["liquidity"] == expected
+    assert f"liquidity **{expected}**" in result.summary
+
+
+def test_industry_peers_are_the_other_stocks_of_its_board(snapshot) -> None:
+    # 600519 sits on the Eastmoney 酿酒行业 board with 000858 and 000568 in the bundled data.
+    def ret60(symbol: str) -> float:
+        rows = raw.rows(symbol, "2022-10-31", since=raw.SPLIT)[-61:]
+        growth = np.prod([float(r["close"]) / float(r["preclose"]) for r in rows[1:]])
+        return float(growth - 1)
+
+    result = analyze("industry", snapshot("600519.SH", D(2022, 10, 31)), {}, STAGE1_IDS)
+
+    assert result.signals["industry"] == "酿酒行业" and result.metrics["n_peers"] == 2
+    assert result.metrics["peer_ret_60"] == pytest.approx(np.median([ret60("000858.SZ"), ret60("000568.SZ")]), abs=1e-4)
+    assert result.metrics["ret_60"] == pytest.approx(ret60("600519.SH"), abs=1e-4)

@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
+from investmind.adapters.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
 from investmind.api import create_app
 from investmind.api.deps import get_caller, get_catalog
 from investmind.models import EventDraft, EventType, StartRequest, Task, TaskStatus, utc_now_iso
 from investmind.settings import Settings, get_settings
-from investmind.store import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
 
 CATALOG = {"600519.SH": object(), "000001.SZ": object()}
 """Symbols the tests may submit (the real catalog is checked in test_analyses.py)."""
@@ -138,5 +138,5 @@ def _expect_error(response: httpx.Response, status: int, code: str) -> dict[str,
 
 @pytest.fixture
 def expect_error() -> Callable[[httpx.Response, int, str], dict[str, Any]]:
-    """Asserts DESIGN §3's error shape with a status and code; returns the ``error`` object."""
+    """Asserts docs/architecture.md §3's error shape with a status and code; returns the ``error`` object."""
     return _expect_error

@@ -10,11 +10,11 @@ import uuid
 
 import pytest
 
-from investmind.api import app as app_module
+from investmind.adapters.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore
 from investmind.api.deps import Backend
+from investmind.composition import api as composition_api
 from investmind.models import EventDraft, EventType, Task, utc_now_iso
 from investmind.settings import get_settings
-from investmind.store import AsyncMemoryEventLog, AsyncMemoryTaskStore
 from tests.events import http_api_event
 
 CONTEXT = types.SimpleNamespace(function_name="ApiFunction", aws_request_id="req-1", get_remaining_time_in_millis=None)
@@ -30,7 +30,7 @@ def lambda_env(monkeypatch, world):
             tasks=AsyncMemoryTaskStore(tasks), events=AsyncMemoryEventLog(log), queue=queue, executions=world.executions
         )
 
-    monkeypatch.setattr(app_module, "open_aws_backend", open_memory_backend)
+    monkeypatch.setattr(composition_api, "open_aws_backend", open_memory_backend)
     for name, value in {"SSE_MODE": "bounded", "SSE_BOUNDED_WAIT_S": "0.3", "SSE_LINGER_S": "0.05"}.items():
         monkeypatch.setenv(f"INVESTMIND_{name}", value)
     get_settings.cache_clear()

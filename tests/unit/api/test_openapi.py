@@ -1,10 +1,10 @@
-"""The API contract as the app itself documents it (``app.openapi()``, no server), against DESIGN §3."""
+"""The API contract as the app itself documents it (``app.openapi()``, no server), against docs/architecture.md §3."""
 
 from __future__ import annotations
 
 import pytest
 
-from investmind.api import create_app
+from investmind.composition.api import create_aws_app
 
 DESIGN_OPERATIONS = {
     ("post", "/v1/analyses"),
@@ -22,7 +22,7 @@ CONSOLE_OPERATIONS = {("get", "/v1/analyses/{task_id}/bars"), ("get", "/v1/symbo
 
 @pytest.fixture(scope="module")
 def doc() -> dict:
-    return create_app().openapi()  # the AWS-backed app: building its document opens nothing
+    return create_aws_app().openapi()  # the AWS-backed app: building its document opens nothing
 
 
 def _operations(doc: dict) -> dict[tuple[str, str], dict]:

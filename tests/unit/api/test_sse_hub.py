@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
+from investmind.adapters.memory import AsyncMemoryEventLog, MemoryEventLog
 from investmind.api.sse import EventHub, tail
 from investmind.models import EventDraft, EventType
 from investmind.settings import Settings
-from investmind.store import AsyncMemoryEventLog, MemoryEventLog
 
 pytestmark = pytest.mark.anyio
 POLL_S = 0.01

@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 
 from infra.lambdas import LambdaContext
+from investmind.adapters.dynamodb import DynamoEventLog, DynamoTaskStore
 from investmind.models import EventDraft, EventType, StartRequest, Task, utc_now_iso
 from investmind.settings import get_settings
-from investmind.store import DynamoEventLog, DynamoTaskStore
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:test-NormalQueue"
 

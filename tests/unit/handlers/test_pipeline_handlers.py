@@ -1,4 +1,4 @@
-"""Prepare, agent, finalize and fail handlers against moto's DynamoDB, with the real bundled data."""
+"""Prepare, agent, finalize and the four failure handlers against moto's DynamoDB, with the real bundled data."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from investmind.errors import DataUnavailable, TaskEnded
-from investmind.handlers import agent, fail, finalize, prepare
+from investmind.handlers import agent, agent_failed, dead_letter, execution_ended, finalize, prepare, task_failed
 from investmind.models import AgentInput, AgentResult, EventDraft, EventType
 from investmind.roster import STAGE1_IDS, STAGES
 from investmind.settings import get_settings
@@ -89,14 +89,13 @@ def test_agent_failure_is_recorded_and_returns_a_failed_result(queued_task, stor
     start = queued_task()
     state = prepare.lambda_handler(json.loads(start.model_dump_json()), lambda_context)
     state["stage1"] = run_stage(1, state, lambda_context, monkeypatch)
-    caught = {
-        **state,
-        "error": {
-            "Error": "AgentError",
-            "Cause": json.dumps({"errorMessage": "model unavailable", "errorType": "AgentError"}),
-        },
+    error = {
+        "Error": "AgentError",
+        "Cause": json.dumps({"errorMessage": "model unavailable", "errorType": "AgentError"}),
     }
-    out = fail.lambda_handler({"kind": "agent", "agent_id": "momentum_director", "state": caught}, lambda_context)
+    # What the agent's …Failed state passes: {"agent_id", "state.$": "$", "error.$": "$.error"}
+    caught = {"agent_id": "momentum_director", "state": {**state, "error": error}, "error": error}
+    out = agent_failed.lambda_handler(caught, lambda_context)
 
     result = AgentResult.model_validate(out)
     assert result.status == "failed" and "model unavailable" in result.error
@@ -108,17 +107,19 @@ def test_agent_failure_is_recorded_and_returns_a_failed_result(queued_task, stor
 
 def test_task_failure_from_the_outer_catch_ends_the_task_once(queued_task, stores, lambda_context):
     start = queued_task()
-    state = {
-        **json.loads(start.model_dump_json()),
+    # What FailTask passes: {"task_id.$": "$$.Execution.Name", "error.$": "$.error"}
+    caught = {
+        "task_id": start.task_id,
         "error": {"Error": "DataUnavailable", "Cause": json.dumps({"errorMessage": "no data for X"})},
     }
-    fail.lambda_handler({"kind": "task", "state": state}, lambda_context)
-    fail.lambda_handler({"kind": "task", "state": state}, lambda_context)  # a retried FailTask
+    first = task_failed.lambda_handler(caught, lambda_context)
+    again = task_failed.lambda_handler(caught, lambda_context)  # a retried FailTask
 
     _, log = stores
     events = log.read(start.task_id)
     assert [e.type for e in events] == [EventType.task_queued, EventType.task_failed]
     assert events[-1].data == {"error": "no data for X", "error_type": "DataUnavailable"}
+    assert (first["recorded"], again["recorded"]) == (True, False)
     with pytest.raises(TaskEnded):
         log.append(start.task_id, [EventDraft(type=EventType.log, data={"message": "late"})])
 
@@ -127,7 +128,7 @@ def test_dead_letter_marks_the_task_failed(queued_task, stores, lambda_context):
     from tests.unit.handlers.conftest import sqs_event
 
     start = queued_task()
-    response = fail.lambda_handler(sqs_event(start.model_dump_json(), receive_count=3), lambda_context)
+    response = dead_letter.lambda_handler(sqs_event(start.model_dump_json(), receive_count=3), lambda_context)
 
     assert response == {"batchItemFailures": []}
     _, log = stores
@@ -142,7 +143,7 @@ def test_execution_ended_outside_the_catch_marks_the_task_failed(queued_task, st
         "detail-type": "Step Functions Execution Status Change",
         "detail": {"name": start.task_id, "status": "TIMED_OUT", "executionArn": "arn:x"},
     }
-    out = fail.lambda_handler(event, lambda_context)
+    out = execution_ended.lambda_handler(event, lambda_context)
 
     assert out["recorded"] is True
     _, log = stores

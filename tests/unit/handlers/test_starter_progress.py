@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from investmind import aws
+from investmind.adapters import aws
+from investmind.adapters.dynamodb.codec import event_item
 from investmind.handlers import progress, starter
 from investmind.models import EventDraft, EventType
-from investmind.store.codec import event_item
 
 from .conftest import sqs_event, stream_event
 

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from investmind.analysts import analyze
 from investmind.llm.base import LLMConfig
@@ -160,7 +161,7 @@ def openai_config(openai_server: OpenAIServer) -> LLMConfig:
         provider="openai",
         model="gpt-4o-mini",
         base_url=openai_server.url,
-        api_key="sk-test",
+        api_key=SecretStr("sk-test"),
         timeout_s=5.0,
         max_retries=2,
         backoff_s=0.01,

@@ -6,8 +6,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from investmind.adapters.bedrock import BedrockConverse
 from investmind.llm.base import LLMConfig
-from investmind.llm.bedrock import BedrockConverse
 from investmind.llm.refine import Refiner
 from investmind.llm.reply import reply_model
 from investmind.llm.schema import output_schema

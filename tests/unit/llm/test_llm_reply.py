@@ -47,12 +47,12 @@ def test_output_schema_is_inlined_strict_and_fully_required(model) -> None:
 
 
 def test_merge_recomputes_the_grade_from_the_adjusted_score(results) -> None:
-    quant = results["fundamental_director"]  # bullish +24.1: grade A, five points above grade B
-    assert (quant.signals["grade"], quant.stance.value) == ("A", "bullish")
+    quant = results["fundamental_director"]  # bullish +15.6: grade B, 4.4 points under grade A
+    assert (quant.signals["grade"], quant.stance.value) == ("B", "bullish")
 
-    out = merge(quant, opinion(quant, shift=-6), "en", "openai:m")
+    out = merge(quant, opinion(quant, shift=6), "en", "openai:m")
 
-    assert (out.score, out.stance.value, out.signals["grade"]) == (quant.score - 6, "bullish", "B")
+    assert (out.score, out.stance.value, out.signals["grade"]) == (quant.score + 6, "bullish", "A")
     assert out.signals["trend"] == quant.signals["trend"]
 
 

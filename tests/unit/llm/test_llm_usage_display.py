@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from investmind import cli
+from investmind_cli import main as cli
 
 USAGE = {"llm_calls": 2, "tokens_in": 3100, "tokens_out": 640, "latency_ms": 2400, "cost_usd": 0.000849}
 DECISION = {
@@ -37,12 +37,15 @@ def _events() -> list[dict]:
     }
     macro = {**technical, "agent_id": "macro", "provider": "quant", "fallback": True}
     macro["usage"] = {**USAGE, "llm_calls": 1}
+    envelope = {"task_id": "t" * 32, "ts": "2026-01-01T00:00:00.000Z"}
     return [
-        {"seq": 1, "type": "task_started", "ts": "2026-01-01T00:00:00.000Z", "data": {"symbol": "600519.SH"}},
-        {"seq": 2, "type": "agent_completed", "agent_id": "technical", "stage": 1, "data": {"result": technical}},
-        {"seq": 3, "type": "agent_completed", "agent_id": "macro", "stage": 1, "data": {"result": macro}},
-        {"seq": 4, "type": "task_completed", "data": {"decision": DECISION, "degraded": False, "usage": USAGE}},
-    ]
+        {**envelope, "seq": 1, "type": "task_started", "data": {"symbol": "600519.SH"}},
+        {**envelope, "seq": 2, "type": "agent_completed", "agent_id": "technical", "stage": 1,
+         "data": {"result": technical}},
+        {**envelope, "seq": 3, "type": "agent_completed", "agent_id": "macro", "stage": 1, "data": {"result": macro}},
+        {**envelope, "seq": 4, "type": "task_completed",
+         "data": {"decision": DECISION, "degraded": False, "usage": USAGE}},
+    ]  # fmt: skip
 
 
 def test_follow_view_shows_provider_total_and_usage_row() -> None:

@@ -20,19 +20,19 @@ from investmind.market.bundled import DATA_DIR
 @functools.cache
 def baostock(code: str) -> pd.DataFrame:
     """Real daily rows of one 2020-2025 stock (``sh.600519``), indexed by date."""
-    frame = pd.read_csv(DATA_DIR / "cn_daily_2020_2025.csv", dtype={"code": str}, parse_dates=["date"])
+    frame = pd.read_csv(DATA_DIR / "cn_daily_61_2020_2025.csv.gz", dtype={"code": str}, parse_dates=["date"])
     return frame[frame["code"] == code].set_index("date").sort_index()
 
 
 @functools.cache
 def csi300() -> pd.DataFrame:
-    return pd.read_csv(DATA_DIR / "csi300_daily_2020_2025.csv", parse_dates=["date"]).set_index("date")
+    return pd.read_csv(DATA_DIR / "csi300_daily_2020_2025.csv.gz", parse_dates=["date"]).set_index("date")
 
 
 @functools.cache
 def zvt_reports(code: str) -> pd.DataFrame:
     frame = pd.read_csv(
-        DATA_DIR / "cn_fundamentals_quarterly_2005_2020.csv", dtype={"code": str}, parse_dates=["report_date"]
+        DATA_DIR / "cn_fundamentals_quarterly_2005_2020.csv.gz", dtype={"code": str}, parse_dates=["report_date"]
     )
     return frame[frame["code"] == code].set_index("report_date").sort_index()
 

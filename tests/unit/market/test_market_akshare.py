@@ -11,6 +11,7 @@ import threading
 import pandas as pd
 import pytest
 
+from investmind.market import bundled_store
 from investmind.market.base import BAR_COLUMNS, MACRO_COLUMNS, VALUATION_COLUMNS, PartUnavailable
 from investmind.market.bundled import BundledProvider
 from investmind.market.parts import PartFetcher, PartRequest
@@ -121,6 +122,7 @@ async def test_akshare_empty_frame_is_unavailable(provider, ak) -> None:
 async def test_chain_akshare_timeout_falls_back_to_bundled(ak) -> None:
     # GIVEN akshare's call hangs (a thread cannot be killed: the event releases it at the end)
     ak.block["stock_zh_a_hist"] = threading.Event()
+    bundled_store.store()  # the bundled data parsed beforehand: its first load takes longer than 0.2 s
     fetcher = PartFetcher([AkshareProvider(ak, call_timeout_s=0.2), BundledProvider()], timeout_s=0.2)
     try:
         # WHEN the bars are fetched through the chain

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-import re
+import gzip
 import subprocess
 import sys
 from collections import defaultdict
@@ -13,8 +13,13 @@ from investmind.market.bundled import DATA_DIR
 from investmind.market.symbols import normalize_symbol
 
 
+def _rows(name: str):
+    with gzip.open(DATA_DIR / name, "rt", encoding="utf-8") as f:
+        yield from csv.DictReader(f)
+
+
 def _csv_symbols() -> dict[str, dict[str, str]]:
-    """Symbol → first, last and latest name, read with the csv module (independent of the provider)."""
+    """Symbol → first and last traded date and latest name, read with the csv module (independent of the provider)."""
     seen: dict[str, dict[str, str]] = defaultdict(dict)
 
     def note(symbol: str, date: str, name: str | None) -> None:
@@ -25,39 +30,35 @@ def _csv_symbols() -> dict[str, dict[str, str]]:
             if name:
                 entry["name"] = name
 
-    with open(DATA_DIR / "cn_daily_2015_2020.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            note(normalize_symbol(row["code"]), row["date"], row["name"])
-    with open(DATA_DIR / "cn_daily_2020_2025.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            note(normalize_symbol(row["code"]), row["date"], None)
+    for row in _rows("cn_daily_2015_2020.csv.gz"):
+        note(normalize_symbol(row["code"]), row["date"], row["name"])
+    for row in _rows("cn_daily_qfq_2010_2020_qbot46.csv.gz"):
+        note(normalize_symbol(row["code"]), row["date"], None)
+    names = {normalize_symbol(r["code"]): r["name"].replace(" ", "") for r in _rows("selection_61.csv.gz")}
+    for row in _rows("cn_daily_61_2020_2025.csv.gz"):
+        if row["tradestatus"] == "1":
+            symbol = normalize_symbol(row["code"])
+            note(symbol, row["date"], names[symbol])
     return seen
-
-
-def _provenance_industries() -> dict[str, str]:
-    text = (DATA_DIR / "PROVENANCE.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (\d{6}) \| [^|]+ \| ([^|(]+?) \(", text, flags=re.MULTILINE)
-    return {normalize_symbol(code): industry.strip() for code, industry in rows}
 
 
 def test_catalog_matches_csv_symbols_and_dates() -> None:
     known = catalog()
     data = _csv_symbols()
 
-    assert set(known) == set(data)
+    assert set(known) == set(data) and len(known) == 67  # the 61 and the six only zvt holds
     for symbol, entry in data.items():
         info = known[symbol]
-        assert (info.symbol, info.first, info.last) == (symbol, entry["first"], entry["last"])
-        if "name" in entry:
-            assert info.name == entry["name"]
+        assert (info.symbol, info.first, info.last, info.name) == (symbol, entry["first"], entry["last"], entry["name"])
 
 
-def test_catalog_industries_match_provenance_note() -> None:
-    industries = _provenance_industries()
+def test_catalog_industries_are_the_eastmoney_boards() -> None:
+    boards = {normalize_symbol(r["code"]): r["industry_em"] for r in _rows("cn_industry_em_2024-01.csv.gz")}
 
-    assert len(industries) == 5
+    assert catalog()["600519.SH"].industry == "酿酒行业" and catalog()["300750.SZ"].industry == "电池"
     for symbol, info in catalog().items():
-        assert info.industry == industries.get(symbol)
+        assert info.industry == boards[symbol]
+    assert len({info.industry for info in catalog().values()}) >= 37
 
 
 def test_catalog_import_does_not_load_pandas() -> None:

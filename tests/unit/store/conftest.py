@@ -18,16 +18,8 @@ from moto import mock_aws
 from moto.dynamodb.responses import DynamoHandler
 from moto.server import ThreadedMotoServer
 
-from investmind.store import (
-    AsyncDynamoEventLog,
-    AsyncDynamoTaskStore,
-    AsyncMemoryEventLog,
-    AsyncMemoryTaskStore,
-    DynamoEventLog,
-    DynamoTaskStore,
-    MemoryEventLog,
-    MemoryTaskStore,
-)
+from investmind.adapters.dynamodb import AsyncDynamoEventLog, AsyncDynamoTaskStore, DynamoEventLog, DynamoTaskStore
+from investmind.adapters.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
 
 REGION = "us-east-1"
 BACKENDS = ("memory", "dynamodb", "async_memory", "async_dynamodb")
@@ -35,7 +27,7 @@ BACKENDS = ("memory", "dynamodb", "async_memory", "async_dynamodb")
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A stray endpoint would send boto3 past mock_aws to a real server (DESIGN §6).
+    # A stray endpoint would send boto3 past mock_aws to a real server (docs/architecture.md §7).
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -91,7 +83,7 @@ def create_tables(client: Any, tasks: str, events: str) -> None:
 
 
 def serialize_moto_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One lock around moto's DynamoDB request handling: its backend is not thread-safe (DESIGN §6)."""
+    """One lock around moto's DynamoDB request handling: its backend is not thread-safe (docs/architecture.md §7)."""
     lock = threading.Lock()
     original: Callable[..., Any] = DynamoHandler.call_action
 

@@ -1,4 +1,4 @@
-"""Invariants 1 and 6 under concurrent writers, on every backend (threads; moto serialised as DESIGN §6 says)."""
+"""Invariants 1 and 6 under concurrent writers, on every backend (threads; moto serialised, docs/architecture.md §7)."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from investmind.adapters.dynamodb import DynamoEventLog, DynamoTaskStore, codec
 from investmind.errors import InvalidRequest, TaskEnded
 from investmind.models import AgentState, AgentView, EventDraft, EventType, Task
-from investmind.store import DynamoEventLog, DynamoTaskStore, codec
 
 
 class RacingClient:

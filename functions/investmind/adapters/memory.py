@@ -1,0 +1,162 @@
+"""In-memory task store and event log with DynamoDB's semantics, for tests and the fakes of other parts.
+
+They keep the very items the DynamoDB backends write (built by ``codec``), under one lock that plays the
+part of DynamoDB's conditional writes, so both pass the same contract tests.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..errors import Conflict, NotFound
+from ..models import Event, EventDraft, Task, TaskStatus
+from ..store import notify
+from .dynamodb import codec
+
+
+@dataclass
+class _Tables:
+    tasks: dict[str, codec.Item] = field(default_factory=dict)
+    """The Tasks table: task items and ``idem#…`` items, by ``task_id``."""
+    events: dict[str, dict[int, codec.Item]] = field(default_factory=dict)
+    """The Events table: by ``task_id``, then ``seq``."""
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+
+class MemoryTaskStore:
+    """:class:`~investmind.store.base.TaskStore` in memory; pass it to :class:`MemoryEventLog` to share the log."""
+
+    def __init__(self, ttl_days: int = 30) -> None:
+        self.tables = _Tables()
+        self.ttl_days = ttl_days
+
+    def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
+        t = self.tables
+        with t.lock:
+            if idempotency_key is not None and codec.idem_id(task.owner, idempotency_key) in t.tasks:
+                return self._existing(task.owner, idempotency_key), False
+            if task.task_id in t.tasks:
+                raise Conflict(f"analysis {task.task_id} already exists")
+            event = codec.number_events(task.task_id, [first], 1)[0]
+            expires = codec.expires_at(self.ttl_days)
+            t.tasks[task.task_id] = codec.task_item(task, expires=expires)
+            t.tasks[codec.log_head_id(task.task_id)] = codec.log_head_item(
+                task.task_id, next_seq=2, ended=event.terminal, expires=expires
+            )
+            t.events[task.task_id] = {1: codec.event_item(event, expires)}
+            if idempotency_key is not None:
+                item = codec.idem_item(task.owner, idempotency_key, task.task_id, expires)
+                t.tasks[item["task_id"]["S"]] = item
+            return task, True
+
+    def _existing(self, owner: str, key: str) -> Task:
+        target = codec.from_item(self.tables.tasks[codec.idem_id(owner, key)])["target"]
+        try:
+            return self.get(target, owner)
+        except NotFound as exc:
+            raise Conflict("the Idempotency-Key is in use", {"idempotency_key": key}) from exc
+
+    def get(self, task_id: str, owner: str | None = None) -> Task:
+        with self.tables.lock:
+            return codec.visible_task(task_id, self.tables.tasks.get(task_id), owner)
+
+    def list(
+        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+    ) -> tuple[list[Task], str | None]:
+        codec.check_limit(limit)
+        start = codec.decode_cursor(cursor, owner) if cursor is not None else None
+        with self.tables.lock:
+            mine = [codec.task_from_item(i) for i in self.tables.tasks.values() if _owned_by(i, owner)]
+        # The by_owner index, newest first; a cursor resumes strictly after the task it names.
+        mine.sort(key=lambda task: (task.created_at, task.task_id), reverse=True)
+        if start is not None:
+            mine = [task for task in mine if (task.created_at, task.task_id) < (start["created_at"], start["task_id"])]
+        page = [task for task in mine if status is None or task.status == status][:limit]
+        return page, codec.encode_cursor(page[-1]) if len(page) == limit else None
+
+    def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
+        # ``before`` only lets DynamoDB write less; the stored result is the same without it.
+        with self.tables.lock:
+            item = self.tables.tasks.get(task.task_id)
+            if item is None or not codec.is_task_item(item):
+                raise NotFound(f"analysis {task.task_id} not found")
+            if codec.from_item({"applied_seq": item["applied_seq"]})["applied_seq"] != expected_applied_seq:
+                return False
+            item.update(codec.projection_item(task))
+            return True
+
+
+def _owned_by(item: codec.Item, owner: str) -> bool:
+    return codec.is_task_item(item) and item["owner"].get("S") == owner
+
+
+class MemoryEventLog:
+    """:class:`~investmind.store.base.EventLog` in memory, over the tasks (and their bookkeeping) of ``tasks``."""
+
+    def __init__(self, tasks: MemoryTaskStore) -> None:
+        self.tables = tasks.tables
+        self.ttl_days = tasks.ttl_days
+
+    def append(self, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> list[Event]:
+        drafts = list(drafts)
+        codec.check_batch(drafts)
+        if not drafts:
+            return []
+        t = self.tables
+        with t.lock:
+            item = t.tasks.get(codec.log_head_id(task_id), {})
+            state = codec.from_item({name: item[name] for name in codec.LOG_FIELDS if name in item})
+            if not codec.appendable(task_id, state, once):
+                return []
+            events = codec.number_events(task_id, drafts, state["next_seq"])
+            item["next_seq"] = codec.attr(events[-1].seq + 1)
+            if events[-1].terminal:
+                item["ended"] = codec.attr(True)
+            if once is not None:
+                item["markers"] = codec.attr({*state.get("markers", ()), once})
+            expires = codec.expires_at(self.ttl_days)
+            t.events.setdefault(task_id, {}).update({e.seq: codec.event_item(e, expires) for e in events})
+        notify.appended(task_id)
+        return events
+
+    def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
+        with self.tables.lock:
+            log = self.tables.events.get(task_id, {})
+            seqs = sorted(seq for seq in log if seq > after)[: max(limit, 0)]
+            return [codec.event_from_item(log[seq]) for seq in seqs]
+
+
+class AsyncMemoryTaskStore:
+    """The async face of a :class:`MemoryTaskStore` (its calls never block for long: one lock, no I/O)."""
+
+    def __init__(self, store: MemoryTaskStore | None = None) -> None:
+        self.sync = store if store is not None else MemoryTaskStore()
+
+    async def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
+        return self.sync.create(task, first, idempotency_key)
+
+    async def get(self, task_id: str, owner: str | None = None) -> Task:
+        return self.sync.get(task_id, owner)
+
+    async def list(
+        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+    ) -> tuple[list[Task], str | None]:
+        return self.sync.list(owner, status, limit, cursor)
+
+    async def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
+        return self.sync.save_projection(task, expected_applied_seq, before)
+
+
+class AsyncMemoryEventLog:
+    """The async face of a :class:`MemoryEventLog`."""
+
+    def __init__(self, log: MemoryEventLog) -> None:
+        self.sync = log
+
+    async def append(self, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> list[Event]:
+        return self.sync.append(task_id, drafts, once)
+
+    async def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
+        return self.sync.read(task_id, after, limit)
