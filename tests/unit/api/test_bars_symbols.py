@@ -8,7 +8,7 @@ import pytest
 
 from investmind.analysts import analyze
 from investmind.api.deps import get_catalog
-from investmind.market import load_snapshot
+from investmind.market import catalog, load_snapshot
 from investmind.models import EventDraft, EventType
 from investmind.roster import STAGE1_IDS
 
@@ -29,25 +29,34 @@ async def test_bars_are_the_snapshot_window_ending_at_the_resolved_date_with_the
     page = response.json()
     bars = page["bars"]
     assert (page["symbol"], page["name"], page["as_of"]) == ("601318.SH", "中国平安", "2019-06-14")
+    assert page["price_basis"] in ("traded", "adjusted")
     assert len(bars) == 130 and bars[-1]["date"] == "2019-06-14"
     assert [b["date"] for b in bars] == sorted(b["date"] for b in bars)
     assert page["source"]["source"] == "bundled" and page["source"]["missing"] is False
     snapshot = load_snapshot("601318.SH", dt.date(2019, 6, 14))
-    assert bars[-1]["close"] == pytest.approx(float(snapshot.bars["close"].iloc[-1]))
+    assert bars[-1]["close"] == pytest.approx(
+        float(snapshot.bars["close"].iloc[-1])
+    )  # adjusted back to the as-of close
     technical = analyze("technical", snapshot, {}, STAGE1_IDS).metrics
     for window in (20, 60, 120):
         assert bars[-1][f"sma{window}"] == pytest.approx(technical[f"sma{window}"], abs=1e-3)
-    assert all(b["low"] <= min(b["open"], b["close"]) <= max(b["open"], b["close"]) <= b["high"] for b in bars)
+    eps = 1e-6  # adjusted prices are products of floats
+    assert all(
+        b["low"] - eps <= min(b["open"], b["close"]) <= max(b["open"], b["close"]) <= b["high"] + eps for b in bars
+    )
 
 
 async def test_bars_leave_the_smas_empty_where_the_history_is_too_short(world, client):
-    task = world.new_task(symbol="600519.SH")
-    _started(world, task.task_id, "600519.SH", "2020-03-02")  # the bundled data starts 2020-01-02
+    info = max(catalog().values(), key=lambda entry: entry.first)  # the stock whose data starts last
+    first = load_snapshot(info.symbol, dt.date.fromisoformat(info.first) + dt.timedelta(days=120)).bars.index
+    as_of = first[69].date()  # its 70th session: SMA 20 and 60 exist, SMA 120 not yet
+    task = world.new_task(symbol=info.symbol)
+    _started(world, task.task_id, info.symbol, as_of.isoformat())
 
     bars = (await client.get(f"/v1/analyses/{task.task_id}/bars")).json()["bars"]
 
-    assert bars[0]["date"] == "2020-01-02" and bars[-1]["date"] == "2020-03-02"
-    assert bars[-1]["sma20"] is not None and bars[-1]["sma60"] is None and bars[-1]["sma120"] is None
+    assert bars[0]["date"] == info.first and bars[-1]["date"] == as_of.isoformat() and len(bars) == 70
+    assert bars[-1]["sma60"] is not None and bars[-1]["sma120"] is None
     assert all(b["sma20"] is None for b in bars[:19]) and bars[19]["sma20"] is not None
 
 
@@ -83,10 +92,11 @@ async def test_symbols_lists_the_catalogue_with_names_and_date_ranges(world, cli
 
     by_symbol = {item["symbol"]: item for item in body["items"]}
     assert body["open"] is False
-    assert by_symbol["600519.SH"] == {
-        "symbol": "600519.SH", "name": "贵州茅台", "industry": "食品饮料 / 白酒", "first": "2020-01-02",
-        "last": "2025-04-07",
-    }  # fmt: skip
+    assert set(by_symbol) == set(catalog())
+    for symbol, info in catalog().items():
+        assert by_symbol[symbol] == {"symbol": symbol, "name": info.name, "industry": info.industry,
+                                     "first": info.first, "last": info.last}  # fmt: skip
+    assert by_symbol["600519.SH"]["name"] == "贵州茅台"
     assert [item["symbol"] for item in body["items"]] == sorted(by_symbol)
 
 

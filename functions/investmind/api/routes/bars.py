@@ -1,9 +1,11 @@
 """``/v1/analyses/{id}/bars``: the daily bars an analysis read, for the console's chart.
 
 The bars come from the same snapshot the analysts read: the task's symbol at the date PrepareData
-resolved (``task_started``'s ``as_of``), through the deployment's market loader and its cache. The
-moving averages are computed over the snapshot's whole history, as the technical analyst computes
-them, so the first bar shown already has its SMA 120 when the data reaches that far back.
+resolved (``task_started``'s ``as_of``), through the deployment's market loader and its cache, and
+adjusted as the analysts adjust them (``market.adjust.adjusted_bars``: split- and dividend-adjusted
+back from the as-of close), so the technical analyst's support, resistance and the decision's levels
+sit on them. The moving averages are computed over the snapshot's whole history, so the first bar
+shown already has its SMA 120 when the data reaches that far back.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -19,9 +21,9 @@ from pydantic import BaseModel
 from ... import market
 from ...errors import Conflict
 from ...models import EventType, Task
+from ...services.analyses import Analyses, EventFilter
 from ...settings import Settings
-from ...store import AsyncEventLog
-from ..deps import EventsDep, OwnedTaskDep, SettingsDep
+from ..deps import AnalysesDep, OwnedTaskDep, SettingsDep
 from ..errors import ERROR_RESPONSES, described
 
 router = APIRouter(prefix="/v1/analyses", tags=["bars"], responses=ERROR_RESPONSES)
@@ -44,6 +46,9 @@ class Bar(BaseModel):
 
 class BarsPage(BaseModel):
     task_id: str
+    price_basis: Literal["traded", "adjusted"]
+    """``traded``: the last close is as traded (earlier bars adjusted back to it); ``adjusted``: the
+    source had adjusted every price, so none was traded (the decision's levels are then relative)."""
     symbol: str
     name: str | None
     as_of: dt.date
@@ -54,11 +59,11 @@ class BarsPage(BaseModel):
     """Oldest first; at most ``limit`` sessions up to ``as_of``."""
 
 
-async def resolved_as_of(events: AsyncEventLog, task: Task) -> dt.date:
+async def resolved_as_of(analyses: Analyses, task: Task) -> dt.date:
     """The date PrepareData resolved for ``task`` (from its ``task_started``); 409 before it started."""
-    for event in await events.read(task.task_id, after=0, limit=_STARTED_WITHIN):
-        if event.type == EventType.task_started:
-            return dt.date.fromisoformat(event.data["as_of"])
+    started, _ = await analyses.page(task, 0, _STARTED_WITHIN, EventFilter(types=(EventType.task_started,)))
+    if started:
+        return dt.date.fromisoformat(started[0].data["as_of"])
     raise Conflict(
         f"analysis {task.task_id} has not resolved its data (status {task.status.value})",
         {"status": task.status.value},
@@ -67,8 +72,10 @@ async def resolved_as_of(events: AsyncEventLog, task: Task) -> dt.date:
 
 def load_bars(settings: Settings, symbol: str, as_of: dt.date, limit: int) -> tuple[Any, list[Bar]]:
     """The snapshot's bars part provenance and its last ``limit`` bars with their SMAs (sync: pandas)."""
+    from ...market.adjust import adjusted_bars  # pandas: loaded with the first chart, not with the app
+
     snapshot = market.loader(settings)(symbol, as_of)
-    frame = snapshot.bars
+    frame = adjusted_bars(snapshot.bars)
     close = frame["close"]
     smas = {window: close.rolling(window, min_periods=window).mean() for window in SMA_WINDOWS}
     tail = frame.iloc[-limit:]
@@ -105,14 +112,16 @@ def _rounded(value: Any) -> float | None:
 )
 async def get_analysis_bars(
     task: OwnedTaskDep,
-    events: EventsDep,
+    analyses: AnalysesDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=1500, description="sessions up to the as-of date")] = 250,
 ) -> BarsPage:
-    as_of = await resolved_as_of(events, task)
+    as_of = await resolved_as_of(analyses, task)
     snapshot, bars = await asyncio.to_thread(load_bars, settings, task.symbol, as_of, limit)
+    source_adjusted = "source_adjusted" in snapshot.bars and snapshot.bars["source_adjusted"].iloc[-1] == 1
     return BarsPage(
         task_id=task.task_id,
+        price_basis="adjusted" if source_adjusted else "traded",
         symbol=snapshot.symbol,
         name=snapshot.name,
         as_of=snapshot.as_of,

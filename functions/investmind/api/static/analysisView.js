@@ -80,8 +80,9 @@ export function showAnalysis(taskId, { client, roster, setConnection, showError 
     renderLog();
     if (state.asOf && !chart && !chartLoading) loadChart();
     if (chart) {
-      chart.levels(levelsOf(state));
-      $("chart").dataset.levels = String(levelsOf(state).filter((level) => Number.isFinite(level.price)).length);
+      const levels = levelsOf(state, chart.close);
+      chart.levels(levels);
+      $("chart").dataset.levels = String(levels.filter((level) => Number.isFinite(level.price)).length);
     }
     if ($("drawer").open && $("drawer").dataset.agent) openDrawer(state.agents[$("drawer").dataset.agent]);
   }

@@ -47,14 +47,23 @@ export function priceChart(container, legend, page) {
     },
     /** The chart as a PNG data URL (for the report and the Markdown export). */
     image: () => chart.takeScreenshot().toDataURL("image/png"),
+    /** The last close: the reference of levels given relative to it. */
+    close: page.bars.at(-1)?.close ?? null,
     remove: () => chart.remove(),
   };
 }
 
 /** The levels of an analysis: the technical analyst's support/resistance and the decision's entry, stop, target. */
-export function levelsOf(state) {
+export function levelsOf(state, close) {
   const technical = state.agents.technical?.result?.metrics ?? {};
-  const d = state.decision;
+  const given = state.decision;
+  // On adjusted-only prices the levels are fractions from the close; the chart's bars are that same
+  // adjusted series, so they are drawn at close x (1 + fraction).
+  const d = given?.price_basis === "adjusted" ? {
+    entry_range: given.entry_range_pct?.map((f) => close * (1 + f)) ?? null,
+    stop_loss: given.stop_loss_pct === null || given.stop_loss_pct === undefined ? null : close * (1 + given.stop_loss_pct),
+    take_profit: given.take_profit_pct === null || given.take_profit_pct === undefined ? null : close * (1 + given.take_profit_pct),
+  } : given;
   const list = [
     { price: technical.support, title: t("support"), color: "#8d99ae", style: LineStyle.Dotted },
     { price: technical.resistance, title: t("resistance"), color: "#8d99ae", style: LineStyle.Dotted },

@@ -2,11 +2,12 @@
 
 import { el, fmtNum, fmtScore } from "./dom.js";
 import { agentName, t } from "./i18n.js";
+import { decisionText } from "./decision.js";
 
 const DECISION_FIELDS = [
-  ["action", (d) => d.action], ["rating", (d) => d.rating], ["position", (d) => `${fmtNum(d.position_pct, 1)}%`],
-  ["entry", (d) => (d.entry_range ? `${fmtNum(d.entry_range[0])} – ${fmtNum(d.entry_range[1])}` : "–")],
-  ["stop", (d) => fmtNum(d.stop_loss)], ["target", (d) => fmtNum(d.take_profit)], ["horizon", (d) => `${d.horizon_days}`],
+  ["action", (d) => (d.tradeable === false ? decisionText(d).action : d.action)], ["rating", (d) => d.rating],
+  ["position", (d) => `${fmtNum(d.position_pct, 1)}%`], ["entry", (d) => decisionText(d).entry],
+  ["stop", (d) => decisionText(d).stop], ["target", (d) => decisionText(d).target], ["horizon", (d) => `${d.horizon_days}`],
   ["confidence", (d) => d.confidence.toFixed(2)], ["dissent", (d) => d.dissent.join(", ") || "–"],
 ];
 

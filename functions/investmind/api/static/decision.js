@@ -4,6 +4,25 @@ import { el, fmtNum, fmtUsd, markdown } from "./dom.js";
 import { agentName, t } from "./i18n.js";
 import { failedAgents, totalUsage } from "./analysisState.js";
 
+const fromClose = (fraction) => (Number.isFinite(fraction) ? `${fraction >= 0 ? "+" : ""}${(fraction * 100).toFixed(1)}% ${t("from_close")}` : "–");
+
+/**
+ * The decision's action and levels as text. A decision without enough agents behind it is no trade
+ * decision (``tradeable`` false, ``missing`` names them); on adjusted-only prices the levels exist only
+ * relative to the close (``price_basis`` "adjusted", the ``*_pct`` fractions).
+ */
+export function decisionText(d) {
+  const adjusted = d.price_basis === "adjusted";
+  const range = adjusted ? d.entry_range_pct : d.entry_range;
+  const level = (price, fraction) => (adjusted ? fromClose(fraction) : fmtNum(price));
+  return {
+    action: d.tradeable === false ? `${t("no_trade")} (${d.missing.join(", ")} ${t("failed")})` : `${d.action} (${d.rating})`,
+    entry: range ? `${level(range[0], range[0])} – ${level(range[1], range[1])}` : "–",
+    stop: level(d.stop_loss, d.stop_loss_pct),
+    target: level(d.take_profit, d.take_profit_pct),
+  };
+}
+
 export function decisionCard(state) {
   const d = state.decision;
   const failed = failedAgents(state);
@@ -16,9 +35,11 @@ export function decisionCard(state) {
       el("span", { className: `act act-${d.action}`, textContent: d.action, dataset: { field: "action" } }),
       el("span", { className: "rating", textContent: d.rating, dataset: { field: "rating" } }),
       el("span", { className: "muted", textContent: `${t("confidence")} ${d.confidence.toFixed(2)}` })));
+    const text = decisionText(d);
+    if (d.tradeable === false) parts.push(el("div", { className: "degraded-box", dataset: { field: "untradeable" }, textContent: text.action }));
     const rows = [
-      [t("position"), `${fmtNum(d.position_pct, 1)}%`], [t("entry"), d.entry_range ? `${fmtNum(d.entry_range[0])} – ${fmtNum(d.entry_range[1])}` : "–"],
-      [t("stop"), fmtNum(d.stop_loss)], [t("target"), fmtNum(d.take_profit)], [t("horizon"), `${d.horizon_days} ${t("days")}`],
+      [t("position"), `${fmtNum(d.position_pct, 1)}%`], [t("entry"), text.entry],
+      [t("stop"), text.stop], [t("target"), text.target], [t("horizon"), `${d.horizon_days} ${t("days")}`],
       [t("dissent"), d.dissent.length ? d.dissent.join(", ") : t("none")],
     ];
     parts.push(el("dl", { className: "kv" }, rows.map(([k, v]) => [el("dt", { textContent: k }), el("dd", { textContent: v })])));

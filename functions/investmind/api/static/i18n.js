@@ -25,6 +25,7 @@ const STRINGS = {
     as_of_marker: "as of", support: "Support", resistance: "Resistance", report_title: "InvestMind analysis",
     generated: "Generated", task: "Task", failed_reason: "Failed", cancelled: "Cancelled", agents: "Agents",
     not_started: "waiting for data", of_stage: "of", usage_none: "no LLM calls (quant core)",
+    no_trade: "no trade decision", from_close: "from the close",
   },
   zh: {
     brand_sub: "多智能体股票分析", nav_new: "新建分析", nav_history: "我的分析", nav_compare: "对比",
@@ -49,6 +50,7 @@ const STRINGS = {
     as_of_marker: "分析日", support: "支撑", resistance: "阻力", report_title: "InvestMind 分析报告",
     generated: "生成时间", task: "任务", failed_reason: "失败", cancelled: "已取消", agents: "智能体",
     not_started: "等待数据", of_stage: "/", usage_none: "无 LLM 调用（量化核心）",
+    no_trade: "无交易决策", from_close: "相对收盘价",
   },
 };
 

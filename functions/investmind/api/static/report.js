@@ -4,15 +4,17 @@ import { $, el, fmtNum, fmtScore, fmtUsd, markdown } from "./dom.js";
 import { agentName, lang, stageName, t } from "./i18n.js";
 import { describeMetric, formatMetric } from "./metrics.js";
 import { failedAgents, totalUsage } from "./analysisState.js";
+import { decisionText } from "./decision.js";
 
 const cell = (value) => String(value ?? "–").replaceAll("|", "\\|").replaceAll("\n", " ");
 const mdTable = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
 
 function decisionRows(d) {
   if (!d) return [];
-  return [[t("action"), `${d.action} (${d.rating})`], [t("position"), `${fmtNum(d.position_pct, 1)}%`],
-    [t("entry"), d.entry_range ? `${fmtNum(d.entry_range[0])} – ${fmtNum(d.entry_range[1])}` : "–"], [t("stop"), fmtNum(d.stop_loss)],
-    [t("target"), fmtNum(d.take_profit)], [t("horizon"), `${d.horizon_days} ${t("days")}`], [t("confidence"), d.confidence.toFixed(2)],
+  const text = decisionText(d);
+  return [[t("action"), text.action], [t("position"), `${fmtNum(d.position_pct, 1)}%`],
+    [t("entry"), text.entry], [t("stop"), text.stop],
+    [t("target"), text.target], [t("horizon"), `${d.horizon_days} ${t("days")}`], [t("confidence"), d.confidence.toFixed(2)],
     [t("dissent"), d.dissent.join(", ") || t("none")]];
 }
 
