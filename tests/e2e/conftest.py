@@ -81,7 +81,7 @@ def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
     stack = json.loads(outputs.read_text())
     port = free_port()
     bounded = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "investmind.api.app:create_app", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", "--factory", "investmind.composition.api:create_aws_app", f"--port={port}"],
         cwd=ROOT, env=_bounded_env(stack), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
