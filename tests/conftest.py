@@ -19,3 +19,10 @@ def wait_until(probe: Callable[[], T], timeout: float, interval: float = 0.05, w
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+# Property tests assert behaviour, not speed: no per-example deadline (a loaded machine is slow, not wrong).
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("investmind", deadline=None)
+settings.load_profile("investmind")

@@ -1,4 +1,4 @@
-"""The ``investmind`` command: a client of the HTTP API (submit, follow live, inspect, cancel) and ``local``."""
+"""The ``investmind`` command: a client of the HTTP API (submit, follow, inspect, cancel), ``local``, ``backtest``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from investmind.settings import get_settings
+from investmind_cli.backtest import command as backtest
 
 from .client import Api, ApiError, Envelope, follow
 from .view import LiveView, Renderer, plain_line, render, usage_text
@@ -132,6 +133,8 @@ def _parser(default_url: str, default_port: int) -> argparse.ArgumentParser:
 
     local = commands.add_parser("local", help="run the whole system on this machine (embedded runtime)")
     local.add_argument("--port", type=int, default=default_port, help="INVESTMIND_PORT; default %(default)s")
+
+    backtest.add_parser(commands)
     return parser
 
 
@@ -140,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser(settings.url, settings.port).parse_args(argv)
     if args.command == "local":
         return _local(args.port)
+    if args.command == "backtest":  # in-process, on the bundled data: no API involved
+        return backtest.run(args, sys.argv[1:] if argv is None else argv)
     args.plain = args.plain or not sys.stdout.isatty()
     api = Api(args.url, settings.api_key)
     try:

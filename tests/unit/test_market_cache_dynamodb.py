@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 
@@ -12,6 +11,7 @@ import pytest
 from investmind.adapters import aws
 from investmind.adapters.market_cache import DynamoPartCache
 from investmind.adapters.secrets import read_secret
+from investmind.composition import market as composition
 from investmind.market.bundled import BundledProvider
 from investmind.market.cache import CacheEntry
 from investmind.market.factory import MarketConfig, build_market, config_from
@@ -28,7 +28,7 @@ def cache_table(aws_tables: dict[str, str]) -> str:
 
 
 def _bars() -> pd.DataFrame:
-    return asyncio.run(BundledProvider().daily_bars("000001.SZ", D(2023, 12, 11)))
+    return BundledProvider().daily_bars("000001.SZ", D(2023, 12, 11))
 
 
 def test_cache_put_get_round_trips_exactly(cache_table: str) -> None:
@@ -36,8 +36,8 @@ def test_cache_put_get_round_trips_exactly(cache_table: str) -> None:
     bars = _bars()
     now = time.time()
 
-    asyncio.run(cache.put("k|bars|000001.SZ|2023-12-11", CacheEntry(bars, "bundled", now)))
-    entry = asyncio.run(cache.get("k|bars|000001.SZ|2023-12-11"))
+    cache.put("k|bars|000001.SZ|2023-12-11", CacheEntry(bars, "bundled", now))
+    entry = cache.get("k|bars|000001.SZ|2023-12-11")
 
     assert (entry.source, entry.fetched_at) == ("bundled", now)
     pd.testing.assert_frame_equal(entry.value, bars, check_exact=True, check_freq=False)
@@ -48,7 +48,7 @@ def test_cache_put_get_round_trips_exactly(cache_table: str) -> None:
 
 
 def test_cache_miss_is_none(cache_table: str) -> None:
-    assert asyncio.run(DynamoPartCache(cache_table, aws.client("dynamodb")).get("nothing")) is None
+    assert DynamoPartCache(cache_table, aws.client("dynamodb")).get("nothing") is None
 
 
 def test_cache_large_part_split_into_items_under_the_limit(cache_table: str) -> None:
@@ -58,8 +58,8 @@ def test_cache_large_part_split_into_items_under_the_limit(cache_table: str) -> 
     bars = _bars()
 
     # WHEN it is cached and read back
-    asyncio.run(cache.put("big", CacheEntry(bars, "bundled", time.time())))
-    entry = asyncio.run(cache.get("big"))
+    cache.put("big", CacheEntry(bars, "bundled", time.time()))
+    entry = cache.get("big")
 
     # THEN it is stored in several items, none over the limit, and comes back whole
     items = client.scan(TableName=cache_table)["Items"]
@@ -68,25 +68,25 @@ def test_cache_large_part_split_into_items_under_the_limit(cache_table: str) -> 
     pd.testing.assert_frame_equal(entry.value, bars, check_exact=True, check_freq=False)
     # AND a lost chunk makes the copy a miss, never a truncated part
     client.delete_item(TableName=cache_table, Key={"cache_key": chunks[0]["cache_key"]})
-    assert asyncio.run(cache.get("big")) is None
+    assert cache.get("big") is None
 
 
 def test_cache_expired_item_is_a_miss_before_dynamodb_deletes_it(cache_table: str) -> None:
     cache = DynamoPartCache(cache_table, aws.client("dynamodb"), keep_s=60)
 
-    asyncio.run(cache.put("old", CacheEntry(_bars(), "bundled", time.time() - 120)))
+    cache.put("old", CacheEntry(_bars(), "bundled", time.time() - 120))
 
-    assert asyncio.run(cache.get("old")) is None
+    assert cache.get("old") is None
 
 
 def test_cache_keeps_the_newest_copy_when_writers_race(cache_table: str) -> None:
     cache = DynamoPartCache(cache_table, aws.client("dynamodb"))
     now = time.time()
 
-    asyncio.run(cache.put("race", CacheEntry(_bars().iloc[:10], "akshare", now)))
-    asyncio.run(cache.put("race", CacheEntry(_bars().iloc[:5], "tushare", now - 30)))  # a slower, older fetch
+    cache.put("race", CacheEntry(_bars().iloc[:10], "akshare", now))
+    cache.put("race", CacheEntry(_bars().iloc[:5], "tushare", now - 30))  # a slower, older fetch
 
-    entry = asyncio.run(cache.get("race"))
+    entry = cache.get("race")
     assert (entry.source, len(entry.value)) == ("akshare", 10)
 
 
@@ -95,10 +95,14 @@ def test_two_processes_share_one_fetch_through_the_table(cache_table: str, monke
     monkeypatch.setenv("INVESTMIND_DATA_PROVIDERS", "akshare,bundled")
     monkeypatch.setenv("INVESTMIND_MARKET_CACHE_TABLE", cache_table)
     get_settings.cache_clear()
-    config = config_from(get_settings())
+    settings = get_settings()
+    config = config_from(settings)
     prepare_ak, agent_ak = FakeAkshare(), FakeAkshare()
-    prepare = build_market(config, dynamodb=aws.client("dynamodb"), modules={"akshare": prepare_ak})
-    agent = build_market(config, dynamodb=aws.client("dynamodb"), modules={"akshare": agent_ak})
+    table = settings.market_cache_table
+    prepare = build_market(
+        config, cache=DynamoPartCache(table, aws.client("dynamodb")), modules={"akshare": prepare_ak}
+    )
+    agent = build_market(config, cache=DynamoPartCache(table, aws.client("dynamodb")), modules={"akshare": agent_ak})
 
     # WHEN the first assembles a snapshot and the second asks for the same stock and date
     first = prepare.load_snapshot("600519.SH", D(2021, 3, 1))
@@ -116,13 +120,44 @@ def test_two_processes_share_one_fetch_through_the_table(cache_table: str, monke
 
 def test_bundled_only_chain_uses_no_shared_cache(cache_table: str) -> None:
     market = build_market(
-        MarketConfig(providers=("bundled",), cache_table=cache_table), dynamodb=aws.client("dynamodb")
+        MarketConfig(providers=("bundled",)), cache=DynamoPartCache(cache_table, aws.client("dynamodb"))
     )
 
     market.load_snapshot("600519.SH", D(2021, 3, 1))
 
-    assert market.assembler.fetcher.shared is None
-    assert aws.client("dynamodb").scan(TableName=cache_table)["Count"] == 0
+    assert market.fetcher.shared is None
+    # Keys start with the chain: none of this chain's (an earlier test's late write may carry its own).
+    keys = [item["cache_key"]["S"] for item in aws.client("dynamodb").scan(TableName=cache_table)["Items"]]
+    assert [key for key in keys if key.startswith("bundled|")] == []
+
+
+def test_lambda_market_from_settings_is_built_once_and_shares_parts_through_the_table(cache_table, monkeypatch) -> None:
+    # GIVEN a deployment whose chain starts with a remote provider, not installed here (so the chain
+    # goes on to the bundled data, and the shared cache is in use)
+    try:
+        import akshare  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("akshare is installed here: the chain would go to the network")
+    monkeypatch.setenv("INVESTMIND_DATA_PROVIDERS", "akshare,bundled")
+    monkeypatch.setenv("INVESTMIND_MARKET_CACHE_TABLE", cache_table)
+    get_settings.cache_clear()
+    composition._market.cache_clear()
+    try:
+        # WHEN a handler's loader assembles a snapshot, and another invocation asks for its loader
+        load = composition.loader(get_settings())
+        snapshot = load("600519.SH", D(2021, 3, 1))
+        again = composition.loader(get_settings())
+    finally:
+        composition._market.cache_clear()  # the market holds this test's moto client
+
+    # THEN the process has one market, the chain fell back with its reason, and the parts are shared
+    assert again.__self__ is load.__self__
+    assert snapshot.parts["bars"]["source"] == "bundled"
+    assert "akshare is not installed" in snapshot.parts["bars"]["note"]
+    keys = {i["cache_key"]["S"] for i in aws.client("dynamodb").scan(TableName=cache_table)["Items"]}
+    assert "akshare,bundled|bars|600519.SH|2021-03-01" in keys
 
 
 def test_settings_reject_an_unknown_provider(monkeypatch) -> None:

@@ -6,7 +6,6 @@ PrepareFunction serves the ten agents and any concurrent analysis of the same st
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -30,7 +29,7 @@ class DynamoPartCache:
     table
         The table name (``INVESTMIND_MARKET_CACHE_TABLE``).
     client
-        A boto3 DynamoDB client (thread-safe; calls run on worker threads, off the event loop).
+        A boto3 DynamoDB client (thread-safe: the fetcher calls from its worker threads, several at once).
     keep_s
         How long an item lives: the window in which a part can still be served, stale, when every
         provider fails. DynamoDB deletes expired items itself, within a day or two, so reads check
@@ -45,13 +44,7 @@ class DynamoPartCache:
         self._keep_s = keep_s
         self._chunk = chunk_bytes
 
-    async def get(self, key: str) -> CacheEntry | None:
-        return await asyncio.to_thread(self._get, key)
-
-    async def put(self, key: str, entry: CacheEntry) -> None:
-        await asyncio.to_thread(self._put, key, entry)
-
-    def _get(self, key: str) -> CacheEntry | None:
+    def get(self, key: str) -> CacheEntry | None:
         head = self._client.get_item(TableName=self._table, Key={KEY: {"S": key}}, ConsistentRead=True).get("Item")
         if head is None or float(head["expires_at"]["N"]) < time.time():
             return None
@@ -83,7 +76,7 @@ class DynamoPartCache:
             return None
         return b"".join(parts)  # type: ignore[arg-type]
 
-    def _put(self, key: str, entry: CacheEntry) -> None:
+    def put(self, key: str, entry: CacheEntry) -> None:
         body = codec.encode(entry.value)
         expires = str(int(entry.fetched_at + self._keep_s))
         pieces = [body[i : i + self._chunk] for i in range(0, len(body), self._chunk)] or [b""]

@@ -8,7 +8,8 @@ from functools import partial
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import analysts, llm, market
+from .. import analysts, llm
+from ..composition import market
 from ..composition.lambdas import event_log
 from ..models import AgentInput
 from ..services.pipeline import run_agent

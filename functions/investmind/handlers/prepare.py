@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import market
+from ..composition import market
 from ..composition.lambdas import event_log
 from ..models import StartRequest
 from ..services.pipeline import prepare

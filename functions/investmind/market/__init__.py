@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .base import PART_NAMES, PROVIDER_NAMES, MarketDataProvider, PartUnavailable, Profile
@@ -16,8 +15,7 @@ from .catalog import SymbolInfo, catalog
 from .snapshot import Snapshot
 
 if TYPE_CHECKING:
-    from ..settings import Settings
-    from .service import Market
+    from .assemble import Market
 
 __all__ = [
     "PART_NAMES",
@@ -29,25 +27,18 @@ __all__ = [
     "SymbolInfo",
     "catalog",
     "load_snapshot",
-    "loader",
 ]
 
 
 def load_snapshot(symbol: str, as_of: dt.date | None = None) -> Snapshot:
     """The snapshot of ``symbol`` (any common spelling) at ``as_of`` (None: latest) from the bundled data.
 
-    Offline and configuration-free (tests, notebooks); the handlers use ``loader(settings)``, which
-    follows the deployment's provider chain. Raises ``errors.DataUnavailable`` for an unknown symbol
-    or a date outside the stock's data; see ``SnapshotAssembler.snapshot`` for how ``as_of`` resolves.
+    Offline and configuration-free (tests, notebooks); the handlers use ``composition.market.loader``,
+    which follows the deployment's provider chain and caches. Raises ``errors.DataUnavailable`` for an
+    unknown symbol or a date outside the stock's data; see ``Market.load_snapshot`` for how ``as_of``
+    resolves.
     """
     return _bundled().load_snapshot(symbol, as_of)
-
-
-def loader(settings: Settings) -> Callable[[str, dt.date | None], Snapshot]:
-    """The process's snapshot loader for ``settings`` (provider chain, shared cache): built once."""
-    from .factory import loader as build  # deferred: pulls in pandas and boto3
-
-    return build(settings)
 
 
 @functools.cache

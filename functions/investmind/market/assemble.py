@@ -1,8 +1,8 @@
-"""A snapshot from its parts: all fetched at once, the date resolved, every part cut and described."""
+"""The market as the handlers see it: a snapshot from its parts, all fetched at once, the date resolved,
+every part cut and described. Sync from top to bottom (see ``parts`` for how the parts run at once)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -24,23 +24,26 @@ MACRO_STALE_DAYS = 45
 """Monthly statistics come out once a month: the newest may be a month and a half old before it is late."""
 
 
-class SnapshotAssembler:
-    """Builds snapshots through a ``PartFetcher``.
+class Market:
+    """Snapshots from one provider chain and its caches (built by ``factory.build_market``).
+
+    One per process: it is safe to share between threads, and threads asking for the same stock and
+    date at once share its fetches (``PartFetcher``).
 
     Parameters
     ----------
     fetcher
         The provider chain and caches.
     concurrent
-        Fetch the parts at once (``asyncio.gather``); False fetches them one after another, which
-        only the benchmark wants, to measure what concurrency saves.
+        Fetch the parts at once (on the fetcher's pool); False fetches them one after another,
+        which only the benchmark wants, to measure what concurrency saves.
     """
 
     def __init__(self, fetcher: PartFetcher, *, concurrent: bool = True) -> None:
         self.fetcher = fetcher
         self._concurrent = concurrent
 
-    async def snapshot(self, symbol: str, as_of: dt.date | None = None) -> Snapshot:
+    def load_snapshot(self, symbol: str, as_of: dt.date | None = None) -> Snapshot:
         """``symbol`` (any common spelling) at its last trading day on or before ``as_of`` (None: latest).
 
         Raises ``DataUnavailable`` for a symbol that is not one, or when no provider has daily bars
@@ -52,7 +55,7 @@ class SnapshotAssembler:
         if isinstance(as_of, dt.datetime):
             as_of = as_of.date()
         requests = {p: PartRequest(p, None if p in MARKET_PARTS else symbol, as_of) for p in PART_NAMES}
-        results = await self._fetch(requests.values())
+        results = self._fetch(requests.values())
         bars = results["bars"]
         if bars.missing:
             raise _no_bars(symbol, as_of, bars)
@@ -67,7 +70,7 @@ class SnapshotAssembler:
         if as_of != resolved:
             # The agents ask for the resolved date (TaskContext.as_of): cache the parts under it too,
             # so a weekend or "latest" request is not fetched again by each of them.
-            await self._remember(results, values, symbol, resolved)
+            self._remember(results, values, symbol, resolved)
         profile = values["profile"]
         return Snapshot(
             symbol=symbol,
@@ -84,24 +87,19 @@ class SnapshotAssembler:
             macro=values["macro"],
         )
 
-    async def _fetch(self, requests: Iterable[PartRequest]) -> dict[str, PartResult]:
+    def _fetch(self, requests: Iterable[PartRequest]) -> dict[str, PartResult]:
         if self._concurrent:
-            results = await asyncio.gather(*(self.fetcher.fetch(r) for r in requests))
-        else:
-            results = [await self.fetcher.fetch(r) for r in requests]
-        return {r.part: r for r in results}
+            return self.fetcher.fetch_all(requests)
+        return {r.part: self.fetcher.fetch(r) for r in requests}
 
-    async def _remember(
-        self, results: dict[str, PartResult], values: dict[str, Any], symbol: str, resolved: dt.date
-    ) -> None:
-        writes = []
+    def _remember(self, results: dict[str, PartResult], values: dict[str, Any], symbol: str, resolved: dt.date) -> None:
+        pairs = []
         for part, result in results.items():
             if values[part] is None or result.missing:
                 continue
             request = PartRequest(part, None if part in MARKET_PARTS else symbol, resolved)
-            cut = PartResult(part, values[part], result.source, result.fetched_at, result.stale)
-            writes.append(self.fetcher.remember(request, cut))
-        await asyncio.gather(*writes)
+            pairs.append((request, PartResult(part, values[part], result.source, result.fetched_at, result.stale)))
+        self.fetcher.remember(pairs)
 
 
 def _canonical(symbol: str) -> str:

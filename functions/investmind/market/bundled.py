@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -18,7 +15,6 @@ from .universe import DATA_DIR
 __all__ = ["DATA_DIR", "SOURCE", "BundledProvider"]
 
 SOURCE = "bundled"
-T = TypeVar("T")
 
 
 def _upto(frame: pd.DataFrame, end: dt.date | None) -> pd.DataFrame:
@@ -89,31 +85,26 @@ class BundledProvider:
     name = SOURCE
     remote = False
 
-    @staticmethod
-    async def _run(fn: Callable[..., T], *args: Any) -> T:
-        # The first call parses the CSVs (about a second): off the event loop, so other parts go on.
-        return await asyncio.to_thread(fn, *args)
+    def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+        return _bars(symbol, end)
 
-    async def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
-        return await self._run(_bars, symbol, end)
+    def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+        return _valuation(symbol, end)
 
-    async def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
-        return await self._run(_valuation, symbol, end)
+    def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+        return _fundamentals(symbol, end)
 
-    async def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
-        return await self._run(_fundamentals, symbol, end)
+    def index_bars(self, end: dt.date | None) -> pd.DataFrame:
+        return _upto(_store().index, end)
 
-    async def index_bars(self, end: dt.date | None) -> pd.DataFrame:
-        return await self._run(lambda: _upto(_store().index, end))
+    def profile(self, symbol: str, end: dt.date | None) -> Profile:
+        return _profile(symbol, end)
 
-    async def profile(self, symbol: str, end: dt.date | None) -> Profile:
-        return await self._run(_profile, symbol, end)
+    def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]:
+        return _peers(symbol, end)
 
-    async def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]:
-        return await self._run(_peers, symbol, end)
+    def universe(self, end: dt.date | None) -> dict[str, pd.Series]:
+        return _closes(list(_store().bars), end)
 
-    async def universe(self, end: dt.date | None) -> dict[str, pd.Series]:
-        return await self._run(lambda: _closes(list(_store().bars), end))
-
-    async def macro(self, end: dt.date | None) -> pd.DataFrame:
-        return await self._run(lambda: _upto(_store().macro, end))
+    def macro(self, end: dt.date | None) -> pd.DataFrame:
+        return _upto(_store().macro, end)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from ..errors import ProviderTimeout
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +21,14 @@ class CacheEntry:
 
 
 class PartCache(Protocol):
-    """A cache of parts by key. Implementations never raise for a miss; errors are the caller's to absorb."""
+    """A cache of parts by key. Implementations never raise for a miss; errors are the caller's to absorb.
 
-    async def get(self, key: str) -> CacheEntry | None: ...
+    Called from the fetcher's worker threads, several at once, each call under a deadline.
+    """
 
-    async def put(self, key: str, entry: CacheEntry) -> None: ...
+    def get(self, key: str) -> CacheEntry | None: ...
+
+    def put(self, key: str, entry: CacheEntry) -> None: ...
 
 
 class MemoryCache:
@@ -43,14 +42,14 @@ class MemoryCache:
         self._max = max_entries
         self._lock = threading.Lock()
 
-    async def get(self, key: str) -> CacheEntry | None:
+    def get(self, key: str) -> CacheEntry | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
             return entry
 
-    async def put(self, key: str, entry: CacheEntry) -> None:
+    def put(self, key: str, entry: CacheEntry) -> None:
         with self._lock:
             current = self._entries.get(key)
             if current is None or current.fetched_at <= entry.fetched_at:
@@ -65,47 +64,41 @@ class MemoryCache:
 
 
 class SingleFlight:
-    """Concurrent callers with the same key await one call of ``fn`` and all get its result.
+    """Callers on any thread asking for the same key at once share one fetch of it.
 
-    Keyed calls are tracked in ``concurrent.futures.Future`` objects under a thread lock, not in
-    asyncio futures, so callers on different threads and event loops share a flight too (the
-    embedded runtime runs agents on threads; tests drive it from their own loops).
+    The first caller of a key leads its flight: it fetches, then ``land``s the result. Callers that
+    ``board`` while the flight is up get the same future and wait on it instead of fetching again.
     """
 
     def __init__(self) -> None:
-        self._calls: dict[str, concurrent.futures.Future[Any]] = {}
+        self._flights: dict[str, Future[Any]] = {}
         self._lock = threading.Lock()
         self.leaders = 0
-        """How many calls actually ran (for tests and metrics)."""
+        """How many fetches actually ran (for tests and metrics)."""
         self.joined = 0
-        """How many callers joined a call already in flight instead of making their own."""
+        """How many callers joined a fetch already in flight instead of making their own."""
 
-    async def run(self, key: str, fn: Callable[[], Awaitable[T]]) -> T:
+    def board(self, key: str) -> tuple[Future[Any], bool]:
+        """The flight for ``key`` and True when the caller leads it (and must ``land`` it)."""
         with self._lock:
-            flight = self._calls.get(key)
-            leader = flight is None
-            if leader:
-                flight = self._calls[key] = concurrent.futures.Future()
-                self.leaders += 1
-            else:
+            flight = self._flights.get(key)
+            if flight is not None:
                 self.joined += 1
-        assert flight is not None
-        if not leader:
-            # shield: a follower that gives up (its own timeout) must not cancel the shared flight.
-            return await asyncio.shield(asyncio.wrap_future(flight))
-        try:
-            result = await fn()
-        except BaseException as exc:
-            # A cancelled leader still answers its followers, with an error they can act on.
-            failure = exc if isinstance(exc, Exception) else ProviderTimeout(f"fetching {key} was cancelled")
-            if not flight.done():
-                flight.set_exception(failure)
-            raise
+                return flight, False
+            flight = self._flights[key] = Future()
+            self.leaders += 1
+            return flight, True
+
+    def land(self, key: str, flight: Future[Any], result: Any = None, error: BaseException | None = None) -> None:
+        """End a flight the caller leads: its followers get ``result``, or ``error`` raised."""
+        with self._lock:
+            if self._flights.get(key) is flight:
+                del self._flights[key]
+        if flight.done():
+            return
+        if error is None:
+            flight.set_result(result)
         else:
-            if not flight.done():
-                flight.set_result(result)
-            return result
-        finally:
-            with self._lock:
-                if self._calls.get(key) is flight:
-                    del self._calls[key]
+            # A leader interrupted (KeyboardInterrupt, SystemExit) still answers its followers with an
+            # error they can act on.
+            flight.set_exception(error if isinstance(error, Exception) else ProviderTimeout(f"fetching {key} stopped"))

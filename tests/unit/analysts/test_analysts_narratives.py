@@ -102,20 +102,6 @@ def test_manager_narrative_names_its_action_only(language, snapshot) -> None:
             assert all(a in text for a in manager.decision.missing)
 
 
-def test_narrative_language_defaults_to_the_setting(monkeypatch, snapshot) -> None:
-    from investmind.settings import get_settings
-
-    monkeypatch.setenv("INVESTMIND_LLM_LANGUAGE", "zh")
-    get_settings.cache_clear()
-    try:
-        result = analyze("technical", snapshot("600519.SH", D(2022, 10, 31)), {}, STAGE1_IDS)
-    finally:
-        monkeypatch.delenv("INVESTMIND_LLM_LANGUAGE")
-        get_settings.cache_clear()
-
-    assert _narrative(result).startswith("技术立场看空")
-
-
 def test_unknown_narrative_language_is_refused(snapshot) -> None:
     with pytest.raises(ValueError, match="unknown narrative language 'fr'"):
         analyze("technical", snapshot("600519.SH", D(2022, 10, 31)), {}, STAGE1_IDS, "fr")

@@ -166,3 +166,16 @@ def test_finalize_with_a_failed_agent_marks_the_decision_degraded(queued_task, s
     assert out["degraded"] is True
     _, log = stores
     assert log.read(start.task_id)[-1].data["decision"]["degraded"] is True
+
+
+def test_agent_handler_writes_the_narrative_in_the_configured_language(queued_task, lambda_context, monkeypatch):
+    # The setting travels from the function's environment through the handler into the analyst.
+    start = queued_task(as_of="2022-10-31")
+    state = prepare.lambda_handler(json.loads(start.model_dump_json()), lambda_context)
+    monkeypatch.setenv("INVESTMIND_LLM_LANGUAGE", "zh")
+    monkeypatch.setenv("AGENT_ID", "technical")
+    get_settings.cache_clear()
+
+    result = AgentResult.model_validate(agent.lambda_handler(state, lambda_context))
+
+    assert "技术立场" in result.summary

@@ -5,7 +5,6 @@ The library fakes (akshare, tushare) are in ``fake_libraries``.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 import threading
@@ -67,7 +66,8 @@ class FakeProvider:
     """A provider with canned parts: each method answers from ``parts`` and counts its calls.
 
     ``behaviour[part]`` may be an exception (raised), ``"hang"`` (waits for ``release``), or a
-    callable returning the value; ``gate``, when set, makes every call wait for it first.
+    callable returning the value; ``gate``, when set, makes every call wait for it first. Calls come
+    from the fetcher's worker threads; ``hanging`` counts those waiting for ``release`` now.
     """
 
     def __init__(self, name: str, parts: dict[str, Any], *, remote: bool = True) -> None:
@@ -76,47 +76,54 @@ class FakeProvider:
         self.parts = dict(parts)
         self.behaviour: dict[str, Any] = {}
         self.calls: dict[str, int] = {}
-        self.gate: asyncio.Event | None = None
-        self.release = asyncio.Event()
+        self.gate: threading.Event | None = None
+        self.release = threading.Event()
+        self.hanging = 0
+        self._lock = threading.Lock()
 
-    async def _answer(self, part: str) -> Any:
-        self.calls[part] = self.calls.get(part, 0) + 1
+    def _answer(self, part: str) -> Any:
+        with self._lock:
+            self.calls[part] = self.calls.get(part, 0) + 1
         if self.gate is not None:
-            await self.gate.wait()
+            self.gate.wait(10)  # set by the test; the bound keeps a broken test from hanging
         action = self.behaviour.get(part)
         if isinstance(action, BaseException):
             raise action
         if action == "hang":
-            await self.release.wait()
+            with self._lock:
+                self.hanging += 1
+            self.release.wait(10)
+            with self._lock:
+                self.hanging -= 1
         if callable(action):
             return action()
         if part not in self.parts:
             raise PartUnavailable(f"{self.name} has no {part}")
         return self.parts[part]
 
-    async def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
-        return _cut(await self._answer("bars"), end)
+    def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+        return _cut(self._answer("bars"), end)
 
-    async def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
-        return _cut(await self._answer("valuation"), end)
+    def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+        return _cut(self._answer("valuation"), end)
 
-    async def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
-        return await self._answer("fundamentals")
+    def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+        return self._answer("fundamentals")
 
-    async def index_bars(self, end: dt.date | None) -> pd.DataFrame:
-        return _cut(await self._answer("index_bars"), end)
+    def index_bars(self, end: dt.date | None) -> pd.DataFrame:
+        return _cut(self._answer("index_bars"), end)
 
-    async def profile(self, symbol: str, end: dt.date | None) -> Profile:
-        return await self._answer("profile")
+    def profile(self, symbol: str, end: dt.date | None) -> Profile:
+        return self._answer("profile")
 
-    async def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]:
-        return await self._answer("peers")
+    def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]:
+        return self._answer("peers")
 
-    async def universe(self, end: dt.date | None) -> dict[str, pd.Series]:
-        return await self._answer("universe")
+    def universe(self, end: dt.date | None) -> dict[str, pd.Series]:
+        return self._answer("universe")
 
-    async def macro(self, end: dt.date | None) -> pd.DataFrame:
-        return await self._answer("macro")
+    def macro(self, end: dt.date | None) -> pd.DataFrame:
+        return self._answer("macro")
 
 
 def _cut(frame: Any, end: dt.date | None) -> Any:

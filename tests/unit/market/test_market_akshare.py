@@ -21,7 +21,6 @@ from .fake_libraries import FakeAkshare
 from .fakes import baostock
 
 D = dt.date
-pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
@@ -34,8 +33,8 @@ def provider(ak: FakeAkshare) -> AkshareProvider:
     return AkshareProvider(ak, call_timeout_s=5)
 
 
-async def test_akshare_daily_bars_converts_lots_and_derives_preclose(provider, ak) -> None:
-    bars = await provider.daily_bars("600519.SH", D(2020, 1, 6))
+def test_akshare_daily_bars_converts_lots_and_derives_preclose(provider, ak) -> None:
+    bars = provider.daily_bars("600519.SH", D(2020, 1, 6))
 
     assert list(bars.columns) == BAR_COLUMNS and bars.index.name == "date"
     assert bars.index[-1] == pd.Timestamp("2020-01-06") and bars.index.is_monotonic_increasing
@@ -48,8 +47,8 @@ async def test_akshare_daily_bars_converts_lots_and_derives_preclose(provider, a
     assert name == "stock_zh_a_hist" and kwargs["adjust"] == "" and kwargs["end_date"] == "20200106"
 
 
-async def test_akshare_valuation_reads_pe_by_name(provider) -> None:
-    valuation = await provider.valuation("600519.SH", D(2020, 1, 2))
+def test_akshare_valuation_reads_pe_by_name(provider) -> None:
+    valuation = provider.valuation("600519.SH", D(2020, 1, 2))
 
     assert list(valuation.columns) == VALUATION_COLUMNS
     assert valuation.iloc[-1].to_dict() == {
@@ -61,9 +60,9 @@ async def test_akshare_valuation_reads_pe_by_name(provider) -> None:
     assert valuation.index[-1] == pd.Timestamp("2020-01-02")  # stock_value_em returns all history: cut
 
 
-async def test_akshare_fundamentals_percent_to_fraction_and_statutory_deadline(provider) -> None:
-    before = await provider.fundamentals("601318.SH", D(2020, 4, 29))
-    after = await provider.fundamentals("601318.SH", D(2020, 4, 30))
+def test_akshare_fundamentals_percent_to_fraction_and_statutory_deadline(provider) -> None:
+    before = provider.fundamentals("601318.SH", D(2020, 4, 29))
+    after = provider.fundamentals("601318.SH", D(2020, 4, 30))
 
     assert before.index[-1] == pd.Timestamp("2019-09-30")  # the 2019 annual report is due by 30 April
     latest = after.loc["2020-03-31"]
@@ -72,8 +71,8 @@ async def test_akshare_fundamentals_percent_to_fraction_and_statutory_deadline(p
     assert math.isnan(latest["current_ratio"])  # Sina's "--" is no value, never zero
 
 
-async def test_akshare_index_bars_by_column_name(provider, ak) -> None:
-    index = await provider.index_bars(D(2020, 1, 3))
+def test_akshare_index_bars_by_column_name(provider, ak) -> None:
+    index = provider.index_bars(D(2020, 1, 3))
 
     assert index.loc["2020-01-02"].to_dict() == {
         "open": 4121.35,
@@ -86,9 +85,9 @@ async def test_akshare_index_bars_by_column_name(provider, ak) -> None:
     assert ak.calls[-1][1]["symbol"] == "sh000300"
 
 
-async def test_akshare_profile_and_peers_most_traded_of_the_board(provider, ak) -> None:
-    profile = await provider.profile("600519.SH", D(2021, 3, 1))
-    peers = await provider.peers("600519.SH", D(2021, 3, 1))
+def test_akshare_profile_and_peers_most_traded_of_the_board(provider, ak) -> None:
+    profile = provider.profile("600519.SH", D(2021, 3, 1))
+    peers = provider.peers("600519.SH", D(2021, 3, 1))
 
     assert (profile.name, profile.industry) == ("贵州茅台", "酿酒行业")
     # 000568 is in the board but the fake has no bars for it: left out, not invented.
@@ -99,34 +98,57 @@ async def test_akshare_profile_and_peers_most_traded_of_the_board(provider, ak) 
     assert ("stock_board_industry_cons_em", {"symbol": "酿酒行业"}) in ak.calls
 
 
-async def test_akshare_universe_not_served(provider) -> None:
+def test_akshare_peer_later_than_the_call_timeout_is_left_out(ak) -> None:
+    # GIVEN the one peer with data (000858; 000568 has none) answers only when released
+    release, entered, returned, hist = threading.Event(), threading.Event(), threading.Event(), ak.stock_zh_a_hist
+
+    def slow_for_one(**kwargs):
+        if kwargs["symbol"] == "000858":
+            entered.set()
+            release.wait(10)
+            returned.set()
+        return hist(**kwargs)
+
+    ak.stock_zh_a_hist = slow_for_one
+    try:
+        # WHEN the peers are fetched with a short call timeout
+        with pytest.raises(PartUnavailable, match="no bars for the peers of 600519.SH"):
+            AkshareProvider(ak, call_timeout_s=0.2).peers("600519.SH", D(2021, 3, 1))
+        # THEN the late peer was asked, and left out rather than waited for: it is still blocked
+        assert entered.is_set() and not returned.is_set()
+    finally:
+        release.set()
+
+
+def test_akshare_universe_not_served(provider) -> None:
     with pytest.raises(PartUnavailable, match="universe"):
-        await provider.universe(D(2021, 3, 1))
+        provider.universe(D(2021, 3, 1))
 
 
-async def test_akshare_macro_shibor_fixings(provider) -> None:
-    macro = await provider.macro(D(2020, 2, 3))
+def test_akshare_macro_shibor_fixings(provider) -> None:
+    macro = provider.macro(D(2020, 2, 3))
 
     assert list(macro.columns) == MACRO_COLUMNS
     assert macro.index[-1] == pd.Timestamp("2020-02-03")
     assert macro.iloc[-1].to_dict() == dict(zip(MACRO_COLUMNS, [1.5, 2.2, 2.6, 2.8, 3.0], strict=True))
 
 
-async def test_akshare_empty_frame_is_unavailable(provider, ak) -> None:
+def test_akshare_empty_frame_is_unavailable(provider, ak) -> None:
     ak.empty.add("stock_zh_a_hist")
 
     with pytest.raises(PartUnavailable, match="stock_zh_a_hist returned no rows"):
-        await provider.daily_bars("600519.SH", D(2021, 3, 1))
+        provider.daily_bars("600519.SH", D(2021, 3, 1))
 
 
-async def test_chain_akshare_timeout_falls_back_to_bundled(ak) -> None:
-    # GIVEN akshare's call hangs (a thread cannot be killed: the event releases it at the end)
+def test_chain_akshare_timeout_falls_back_to_bundled(ak) -> None:
+    # GIVEN akshare's call hangs (a thread cannot be killed: the event releases it at the end), and
+    # the bundled files are read already (the first read takes longer than this test's deadline)
     ak.block["stock_zh_a_hist"] = threading.Event()
     bundled_store.store()  # the bundled data parsed beforehand: its first load takes longer than 0.2 s
     fetcher = PartFetcher([AkshareProvider(ak, call_timeout_s=0.2), BundledProvider()], timeout_s=0.2)
     try:
         # WHEN the bars are fetched through the chain
-        result = await fetcher.fetch(PartRequest("bars", "600519.SH", D(2021, 3, 1)))
+        result = fetcher.fetch(PartRequest("bars", "600519.SH", D(2021, 3, 1)))
     finally:
         ak.block["stock_zh_a_hist"].set()
 
@@ -137,28 +159,28 @@ async def test_chain_akshare_timeout_falls_back_to_bundled(ak) -> None:
     ]
 
 
-async def test_chain_akshare_exception_falls_back_and_is_recorded(ak) -> None:
+def test_chain_akshare_exception_falls_back_and_is_recorded(ak) -> None:
     ak.fail["stock_value_em"] = ConnectionError("Connection reset by peer")
     fetcher = PartFetcher([AkshareProvider(ak), BundledProvider()])
 
-    result = await fetcher.fetch(PartRequest("valuation", "600519.SH", D(2021, 3, 1)))
+    result = fetcher.fetch(PartRequest("valuation", "600519.SH", D(2021, 3, 1)))
 
     assert result.source == "bundled"
     assert result.failures[0].reason == "akshare: ConnectionError: Connection reset by peer"
     assert result.failures[0].transient
 
 
-async def test_chain_akshare_empty_frame_falls_back_as_not_transient(ak) -> None:
+def test_chain_akshare_empty_frame_falls_back_as_not_transient(ak) -> None:
     ak.empty.add("stock_zh_index_daily_em")
     fetcher = PartFetcher([AkshareProvider(ak), BundledProvider()])
 
-    result = await fetcher.fetch(PartRequest("index_bars", None, D(2021, 3, 1)))
+    result = fetcher.fetch(PartRequest("index_bars", None, D(2021, 3, 1)))
 
     assert result.source == "bundled" and result.value.index[-1] == pd.Timestamp("2021-03-01")
     assert not result.failures[0].transient
 
 
-async def test_akshare_not_installed_says_how_to_install() -> None:
+def test_akshare_not_installed_says_how_to_install() -> None:
     provider = AkshareProvider()  # imports akshare on first use; this environment does not have it
 
     try:
@@ -167,7 +189,7 @@ async def test_akshare_not_installed_says_how_to_install() -> None:
         with pytest.raises(
             PartUnavailable, match=r"akshare is not installed \(pip install 'investmind\[providers\]'\)"
         ):
-            await provider.daily_bars("600519.SH", D(2021, 3, 1))
+            provider.daily_bars("600519.SH", D(2021, 3, 1))
     else:
         pytest.skip("akshare is installed here")
 

@@ -256,14 +256,13 @@ def test_bundled_files_match_shared_originals() -> None:
         assert hashlib.sha256(content).digest() == hashlib.sha256(original.read_bytes()).digest(), relative
 
 
-@pytest.mark.anyio
-async def test_bundled_provider_reads_known_values_on_known_dates() -> None:
+def test_bundled_provider_reads_known_values_on_known_dates() -> None:
     provider = BundledProvider()
 
-    bars = await provider.daily_bars("000858.SZ", D(2020, 1, 3))
-    valuation = await provider.valuation("000858.SZ", D(2020, 1, 3))
-    index = await provider.index_bars(D(2020, 1, 3))
-    reports = await provider.fundamentals("601318.SH", D(2020, 4, 30))
+    bars = provider.daily_bars("000858.SZ", D(2020, 1, 3))
+    valuation = provider.valuation("000858.SZ", D(2020, 1, 3))
+    index = provider.index_bars(D(2020, 1, 3))
+    reports = provider.fundamentals("601318.SH", D(2020, 4, 30))
 
     assert bars.index[-1] == pd.Timestamp("2020-01-03")
     assert bars.iloc[-1][["close", "preclose", "volume", "turn"]].tolist() == [130.55, 132.08, 20469248.0, 0.5393]
@@ -272,24 +271,23 @@ async def test_bundled_provider_reads_known_values_on_known_dates() -> None:
     assert reports.loc["2019-12-31", ["roe", "net_profit_growth_yoy"]].tolist() == [0.244, 0.3911]
 
 
-@pytest.mark.anyio
-async def test_bundled_provider_macro_dated_when_published_and_no_unknown_symbols() -> None:
+def test_bundled_provider_macro_dated_when_published_and_no_unknown_symbols() -> None:
     provider = BundledProvider()
 
     # CPI of January 2020 (+5.4% y/y) is taken as known from 15 February, M2 of December 2020
     # (10.1%) from 20 January 2021, the February 2020 PMI (35.7) from 1 March.
-    before, after = await provider.macro(D(2020, 2, 14)), await provider.macro(D(2020, 2, 15))
+    before, after = provider.macro(D(2020, 2, 14)), provider.macro(D(2020, 2, 15))
     assert before["cpi_yoy"].dropna().iloc[-1] == 4.5 and after["cpi_yoy"].dropna().iloc[-1] == 5.4
-    m2 = (await provider.macro(D(2021, 1, 20)))["m2_yoy"].dropna()
+    m2 = provider.macro(D(2021, 1, 20))["m2_yoy"].dropna()
     assert (m2.index[-1], m2.iloc[-1]) == (pd.Timestamp("2021-01-20"), 10.1)
-    pmi = (await provider.macro(D(2020, 3, 1)))["pmi_mfg"].dropna()
+    pmi = provider.macro(D(2020, 3, 1))["pmi_mfg"].dropna()
     assert (pmi.index[-1], pmi.iloc[-1]) == (pd.Timestamp("2020-03-01"), 35.7)
-    shibor = (await provider.macro(D(2018, 7, 13)))["shibor_3m"].dropna()
+    shibor = provider.macro(D(2018, 7, 13))["shibor_3m"].dropna()
     assert shibor.index[-1] == pd.Timestamp("2018-07-13")
     with pytest.raises(PartUnavailable, match="no bundled data for 688981.SH"):
-        await provider.profile("688981.SH", D(2021, 3, 1))
+        provider.profile("688981.SH", D(2021, 3, 1))
     with pytest.raises(PartUnavailable, match="no other 汽车零部件 stock in the bundled data"):
-        await provider.peers("000338.SZ", D(2019, 3, 1))
+        provider.peers("000338.SZ", D(2019, 3, 1))
 
 
 def test_load_snapshot_parts_of_a_full_snapshot_all_from_bundled() -> None:

@@ -15,22 +15,21 @@ from investmind.market.base import Profile
 from investmind.market.bundled import BundledProvider
 
 D = dt.date
-pytestmark = pytest.mark.anyio
 
 
-async def test_codec_round_trips_every_bundled_part_exactly() -> None:
+def test_codec_round_trips_every_bundled_part_exactly() -> None:
     provider = BundledProvider()
     frames = {
-        "bars": await provider.daily_bars("000001.SZ", D(2023, 12, 11)),  # NaN turnover before 2020, NaN valuations
-        "valuation": await provider.valuation("000001.SZ", D(2023, 12, 11)),
-        "fundamentals": await provider.fundamentals("601318.SH", D(2020, 6, 1)),  # text and date columns
-        "index_bars": await provider.index_bars(D(2023, 12, 11)),
+        "bars": provider.daily_bars("000001.SZ", D(2023, 12, 11)),  # NaN turnover before 2020, NaN valuations
+        "valuation": provider.valuation("000001.SZ", D(2023, 12, 11)),
+        "fundamentals": provider.fundamentals("601318.SH", D(2020, 6, 1)),  # text and date columns
+        "index_bars": provider.index_bars(D(2023, 12, 11)),
     }
     for name, frame in frames.items():
         restored = codec.decode(codec.encode(frame))
         pd.testing.assert_frame_equal(restored, frame, check_exact=True, check_freq=False, obj=name)
 
-    universe = await provider.universe(D(2020, 6, 1))
+    universe = provider.universe(D(2020, 6, 1))
     restored = codec.decode(codec.encode(universe))
     assert restored.keys() == universe.keys()
     for symbol, close in universe.items():

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from ... import market
+from ...composition.market import loader
 from ...errors import Conflict
 from ...models import EventType, Task
 from ...services.analyses import Analyses, EventFilter
@@ -74,7 +74,7 @@ def load_bars(settings: Settings, symbol: str, as_of: dt.date, limit: int) -> tu
     """The snapshot's bars part provenance and its last ``limit`` bars with their SMAs (sync: pandas)."""
     from ...market.adjust import adjusted_bars  # pandas: loaded with the first chart, not with the app
 
-    snapshot = market.loader(settings)(symbol, as_of)
+    snapshot = loader(settings)(symbol, as_of)
     frame = adjusted_bars(snapshot.bars)
     close = frame["close"]
     smas = {window: close.rolling(window, min_periods=window).mean() for window in SMA_WINDOWS}

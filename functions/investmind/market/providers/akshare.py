@@ -1,4 +1,4 @@
-"""The akshare provider: Eastmoney and Sina data through the akshare library (sync, so run off the loop).
+"""The akshare provider: Eastmoney and Sina data through the akshare library (sync, called as it is).
 
 Column names and units follow akshare's documentation; each function's mapping sits beside the
 call that returns it. akshare is imported on first use only (``pip install 'investmind[providers]'``).
@@ -6,8 +6,8 @@ call that returns it. akshare is imported on first use only (``pip install 'inve
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -16,7 +16,7 @@ from ..base import MACRO_COLUMNS, PRICE_COLUMNS, VALUATION_COLUMNS, PartUnavaila
 from ..frames import dated, numeric
 from ..reports import period_of, published_by
 from ..symbols import code_of, normalize_symbol
-from .common import LazyModule, adjusted_closes, bar_frame, between, call, nonempty, window, ymd
+from .common import LazyModule, adjusted_closes, bar_frame, between, fan_out, nonempty, window, ymd
 
 CSI300 = "sh000300"
 
@@ -60,12 +60,14 @@ def bars_from_hist(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 class AkshareProvider:
-    """A-share data from akshare. Every library call runs on a worker thread under ``call_timeout_s``.
+    """A-share data from akshare through its blocking calls (the fetcher holds each part to its deadline).
 
     Parameters
     ----------
     module
         The akshare module, or a stand-in with the same functions (tests); imported lazily if None.
+    call_timeout_s
+        The longest the peers' bars, fetched at once, are waited for; a peer later than that is left out.
     lookback_days
         How much daily history to ask for (enough for a 200-day average and 3 years of valuation).
     peer_count, peer_lookback_days
@@ -90,12 +92,11 @@ class AkshareProvider:
         self._peer_count = peer_count
         self._peer_lookback = peer_lookback_days
 
-    async def _call(self, function: str, **kwargs: Any) -> pd.DataFrame:
-        ak = await self._ak.get()
-        return nonempty(await call(getattr(ak, function), self._timeout, **kwargs), f"akshare.{function}")
+    def _call(self, function: str, **kwargs: Any) -> pd.DataFrame:
+        return nonempty(getattr(self._ak.get(), function)(**kwargs), f"akshare.{function}")
 
-    async def _hist(self, symbol: str, first: dt.date, last: dt.date) -> pd.DataFrame:
-        raw = await self._call(
+    def _hist(self, symbol: str, first: dt.date, last: dt.date) -> pd.DataFrame:
+        raw = self._call(
             "stock_zh_a_hist",
             symbol=code_of(symbol),
             period="daily",
@@ -105,18 +106,18 @@ class AkshareProvider:
         )
         return between(bars_from_hist(raw), first, last)
 
-    async def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
-        return await self._hist(symbol, *window(end, self._lookback))
+    def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+        return self._hist(symbol, *window(end, self._lookback))
 
-    async def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+    def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
         first, last = window(end, self._lookback)
-        raw = await self._call("stock_value_em", symbol=code_of(symbol))
+        raw = self._call("stock_value_em", symbol=code_of(symbol))
         frame = numeric(dated(raw, "数据日期"), list(_VALUATION)).rename(columns=_VALUATION)
         return between(frame.reindex(columns=VALUATION_COLUMNS), first, last)
 
-    async def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+    def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
         first, last = window(end, self._lookback)
-        raw = await self._call("stock_financial_analysis_indicator", symbol=code_of(symbol), start_year=str(first.year))
+        raw = self._call("stock_financial_analysis_indicator", symbol=code_of(symbol), start_year=str(first.year))
         frame = numeric(dated(raw, "日期", name="report_date"), [*_PERCENT, *_PLAIN])
         frame = frame.rename(columns={**_PERCENT, **_PLAIN})
         for column in _PERCENT.values():
@@ -127,14 +128,14 @@ class AkshareProvider:
         frame["published_by"] = published_by(frame["report_period"], frame.index)
         return frame[frame["published_by"] <= pd.Timestamp(last)]
 
-    async def index_bars(self, end: dt.date | None) -> pd.DataFrame:
+    def index_bars(self, end: dt.date | None) -> pd.DataFrame:
         first, last = window(end, self._lookback)
-        raw = await self._call("stock_zh_index_daily_em", symbol=CSI300, start_date=ymd(first), end_date=ymd(last))
+        raw = self._call("stock_zh_index_daily_em", symbol=CSI300, start_date=ymd(first), end_date=ymd(last))
         return between(numeric(dated(raw, "date"), PRICE_COLUMNS).reindex(columns=PRICE_COLUMNS), first, last)
 
-    async def profile(self, symbol: str, end: dt.date | None) -> Profile:
+    def profile(self, symbol: str, end: dt.date | None) -> Profile:
         # Eastmoney's company page: the current name (not the one at ``end``) and its industry board.
-        raw = await self._call("stock_individual_info_em", symbol=code_of(symbol))
+        raw = self._call("stock_individual_info_em", symbol=code_of(symbol))
         info = dict(zip(raw["item"].astype(str), raw["value"], strict=True))
         name = str(info.get("股票简称") or "").strip()
         if not name:
@@ -142,25 +143,25 @@ class AkshareProvider:
         industry = str(info.get("行业") or "").strip() or None
         return Profile(name=name, industry=industry)
 
-    async def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]:
-        industry = (await self.profile(symbol, end)).industry
+    def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]:
+        industry = self.profile(symbol, end).industry
         if industry is None:
             raise PartUnavailable(f"akshare has no industry for {symbol}")
-        members = numeric(await self._call("stock_board_industry_cons_em", symbol=industry), ["成交额"])
+        members = numeric(self._call("stock_board_industry_cons_em", symbol=industry), ["成交额"])
         members = members[members["代码"].astype(str) != code_of(symbol)]
         chosen = [normalize_symbol(str(c).zfill(6)) for c in members.nlargest(self._peer_count, "成交额")["代码"]]
         first, last = window(end, self._peer_lookback)
-        fetched = await asyncio.gather(*(self._hist(s, first, last) for s in chosen), return_exceptions=True)
+        fetched = fan_out([partial(self._hist, s, first, last) for s in chosen], self._timeout)
         bars = {s: f for s, f in zip(chosen, fetched, strict=True) if isinstance(f, pd.DataFrame)}
         if not bars:
             raise PartUnavailable(f"akshare: no bars for the peers of {symbol} in {industry}")
         return adjusted_closes(bars)
 
-    async def universe(self, end: dt.date | None) -> dict[str, pd.Series]:
+    def universe(self, end: dt.date | None) -> dict[str, pd.Series]:
         raise PartUnavailable("akshare: the whole-market universe is not fetched (thousands of calls)")
 
-    async def macro(self, end: dt.date | None) -> pd.DataFrame:
+    def macro(self, end: dt.date | None) -> pd.DataFrame:
         first, last = window(end, self._lookback)
-        raw = await self._call("macro_china_shibor_all")
+        raw = self._call("macro_china_shibor_all")
         frame = numeric(dated(raw, "日期"), list(_SHIBOR)).rename(columns=_SHIBOR)
         return between(frame.reindex(columns=MACRO_COLUMNS), first, last)

@@ -1,13 +1,13 @@
-"""What the network providers share: date windows, calls off the event loop, lazy library imports."""
+"""What the network providers share: date windows, concurrent sub-calls, lazy library imports."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import importlib
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -16,6 +16,11 @@ from ..base import BAR_COLUMNS, PartUnavailable
 from ..trading import CHINA
 
 INSTALL_HINT = "pip install 'investmind[providers]'"
+T = TypeVar("T")
+
+_FAN_OUT = ThreadPoolExecutor(max_workers=16, thread_name_prefix="market-fan-out")
+"""Sub-calls of one part (a peer's bars each). Not the fetcher's pool: a part waiting on its own pool's
+queue could wait behind the parts that wait on it."""
 
 
 class SourceError(Exception):
@@ -37,9 +42,22 @@ def between(frame: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame:
     return frame.loc[pd.Timestamp(first) : pd.Timestamp(last)]
 
 
-async def call(fn: Callable[..., Any], timeout_s: float, **kwargs: Any) -> Any:
-    """``fn(**kwargs)`` on a worker thread, given up after ``timeout_s`` (the thread finishes on its own)."""
-    return await asyncio.wait_for(asyncio.to_thread(fn, **kwargs), timeout_s)
+def fan_out(calls: Sequence[Callable[[], T]], timeout_s: float) -> list[T | Exception]:
+    """Every call at once on worker threads: each one's value, or its exception (``TimeoutError`` for a
+    call still running after ``timeout_s``; its thread finishes on its own, as a thread cannot be killed).
+    """
+    futures = [_FAN_OUT.submit(fn) for fn in calls]
+    wait(futures, timeout=timeout_s)
+    outcomes: list[T | Exception] = []
+    for future in futures:
+        if not future.done():
+            future.cancel()
+            outcomes.append(TimeoutError(f"no answer in {timeout_s:g}s"))
+        elif (error := future.exception()) is not None:
+            outcomes.append(error if isinstance(error, Exception) else RuntimeError(repr(error)))
+        else:
+            outcomes.append(future.result())
+    return outcomes
 
 
 def nonempty(frame: Any, what: str) -> pd.DataFrame:
@@ -49,7 +67,7 @@ def nonempty(frame: Any, what: str) -> pd.DataFrame:
 
 
 class LazyModule:
-    """A library imported on first use, on a worker thread (importing akshare takes seconds).
+    """A library imported on first use, once however many threads ask (importing akshare takes seconds).
 
     Importing it here rather than at module level keeps the Lambdas that never use it (the default
     chain is ``bundled``) free of it; when it is not installed the provider says so and the chain
@@ -70,10 +88,8 @@ class LazyModule:
                     raise PartUnavailable(f"{self._name} is not installed ({INSTALL_HINT})") from exc
             return self._module
 
-    async def get(self) -> Any:
-        if self._module is not None:
-            return self._module
-        return await asyncio.to_thread(self._load)
+    def get(self) -> Any:
+        return self._module if self._module is not None else self._load()
 
 
 def adjusted_closes(bars: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]:

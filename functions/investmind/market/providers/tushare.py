@@ -6,10 +6,10 @@ thousands of yuan, ratios in percent, dates as ``YYYYMMDD`` strings, newest row 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -17,7 +17,7 @@ import pandas as pd
 from ..base import MACRO_COLUMNS, PRICE_COLUMNS, PartUnavailable, Profile
 from ..frames import dated, numeric
 from ..reports import period_of, published_by
-from .common import LazyModule, SourceError, adjusted_closes, bar_frame, between, call, nonempty, window, ymd
+from .common import LazyModule, SourceError, adjusted_closes, bar_frame, between, fan_out, nonempty, window, ymd
 
 CSI300 = "000300.SH"
 _YMD = "%Y%m%d"
@@ -61,9 +61,11 @@ class TushareProvider:
     ----------
     token
         Returns the token: from ``INVESTMIND_TUSHARE_TOKEN``, or read from SSM / Secrets Manager on
-        first use. Called on a worker thread, once it succeeds.
+        first use. Called once it succeeds (under a lock: threads asking at once connect once).
     api_factory
         Builds the client from the token (``tushare.pro_api`` by default; tests pass a fake).
+    call_timeout_s
+        The longest the calls a part makes at once (``daily`` and ``daily_basic``) are waited for.
     """
 
     name = "tushare"
@@ -105,16 +107,15 @@ class TushareProvider:
                 self._api, self._secret = factory(token), token
             return self._api
 
-    async def _pro(self) -> Any:
+    def _pro(self) -> Any:
         if self._api is not None:
             return self._api
-        factory = self._factory or (await self._ts.get()).pro_api
-        return await asyncio.to_thread(self._connect, factory)
+        return self._connect(self._factory or self._ts.get().pro_api)
 
-    async def _call(self, method: str, **kwargs: Any) -> pd.DataFrame:
-        pro = await self._pro()
+    def _call(self, method: str, **kwargs: Any) -> pd.DataFrame:
+        pro = self._pro()
         try:
-            frame = await call(getattr(pro, method), self._timeout, **kwargs)
+            frame = getattr(pro, method)(**kwargs)
         except (TimeoutError, PartUnavailable):
             raise
         except Exception as exc:
@@ -123,30 +124,32 @@ class TushareProvider:
             raise SourceError(message.replace(self._secret, "***") if self._secret else message) from None
         return nonempty(frame, f"tushare.{method}")
 
-    async def _daily(self, ts_code: str, first: dt.date, last: dt.date) -> pd.DataFrame:
-        return await self._call("daily", ts_code=ts_code, start_date=ymd(first), end_date=ymd(last))
+    def _daily(self, ts_code: str, first: dt.date, last: dt.date) -> pd.DataFrame:
+        return self._call("daily", ts_code=ts_code, start_date=ymd(first), end_date=ymd(last))
 
-    async def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+    def daily_bars(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
         first, last = window(end, self._lookback)
         fields = "ts_code,trade_date,turnover_rate"
-        basic_call = self._call("daily_basic", ts_code=symbol, start_date=ymd(first), end_date=ymd(last), fields=fields)
-        daily, basic = await asyncio.gather(self._daily(symbol, first, last), basic_call, return_exceptions=True)
-        if isinstance(daily, BaseException):
+        basic_call = partial(
+            self._call, "daily_basic", ts_code=symbol, start_date=ymd(first), end_date=ymd(last), fields=fields
+        )
+        daily, basic = fan_out([partial(self._daily, symbol, first, last), basic_call], self._timeout)
+        if isinstance(daily, Exception):
             raise daily
         # daily_basic needs more account points than daily: without it the bars lack turnover only.
         return bars_from_daily(daily, basic if isinstance(basic, pd.DataFrame) else None)
 
-    async def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+    def valuation(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
         first, last = window(end, self._lookback)
         fields = "ts_code,trade_date,pe_ttm,pb,ps_ttm"
-        raw = await self._call("daily_basic", ts_code=symbol, start_date=ymd(first), end_date=ymd(last), fields=fields)
+        raw = self._call("daily_basic", ts_code=symbol, start_date=ymd(first), end_date=ymd(last), fields=fields)
         frame = numeric(dated(raw, "trade_date", _YMD), ["pe_ttm", "pb", "ps_ttm"])
         # tushare has no price/cash-flow ratio: pcf_ttm stays empty rather than guessed.
         return frame.rename(columns={"pb": "pb_mrq"}).reindex(columns=["pe_ttm", "pb_mrq", "ps_ttm", "pcf_ttm"])
 
-    async def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
+    def fundamentals(self, symbol: str, end: dt.date | None) -> pd.DataFrame:
         first, last = window(end, self._lookback)
-        raw = await self._call("fina_indicator", ts_code=symbol, start_date=ymd(first), end_date=ymd(last))
+        raw = self._call("fina_indicator", ts_code=symbol, start_date=ymd(first), end_date=ymd(last))
         if "update_flag" in raw:  # a restated report comes twice: keep the latest version (flag 1)
             raw = raw.sort_values("update_flag", kind="stable")
         frame = numeric(dated(raw, "end_date", _YMD, name="report_date"), [*_PERCENT, *_PLAIN])
@@ -160,36 +163,36 @@ class TushareProvider:
         frame["published_by"] = announced.fillna(deadline)  # the announcement date where tushare has it
         return frame[frame["published_by"] <= pd.Timestamp(last)]
 
-    async def index_bars(self, end: dt.date | None) -> pd.DataFrame:
+    def index_bars(self, end: dt.date | None) -> pd.DataFrame:
         first, last = window(end, self._lookback)
-        raw = await self._call("index_daily", ts_code=CSI300, start_date=ymd(first), end_date=ymd(last))
+        raw = self._call("index_daily", ts_code=CSI300, start_date=ymd(first), end_date=ymd(last))
         frame = bars_from_daily(raw).reindex(columns=PRICE_COLUMNS)
         frame["volume"] = frame["volume"] / 100.0  # an index's volume stays in lots, as Eastmoney counts it too
         return frame
 
-    async def profile(self, symbol: str, end: dt.date | None) -> Profile:
-        raw = await self._call("stock_basic", ts_code=symbol, fields="ts_code,name,industry")
+    def profile(self, symbol: str, end: dt.date | None) -> Profile:
+        raw = self._call("stock_basic", ts_code=symbol, fields="ts_code,name,industry")
         row = raw.iloc[0]
         industry = row.get("industry")
         return Profile(name=str(row["name"]), industry=industry if isinstance(industry, str) and industry else None)
 
-    async def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]:
-        industry = (await self.profile(symbol, end)).industry
+    def peers(self, symbol: str, end: dt.date | None) -> dict[str, pd.Series]:
+        industry = self.profile(symbol, end).industry
         if industry is None:
             raise PartUnavailable(f"tushare has no industry for {symbol}")
-        listed = await self._call("stock_basic", fields="ts_code,name,industry")
+        listed = self._call("stock_basic", fields="ts_code,name,industry")
         members = [str(c) for c in listed.loc[listed["industry"] == industry, "ts_code"] if str(c) != symbol]
         if not members:
             raise PartUnavailable(f"tushare lists no other stock in {industry}")
         first, last = window(end, self._peer_lookback)
-        chosen = await self._largest(members, last)
-        raw = await self._daily(",".join(chosen), first, last)
+        chosen = self._largest(members, last)
+        raw = self._daily(",".join(chosen), first, last)
         bars = {code: bars_from_daily(rows) for code, rows in raw.groupby("ts_code", sort=False)}
         return adjusted_closes({s: between(f, first, last) for s, f in bars.items()})
 
-    async def _largest(self, members: list[str], last: dt.date) -> list[str]:
+    def _largest(self, members: list[str], last: dt.date) -> list[str]:
         """The ``peer_count`` members with the largest market value in the last two weeks to ``last``."""
-        sizes = await self._call(
+        sizes = self._call(
             "daily_basic",
             ts_code=",".join(members),
             start_date=ymd(last - dt.timedelta(days=14)),
@@ -199,11 +202,11 @@ class TushareProvider:
         latest = numeric(sizes.sort_values("trade_date"), ["total_mv"]).groupby("ts_code")["total_mv"].last()
         return [str(c) for c in latest.nlargest(self._peer_count).index]
 
-    async def universe(self, end: dt.date | None) -> dict[str, pd.Series]:
+    def universe(self, end: dt.date | None) -> dict[str, pd.Series]:
         raise PartUnavailable("tushare: the whole-market universe is not fetched")
 
-    async def macro(self, end: dt.date | None) -> pd.DataFrame:
+    def macro(self, end: dt.date | None) -> pd.DataFrame:
         first, last = window(end, self._lookback)
-        raw = await self._call("shibor", start_date=ymd(first), end_date=ymd(last))
+        raw = self._call("shibor", start_date=ymd(first), end_date=ymd(last))
         frame = numeric(dated(raw, "date", _YMD), list(_SHIBOR)).rename(columns=_SHIBOR)
         return frame.reindex(columns=MACRO_COLUMNS)

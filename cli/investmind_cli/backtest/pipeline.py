@@ -1,0 +1,106 @@
+"""One analysis in-process, stage by stage, as the state machine runs it (no server, no AWS).
+
+The steps are the pipeline's own (``services.pipeline``: prepare, run_agent, record_agent_failure,
+finalize), fed what the state machine feeds them: each agent gets the JSON state of the stages
+before it, a failed agent becomes the failed result its Catch records, and the decision is the one
+``finalize`` writes into ``task_completed``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from investmind import analysts
+from investmind.market import Snapshot
+from investmind.models import AgentInput, AgentResult, Decision, Event, EventDraft, EventType, StartRequest
+from investmind.roster import STAGE1_IDS, STAGES
+from investmind.services.pipeline import finalize, prepare, record_agent_failure, run_agent
+
+Loader = Callable[[str, dt.date | None], Snapshot]
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What one analysis produced: every agent's result, the decision, and the snapshot it read."""
+
+    symbol: str
+    as_of: dt.date
+    snapshot: Snapshot
+    results: dict[str, AgentResult]
+    decision: Decision | None
+    error: str | None = None
+    """Why there is no decision (the analysis would have ended ``task_failed``)."""
+
+
+class _CapturingLog:
+    """An ``EventLog`` for one in-process analysis: it keeps only the decision ``finalize`` writes."""
+
+    def __init__(self) -> None:
+        self.decision: Decision | None = None
+
+    def append(self, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> list[Event]:
+        for draft in drafts:
+            if draft.type == EventType.task_completed:
+                self.decision = Decision.model_validate(draft.data["decision"])
+        return []
+
+    def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
+        return []
+
+
+def _caught(exc: Exception) -> dict[str, str]:
+    """The ``{"Error", "Cause"}`` a Step Functions Catch hands on for a Lambda that raised ``exc``."""
+    name = type(exc).__name__
+    return {"Error": name, "Cause": json.dumps({"errorMessage": str(exc), "errorType": name})}
+
+
+def _loaded_once(load: Loader) -> tuple[Loader, dict[tuple[str, dt.date | None], Snapshot]]:
+    """``load`` memoised for one analysis: prepare and every agent read the same snapshot, built once."""
+    seen: dict[tuple[str, dt.date | None], Snapshot] = {}
+
+    def cached(symbol: str, as_of: dt.date | None) -> Snapshot:
+        key = (symbol, as_of)
+        if key not in seen:
+            snapshot = load(symbol, as_of)
+            seen[key] = seen[(snapshot.symbol, snapshot.as_of)] = snapshot
+        return seen[key]
+
+    return cached, seen
+
+
+def analyse(symbol: str, as_of: dt.date, load: Loader, agents: Sequence[str] = STAGE1_IDS) -> Analysis:
+    """The whole pipeline on ``symbol`` at ``as_of``; ``DataUnavailable`` when prepare would fail the task."""
+    log = _CapturingLog()
+    cached, seen = _loaded_once(load)
+    start = StartRequest(
+        task_id=f"backtest-{symbol}-{as_of.isoformat()}",
+        owner="backtest",
+        symbol=symbol,
+        as_of=as_of,
+        agents=list(agents),
+    )
+    context = prepare(start, log, cached)
+    snapshot = seen[(context.symbol, context.as_of)]
+    state: dict[str, Any] = {"context": context.model_dump(mode="json")}
+    results: dict[str, AgentResult] = {}
+    for stage, specs in STAGES.items():
+        outputs = []
+        for spec in specs:  # the state machine runs them in parallel; each sees only earlier stages
+            agent_input = AgentInput.model_validate(state)
+            try:
+                result = run_agent(spec.agent_id, agent_input, log, load_snapshot=cached, analyze=analysts.analyze)
+            except Exception as exc:  # the per-agent Catch is States.ALL: any error fails the agent only
+                result = record_agent_failure(spec.agent_id, agent_input, _caught(exc), log)
+            outputs.append(result.model_dump(mode="json"))
+        state[f"stage{stage}"] = outputs
+        results.update({r["agent_id"]: AgentResult.model_validate(r) for r in outputs})
+    error = None
+    try:
+        finalize(AgentInput.model_validate(state), log)
+    except RuntimeError as exc:  # the outer Catch: the task would end FAILED with this reason
+        error = str(exc)
+    return Analysis(context.symbol, context.as_of, snapshot, results, log.decision, error)
