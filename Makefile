@@ -5,13 +5,14 @@ PYTHON ?= python3
 UV_VERSION := 0.13.9
 ASL_VALIDATOR_VERSION := 4.0.0
 UV := .tools/bin/uv
+comma := ,
 VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: setup demo run test lint e2e-setup bench asl requirements clean build lambda-package localstack-check localstack-deploy test-localstack FORCE
+.PHONY: setup demo run test lint e2e-setup bench asl requirements clean build build-host lambda-package localstack-up localstack-down localstack-check localstack-deploy test-localstack FORCE
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -76,13 +77,20 @@ clean:
 # pip itself is pinned too: the pip of a Debian Python 3.11 (23.2) checks Requires-Python against the
 # interpreter running it even with --python-version, and refuses numpy for 3.13.
 PIP_VERSION := 26.3
-LAMBDA_PKG := .aws-sam/lambda-package
-LAMBDA_REQS := .aws-sam/lambda-requirements.txt
-LAMBDA_WHEELS := .aws-sam/lambda-wheels
+# The architecture the package is built for: Lambda's (aarch64). `make build-host` builds it for this
+# machine's instead (LocalStack's host executor runs the functions here, under python3.13), in its own
+# directory so that neither build overwrites the other.
+LAMBDA_ARCH ?= aarch64
+export LAMBDA_ARCH
+LAMBDA_OUT := .aws-sam$(if $(filter-out aarch64,$(LAMBDA_ARCH)),/$(LAMBDA_ARCH))
+LAMBDA_PKG := $(LAMBDA_OUT)/lambda-package
+LAMBDA_REQS := $(LAMBDA_OUT)/lambda-requirements.txt
+LAMBDA_WHEELS := $(LAMBDA_OUT)/lambda-wheels
+LAMBDA_FOREIGN_ARCH := $(if $(filter aarch64,$(LAMBDA_ARCH)),x86_64,aarch64)
 # python3.13 on Lambda runs on Amazon Linux 2023 (glibc 2.34), where manylinux2014 (glibc 2.17) up to
 # manylinux_2_34 wheels run. pip matches each --platform literally, and numpy >= 2.3 and pandas 3 ship
 # aarch64 wheels only as manylinux_2_28, so every glibc level is named.
-LAMBDA_PLATFORMS := --platform manylinux2014_aarch64 $(foreach v,$(shell seq 17 34),--platform manylinux_2_$(v)_aarch64)
+LAMBDA_PLATFORMS := --platform manylinux2014_$(LAMBDA_ARCH) $(foreach v,$(shell seq 17 34),--platform manylinux_2_$(v)_$(LAMBDA_ARCH))
 PIP := .tools/bin/pip --disable-pip-version-check --quiet
 # Run-time packages published only as an sdist, as a regex alternation. Each must be pure Python (a
 # wheel built on this machine runs on Lambda; checked below); tests/unit/test_build.py keeps the list
@@ -90,16 +98,16 @@ PIP := .tools/bin/pip --disable-pip-version-check --quiet
 LAMBDA_SDIST_ONLY := ta
 # The first build-* target builds the package and the others wait on this lock; the kernel releases
 # it when its holder exits, so an interrupted build never leaves it stale.
-LOCKED := $(PYTHON) -c 'import fcntl, subprocess, sys; lock = open(sys.argv[1], "a"); fcntl.flock(lock, fcntl.LOCK_EX); sys.exit(subprocess.call(sys.argv[2:]))' .aws-sam/lambda.lock
+LOCKED := $(PYTHON) -c 'import fcntl, subprocess, sys; lock = open(sys.argv[1], "a"); fcntl.flock(lock, fcntl.LOCK_EX); sys.exit(subprocess.call(sys.argv[2:]))' $(LAMBDA_OUT)/lambda.lock
 
 # pip evaluates requirement markers for the interpreter running it, never for --python-version
 # (pypa/pip#11010): resolve the lock's markers for Lambda here so that pip gets plain pins.
 define REQUIREMENTS_FOR_LAMBDA
-import sys
+import os, sys
 from packaging.requirements import Requirement
 LAMBDA = {"python_version": "3.13", "python_full_version": "3.13.0", "sys_platform": "linux", "os_name": "posix",
-          "platform_system": "Linux", "platform_machine": "aarch64", "implementation_name": "cpython",
-          "platform_python_implementation": "CPython"}
+          "platform_system": "Linux", "platform_machine": os.environ.get("LAMBDA_ARCH", "aarch64"),
+          "implementation_name": "cpython", "platform_python_implementation": "CPython"}
 for line in sys.stdin:
     line = line.partition("#")[0].strip()
     if line:
@@ -137,55 +145,142 @@ FORCE:
 # Dependencies: rebuilt only when the requirements change. No test or dev dependency can enter:
 # functions/requirements.txt is `uv export --no-dev` without extras, and --no-deps installs exactly it.
 # Console scripts and numpy's and pandas' own test suites are never used at run time: dropped.
-.aws-sam/lambda-deps.ok: $(LAMBDA_REQS) .tools/.pip-$(PIP_VERSION)
+$(LAMBDA_OUT)/lambda-deps.ok: $(LAMBDA_REQS) .tools/.pip-$(PIP_VERSION)
 	rm -rf $(LAMBDA_PKG) $(LAMBDA_WHEELS) && mkdir -p $(LAMBDA_WHEELS)
 	grep -iE '^($(LAMBDA_SDIST_ONLY))==' $(LAMBDA_REQS) > $(LAMBDA_WHEELS).txt || true
 	if [ -s $(LAMBDA_WHEELS).txt ]; then $(PIP) wheel --no-deps --no-binary=:all: -w $(LAMBDA_WHEELS) -r $(LAMBDA_WHEELS).txt; fi
 	@if ls $(LAMBDA_WHEELS) | grep -v -- '-py3-none-any\.whl$$'; then echo "^ not pure Python: cannot be built here for Lambda"; exit 1; fi
 	$(PIP) install --root-user-action=ignore --no-deps --no-compile --target $(LAMBDA_PKG) --find-links $(LAMBDA_WHEELS) \
 		--implementation cp --python-version 3.13 --only-binary=:all: $(LAMBDA_PLATFORMS) -r $(LAMBDA_REQS)
-	@if find $(LAMBDA_PKG) -name '*.so' | grep -E 'x86_64|cpython-3(0|1[0-2])'; then echo "^ not for python3.13 on arm64"; exit 1; fi
+	@if find $(LAMBDA_PKG) -name '*.so' | grep -E '$(LAMBDA_FOREIGN_ARCH)|cpython-3(0|1[0-2])'; then echo "^ not for python3.13 on $(LAMBDA_ARCH)"; exit 1; fi
 	rm -rf $(LAMBDA_PKG)/bin $(LAMBDA_PKG)/pandas/tests
 	find $(LAMBDA_PKG)/numpy -type d -name tests -prune -exec rm -rf {} +
 	@touch $@
 
 # The investmind package itself, refreshed when a source file changes.
-.aws-sam/lambda-code.ok: .aws-sam/lambda-deps.ok $(shell find functions/investmind -type f ! -path '*/__pycache__/*')
+$(LAMBDA_OUT)/lambda-code.ok: $(LAMBDA_OUT)/lambda-deps.ok $(shell find functions/investmind -type f ! -path '*/__pycache__/*')
 	rm -rf $(LAMBDA_PKG)/investmind
 	cp -R functions/investmind $(LAMBDA_PKG)/investmind
 	find $(LAMBDA_PKG)/investmind -name __pycache__ -prune -exec rm -rf {} +
 	@touch $@
 
-lambda-package: .aws-sam/lambda-code.ok
+lambda-package: $(LAMBDA_OUT)/lambda-code.ok
 
 # Hard links where the file system allows them: sixteen copies of one package need not take sixteen
 # times the disk (SAM zips each folder alike, so `sam deploy` uploads the package once).
 build-%Function:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "build-$*Function is run by sam build (ARTIFACTS_DIR)"; exit 1; }
-	@mkdir -p .aws-sam
+	@mkdir -p $(LAMBDA_OUT)
 	@$(LOCKED) $(MAKE) --no-print-directory lambda-package
 	cp -Rpl $(LAMBDA_PKG)/. "$(ARTIFACTS_DIR)" 2>/dev/null || cp -Rp $(LAMBDA_PKG)/. "$(ARTIFACTS_DIR)"
 
+LAMBDA_ZIP = $(PY) -c "import shutil, sys; shutil.make_archive(sys.argv[1], 'zip', sys.argv[2])" $(LAMBDA_PKG) $(LAMBDA_PKG)
 build: lambda-package
-	$(VENV)/bin/sam build
-	@$(PY) -c "import shutil, sys; shutil.make_archive(sys.argv[1], 'zip', sys.argv[2])" .aws-sam/lambda-package $(LAMBDA_PKG)
-	@echo "Lambda package (one, shared by every function): $$(du -sh $(LAMBDA_PKG) | cut -f1) unpacked (limit 250M), $$(du -sh .aws-sam/lambda-package.zip | cut -f1) zipped; $$(ls -d $(LAMBDA_PKG)/*.dist-info | wc -l) distributions"
+	$(VENV)/bin/sam build --build-dir $(LAMBDA_OUT)/build
+	@# Zipped only to report its size against Lambda's limits (sam deploy zips each function itself).
+	@$(if $(filter aarch64,$(LAMBDA_ARCH)),$(LAMBDA_ZIP))
+	@echo "Lambda package (one, shared by every function): $$(du -sh $(LAMBDA_PKG) | cut -f1) unpacked (limit 250M)$(if $(filter aarch64,$(LAMBDA_ARCH)),$(comma) $$(du -sh $(LAMBDA_PKG).zip | cut -f1) zipped); $$(ls -d $(LAMBDA_PKG)/*.dist-info | wc -l) distributions, for $(LAMBDA_ARCH)"
+
+# The same package for this machine's architecture, into .aws-sam/<arch>/ (docs/operations.md, LocalStack),
+# compiled to bytecode by the python3.13 that runs it (before sam build links it into every function):
+# else each of the sixteen functions compiles pandas & co. again in its first cold start.
+HOST_ARCH := $(shell uname -m)
+build-host:
+	@test -n "$(LAMBDA_PYTHON313)" || { echo "the functions run python3.13: none found (set LAMBDA_PYTHON313)"; exit 1; }
+	$(MAKE) --no-print-directory lambda-package LAMBDA_ARCH=$(HOST_ARCH)
+	$(LAMBDA_PYTHON313) -m compileall -q -j 0 .aws-sam/$(HOST_ARCH)/lambda-package > /dev/null
+	$(MAKE) --no-print-directory build LAMBDA_ARCH=$(HOST_ARCH)
 
 # --- LocalStack (docs/operations.md) ------------------------------------------------------------------
-# LocalStack runs in Docker, outside this Makefile; LOCALSTACK_ENDPOINT says where it answers. samlocal
-# (pinned; it wraps the sam of .venv) points sam's AWS clients there through AWS_ENDPOINT_URL.
-LOCALSTACK_ENDPOINT ?= http://localhost:4566
+# LocalStack 4.14.0 (the last release that runs without an auth token), pinned with its upstream runtime
+# requirements as constraints, on this machine in its own venv, with the plugins of localstack_host/:
+# Lambda execution environments as host processes (no Docker), DynamoDB through moto (no Java). Where a
+# Docker engine runs, LOCALSTACK_RUNNER=docker starts the pinned image instead, and the functions run
+# in LocalStack's Lambda containers (arm64, the default build). samlocal (pinned; it wraps the sam of
+# .venv) sends sam's AWS calls to LOCALSTACK_ENDPOINT.
+LOCALSTACK_VERSION := 4.14.0
+LOCALSTACK_IMAGE := localstack/localstack:$(LOCALSTACK_VERSION)
+LOCALSTACK_RUNNER ?= host
+LOCALSTACK_PORT ?= 4566
+LOCALSTACK_ENDPOINT ?= http://127.0.0.1:$(LOCALSTACK_PORT)
+LOCALSTACK_STACK := investmind-localstack
+LOCALSTACK_DIR := .localstack
+LOCALSTACK_VENV := $(LOCALSTACK_DIR)/venv
+LOCALSTACK_PY := $(LOCALSTACK_VENV)/bin/python
+LOCALSTACK_CONSTRAINTS := localstack_host/requirements-runtime-$(LOCALSTACK_VERSION).txt
+# Standard library only, so the project's venv runs them in either mode.
+LOCALSTACK_CONTROL := $(PY) localstack_host/src/localstack_host/control.py
+LOCALSTACK_BRIDGE := $(PY) localstack_host/src/localstack_host/http_api.py
+# LocalStack needs Python >= 3.12 and the functions need python3.13 (their runtime): the first of each on
+# this machine. pyenv's shims answer only for the active version, so every candidate is asked its own.
+PYENV_VERSIONS := $(HOME)/.pyenv/versions
+LOCALSTACK_PYTHON ?= $(shell for p in python3.13 $(wildcard $(PYENV_VERSIONS)/3.13*/bin/python3) python3.12 \
+	$(wildcard $(PYENV_VERSIONS)/3.1[2-9]*/bin/python3) python3; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; done)
+LAMBDA_PYTHON313 ?= $(shell for p in python3.13 $(wildcard $(PYENV_VERSIONS)/3.13*/bin/python3) python3; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null && { command -v "$$p"; break; }; done)
+# engine-legacy: the default CloudFormation engine churned over 7 minutes and 2.2 GB on this template.
+# DISABLE_EVENTS: no analytics, whose shutdown hook otherwise retries an unreachable host for minutes.
+LOCALSTACK_SETTINGS = GATEWAY_LISTEN=127.0.0.1:$(LOCALSTACK_PORT) LOCALSTACK_HOST=127.0.0.1:$(LOCALSTACK_PORT) \
+	PERSISTENCE=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 PROVIDER_OVERRIDE_CLOUDFORMATION=engine-legacy
+LOCALSTACK_HOST_SETTINGS = $(LOCALSTACK_SETTINGS) DNS_ADDRESS=0 \
+	PROVIDER_OVERRIDE_DYNAMODB=moto PROVIDER_OVERRIDE_DYNAMODBSTREAMS=moto \
+	LAMBDA_RUNTIME_EXECUTOR=host HOST_LAMBDA_PYTHON3_13=$(LAMBDA_PYTHON313) LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT=90 \
+	TMPDIR=$(abspath $(LOCALSTACK_DIR))/tmp
+LOCALSTACK_ANSWERS = $(PY) -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/_localstack/health', timeout=3)" \
+	$(LOCALSTACK_ENDPOINT) 2>/dev/null
 SAMLOCAL_VERSION := 1.71.0
 SAMLOCAL := DISABLE_DEPRECATION_NOTICE=1 AWS_ENDPOINT_URL=$(LOCALSTACK_ENDPOINT) \
 	$(UV) run --no-sync --with aws-sam-cli-local==$(SAMLOCAL_VERSION) samlocal
+# The host executor runs the functions here: the package built for this machine, each function in its
+# built folder in place (mounted_code.py: no zip per function to make, upload and unpack again). In
+# Docker, Lambda's own architecture, zipped and uploaded as on AWS.
+LOCALSTACK_BUILD := $(if $(filter docker,$(LOCALSTACK_RUNNER)),build,build-host)
+LOCALSTACK_BUILT := $(if $(filter docker,$(LOCALSTACK_RUNNER)),.aws-sam,.aws-sam/$(HOST_ARCH))/build/template.yaml
+LOCALSTACK_TEMPLATE := $(if $(filter docker,$(LOCALSTACK_RUNNER)),$(LOCALSTACK_BUILT),.aws-sam/$(HOST_ARCH)/build/template.localstack.yaml)
+
+$(LOCALSTACK_VENV)/.installed: $(LOCALSTACK_CONSTRAINTS) localstack_host/pyproject.toml $(shell find localstack_host/src -name '*.py')
+	@test -n "$(LOCALSTACK_PYTHON)" || { echo "LocalStack $(LOCALSTACK_VERSION) needs Python >= 3.12: none found (set LOCALSTACK_PYTHON)"; exit 1; }
+	test -x $(LOCALSTACK_PY) || $(LOCALSTACK_PYTHON) -m venv $(LOCALSTACK_VENV)
+	$(LOCALSTACK_PY) -m pip install --quiet --disable-pip-version-check -c $(LOCALSTACK_CONSTRAINTS) \
+		"localstack-core[runtime]==$(LOCALSTACK_VERSION)"
+	$(LOCALSTACK_PY) -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall ./localstack_host
+	@touch $@
+
+LOCALSTACK_COMMAND := $(if $(filter docker,$(LOCALSTACK_RUNNER)),docker run --rm -p 127.0.0.1:$(LOCALSTACK_PORT):4566 \
+	-v /var/run/docker.sock:/var/run/docker.sock -e PERSISTENCE=0 -e DISABLE_EVENTS=1 -e LOCALSTACK_HOST=127.0.0.1:$(LOCALSTACK_PORT) \
+	-e PROVIDER_OVERRIDE_CLOUDFORMATION=engine-legacy $(LOCALSTACK_IMAGE),$(abspath $(LOCALSTACK_PY)) -m localstack.runtime.main)
+
+# In the background, its PID in .localstack/localstack.pid (in Docker: the `docker run` in the foreground,
+# which stops the container when stopped), ready once its health endpoint answers.
+localstack-up: setup $(if $(filter docker,$(LOCALSTACK_RUNNER)),,$(LOCALSTACK_VENV)/.installed)
+	@if $(LOCALSTACK_ANSWERS); then echo "LocalStack already answers at $(LOCALSTACK_ENDPOINT)"; exit 0; fi; \
+	$(if $(filter docker,$(LOCALSTACK_RUNNER)),,test -n "$(LAMBDA_PYTHON313)" || { echo "the functions run python3.13: none found (set LAMBDA_PYTHON313)"; exit 1; };) \
+	mkdir -p $(LOCALSTACK_DIR)/tmp && \
+	env $(LOCALSTACK_HOST_SETTINGS) $(LOCALSTACK_CONTROL) start --pid-file $(LOCALSTACK_DIR)/localstack.pid \
+		--log $(LOCALSTACK_DIR)/localstack.log --ready-url $(LOCALSTACK_ENDPOINT)/_localstack/health -- $(LOCALSTACK_COMMAND) && \
+	echo "LocalStack $(LOCALSTACK_VERSION) ($(LOCALSTACK_RUNNER)) on $(LOCALSTACK_ENDPOINT): PID $$(cat $(LOCALSTACK_DIR)/localstack.pid), log $(LOCALSTACK_DIR)/localstack.log"
+
+localstack-down: setup
+	@$(LOCALSTACK_CONTROL) stop --pid-file $(LOCALSTACK_DIR)/localstack.pid
+	rm -rf $(LOCALSTACK_DIR)/tmp
 
 localstack-check: setup
-	@$(PY) -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/_localstack/health', timeout=3)" \
-		$(LOCALSTACK_ENDPOINT) 2>/dev/null || { echo "no LocalStack answers at LOCALSTACK_ENDPOINT=$(LOCALSTACK_ENDPOINT) (docs/operations.md)"; exit 1; }
+	@$(LOCALSTACK_ANSWERS) || { echo "no LocalStack answers at LOCALSTACK_ENDPOINT=$(LOCALSTACK_ENDPOINT): make localstack-up (docs/operations.md)"; exit 1; }
 
-localstack-deploy: localstack-check build
-	$(SAMLOCAL) deploy --config-env localstack
+localstack-deploy: localstack-check
+	$(MAKE) --no-print-directory $(LOCALSTACK_BUILD)
+	$(if $(filter docker,$(LOCALSTACK_RUNNER)),,$(PY) localstack_host/src/localstack_host/mounted_code.py $(LOCALSTACK_BUILT) $(LOCALSTACK_TEMPLATE))
+	$(SAMLOCAL) deploy --config-file $(abspath samconfig.toml) --config-env localstack --template-file $(LOCALSTACK_TEMPLATE)
 
-# The integration tests against the deployed stack's outputs; they skip, saying why, when no LocalStack answers.
+# Starts LocalStack if none answers, deploys, serves the stack's HTTP API through the bridge, runs the
+# integration suite against the stack's outputs, and stops what it started, whatever the outcome.
 test-localstack: setup
-	AWS_SAM_STACK_NAME=investmind-localstack LOCALSTACK_ENDPOINT=$(LOCALSTACK_ENDPOINT) $(PY) -m pytest tests/integration -rs
+	@started=; if ! $(LOCALSTACK_ANSWERS); then $(MAKE) --no-print-directory localstack-up && started=1 || exit 1; fi; \
+	trap '$(LOCALSTACK_CONTROL) stop --pid-file $(LOCALSTACK_DIR)/bridge.pid --grace 5; [ -z "$$started" ] || $(MAKE) --no-print-directory localstack-down' EXIT; \
+	$(MAKE) --no-print-directory localstack-deploy && \
+	$(LOCALSTACK_CONTROL) start --pid-file $(LOCALSTACK_DIR)/bridge.pid --log $(LOCALSTACK_DIR)/bridge.log \
+		--ready-file $(LOCALSTACK_DIR)/api-url --timeout 60 -- $(LOCALSTACK_BRIDGE) \
+		--stack $(LOCALSTACK_STACK) --endpoint $(LOCALSTACK_ENDPOINT) --url-file $(LOCALSTACK_DIR)/api-url && \
+	AWS_SAM_STACK_NAME=$(LOCALSTACK_STACK) LOCALSTACK_ENDPOINT=$(LOCALSTACK_ENDPOINT) LOCALSTACK_API_URL=$$(cat $(LOCALSTACK_DIR)/api-url) \
+		$(PY) -m pytest tests/integration -rs -p no:cacheprovider

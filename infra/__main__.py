@@ -12,6 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the whole system on loopback until Ctrl-C")
     serve.add_argument("--port", type=int, default=None, help="API port (default: $INVESTMIND_PORT or 8000)")
+    serve.add_argument("--host", default=None, help="bind address (default: $INVESTMIND_HOST or 127.0.0.1)")
     serve.add_argument("--outputs", type=Path, default=None, help="write the stack outputs (JSON) here")
     demo = sub.add_parser("demo", help="start, analyse one symbol live, print the decision, stop")
     demo.add_argument("symbol", nargs="?", default="600519")
@@ -20,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from .runtime import serve as run_serve
 
-        run_serve(args.port, args.outputs)
+        run_serve(args.port, args.outputs, args.host)
         return 0
     from .demo import run_demo
 

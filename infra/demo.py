@@ -23,7 +23,8 @@ def run_demo(symbol: str, as_of: str | None = None) -> int:
     console.print(f"Starting the embedded runtime from template.yaml (logs: {LOG_PATH.relative_to(ROOT)}) …")
     with EmbeddedRuntime(api_port=free_port(), log_path=LOG_PATH) as runtime:
         console.print(f"Up in {time.monotonic() - began:.1f} s: API and console on {runtime.api_url}")
-        api = Api(runtime.api_url)
+        print(f"INVESTMIND_API_KEY={runtime.admin_key}", flush=True)  # its own line, never wrapped (§9)
+        api = Api(runtime.api_url, runtime.admin_key)
         with api.client:
             body = {"symbol": symbol, **({"as_of": as_of} if as_of else {})}
             accepted = api.call("POST", "/v1/analyses", json=body)

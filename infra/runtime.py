@@ -21,6 +21,7 @@ import boto3
 from .emulator import MotoEmulator, free_port
 from .faults import FaultPlan
 from .lambdas import LocalFunction, LocalLambda
+from .local_identity import LocalIssuer, check_exposure, configured_key, create_admin_key
 from .pollers import ExecutionEndedRule, Poller, SqsPoller, StreamPoller
 from .template import ROOT, Template, create_table_request
 
@@ -56,8 +57,15 @@ class EmbeddedRuntime:
         stack_name: str = "investmind-local",
         extra_env: dict[str, str] | None = None,
         log_path: Path | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.api_port = api_port or int(os.environ.get("INVESTMIND_PORT", "8000"))
+        self.host = host
+        check_exposure(host, configured_key())
+        issuer_key = os.environ.get("INVESTMIND_LOCAL_ISSUER_KEY")  # tests: a PEM they mint tokens with
+        self.issuer = LocalIssuer(self.api_url, Path(issuer_key) if issuer_key else None)
+        self.admin_key = ""
+        """The local deployment's admin API key (``INVESTMIND_API_KEY``, or made at start)."""
         self.template = Template.load(
             stack_name=stack_name, region=REGION, account_id=ACCOUNT, parameters={"Stage": "local"}
         )
@@ -84,6 +92,7 @@ class EmbeddedRuntime:
         self._set_process_env()
         self.emulator.start()
         self._provision()
+        self._configure_identity()
         self._load_functions()
         if event_sources:
             self._start_event_sources()
@@ -126,6 +135,15 @@ class EmbeddedRuntime:
         from investmind.settings import get_settings
 
         get_settings.cache_clear()
+
+    def _configure_identity(self) -> None:
+        """Trust the local issuer (unless the shell names another) and register the admin key."""
+        if not self._shell_env.get("INVESTMIND_JWT_ISSUER"):
+            os.environ.update(self.issuer.environment())
+        from investmind.settings import get_settings
+
+        get_settings.cache_clear()
+        self.admin_key = create_admin_key(self.template.refs["KeysTable"], configured_key())
 
     # -- resources -------------------------------------------------------------------------------
     def _provision(self) -> None:
@@ -311,7 +329,8 @@ class EmbeddedRuntime:
 
         api = self.lambdas.by_logical_id("ApiFunction")
         app = api.handler().app  # the Mangum handler wraps the ASGI app; uvicorn serves it directly
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.api_port, log_level="warning", lifespan="on")
+        self.issuer.serve_jwks(app)
+        config = uvicorn.Config(app, host=self.host, port=self.api_port, log_level="warning", lifespan="on")
         self._uvicorn = uvicorn.Server(config)
         self._api_thread = threading.Thread(target=self._uvicorn.run, name="uvicorn", daemon=True)
         self._api_thread.start()
@@ -326,11 +345,13 @@ class EmbeddedRuntime:
         path.write_text(json.dumps(self.outputs, indent=2))
 
 
-def serve(port: int | None = None, outputs_path: Path | None = None) -> None:
+def serve(port: int | None = None, outputs_path: Path | None = None, host: str | None = None) -> None:
     """Run the embedded runtime until interrupted (``make run``, ``investmind local``)."""
-    runtime = EmbeddedRuntime(api_port=port).start()
+    runtime = EmbeddedRuntime(api_port=port, host=host or os.environ.get("INVESTMIND_HOST", "127.0.0.1")).start()
     if outputs_path:
         runtime.write_outputs(outputs_path)
+    # A line of its own, the contract of docs/architecture.md §9: the CLI and the checks read it.
+    print(f"INVESTMIND_API_KEY={runtime.admin_key}", flush=True)
     print(f"InvestMind is serving on {runtime.api_url}  (console: {runtime.api_url}/, Ctrl-C to stop)", flush=True)
     stop = threading.Event()
     try:

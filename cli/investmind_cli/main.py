@@ -85,6 +85,48 @@ def _list(api: Api, args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _keys_create(api: Api, args: argparse.Namespace, console: Console) -> int:
+    body = {
+        "name": args.name,
+        "role": "admin" if args.admin else "user",
+        **({"owner": args.owner} if args.owner else {}),
+    }
+    created = api.call("POST", "/v1/keys", json=body)
+    print(f"created {created['key_id']} for {created['owner']} ({created['role']}): shown once, keep it now")
+    print(created["key"])  # alone on the last line (docs/architecture.md §9)
+    return 0
+
+
+def _keys_list(api: Api, args: argparse.Namespace, console: Console) -> int:
+    params = {"owner": args.owner} if args.owner else {}
+    for key in api.call("GET", "/v1/keys", params=params)["items"]:
+        state = f"revoked {key['revoked_at']}" if key["revoked_at"] else f"last used {key['last_used_at'] or 'never'}"
+        print(f"{key['key_id']} {key['owner']:<16} {key['role']:<5} {key['name']:<20} {key['created_at']} {state}")
+    return 0
+
+
+def _keys_revoke(api: Api, args: argparse.Namespace, console: Console) -> int:
+    revoked = api.call("DELETE", f"/v1/keys/{args.key_id}")
+    print(f"{revoked['key_id']} revoked {revoked['revoked_at']}")
+    return 0
+
+
+def _keys_parser(commands: Any) -> None:
+    keys = commands.add_parser("keys", help="API keys: create, list, revoke (yours; an admin's: anyone's)")
+    actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="a new key, printed once on the last line")
+    create.add_argument("--owner", help="whose key (default: yours; another owner's needs an admin key)")
+    create.add_argument("--name", default="cli", help="what the key is for (default %(default)s)")
+    create.add_argument("--admin", action="store_true", help="an admin key (needs an admin key)")
+    create.set_defaults(handler=_keys_create)
+    listing = actions.add_parser("list", help="your keys (an admin: every owner's, or --owner's)")
+    listing.add_argument("--owner")
+    listing.set_defaults(handler=_keys_list)
+    revoke = actions.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(handler=_keys_revoke)
+
+
 def _local(port: int) -> int:
     try:
         from infra.runtime import serve
@@ -130,6 +172,8 @@ def _parser(default_url: str, default_port: int) -> argparse.ArgumentParser:
     listing.add_argument("--status", choices=("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"))
     listing.add_argument("--limit", type=int, default=20)
     listing.set_defaults(handler=_list)
+
+    _keys_parser(commands)
 
     local = commands.add_parser("local", help="run the whole system on this machine (embedded runtime)")
     local.add_argument("--port", type=int, default=default_port, help="INVESTMIND_PORT; default %(default)s")

@@ -37,6 +37,26 @@ class UnknownSymbol(UnprocessableRequest):
     code = "unknown_symbol"
 
 
+class Unauthorized(InvestMindError):
+    """No credential, or one that does not verify (docs/security.md); answered with ``WWW-Authenticate``."""
+
+    code = "unauthorized"
+    status = 401
+
+    @property
+    def headers(self) -> dict[str, str]:
+        # RFC 6750: name the error only when a token was presented.
+        presented = bool(self.details and self.details.get("presented"))
+        return {"WWW-Authenticate": 'Bearer realm="investmind"' + (', error="invalid_token"' if presented else "")}
+
+
+class Forbidden(InvestMindError):
+    """The caller is known but may not do this (e.g. manage another owner's API keys without being an admin)."""
+
+    code = "forbidden"
+    status = 403
+
+
 class NotFound(InvestMindError):
     """No such resource for this caller (another caller's resource is also 'not found')."""
 
@@ -49,6 +69,21 @@ class Conflict(InvestMindError):
 
     code = "conflict"
     status = 409
+
+
+class TooManyRequests(InvestMindError):
+    """The caller is over a quota; ``Retry-After`` says when to try again. Nothing was created."""
+
+    code = "too_many_requests"
+    status = 429
+
+    def __init__(self, message: str, retry_after_s: int, details: dict | None = None) -> None:
+        super().__init__(message, {**(details or {}), "retry_after_s": retry_after_s})
+        self.retry_after_s = max(1, retry_after_s)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class ServiceUnavailable(InvestMindError):

@@ -36,6 +36,29 @@ class Settings(BaseSettings):
     sse_bounded_wait_s: float = Field(default=20.0, gt=0)
     sse_linger_s: float = Field(default=0.3, ge=0)
 
+    keys_table: str = ""
+    """The API keys (``KeysTable``); read by the API function only."""
+    jwt_issuer: str = ""
+    """The ``iss`` of callers' JWTs (Cognito's user pool, another OIDC issuer, the embedded runtime's); empty: none."""
+    jwt_audience: str = ""
+    """The ``aud`` (or Cognito access tokens' ``client_id``) callers' JWTs must carry."""
+    jwks_url: str = ""
+    """The issuer's JWKS; by default ``<issuer>/.well-known/jwks.json``."""
+    jwt_algorithms: str = "RS256,ES256"
+    admin_owners: str = ""
+    """Comma-separated owners (a JWT's ``sub``, a key's owner) who administer every owner's API keys."""
+    stream_token_ttl_s: int = Field(default=300, ge=30, le=3600)
+    max_active_per_owner: int = Field(default=5, ge=1)
+    """Quota: one owner's analyses queued or running at once (429 beyond)."""
+    max_daily_per_owner: int = Field(default=200, ge=1)
+    """Quota: one owner's analyses submitted in any 24 hours (429 beyond)."""
+
+    @property
+    def admins(self) -> frozenset[str]:
+        return frozenset(name.strip() for name in self.admin_owners.split(",") if name.strip())
+
+    host: str = "127.0.0.1"
+    """The address ``make run`` binds; a non-loopback one needs a configured key (``INVESTMIND_API_KEY``)."""
     port: int = 8000
     url: str = "http://127.0.0.1:8000"
     api_key: str = ""

@@ -45,19 +45,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _start(command: list[str], env: dict[str, str], log_path: Path, ready: str) -> subprocess.Popen:
-    """Start ``command`` and wait for the line containing ``ready`` on its stdout (never a timer)."""
+def _start(command: list[str], env: dict[str, str], log_path: Path, ready: str) -> tuple[subprocess.Popen, str]:
+    """Start ``command``, wait for the line containing ``ready`` on its stdout (never a timer), and return the
+    admin key it printed on the way (``INVESTMIND_API_KEY=<key>``; never written to the log)."""
     log = open(log_path, "w")  # noqa: SIM115 - kept open for the process's life, closed by the OS at exit
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    key = ""
     line = process.stdout.readline()
     while line and ready not in line:
-        log.write(line)
+        if line.startswith("INVESTMIND_API_KEY="):
+            key = line.strip().partition("=")[2]
+        else:
+            log.write(line)
         line = process.stdout.readline()
     if not line:
         log.flush()
         raise RuntimeError(f"{command[2]} did not start:\n{log_path.read_text()[-3000:]}")
     threading.Thread(target=shutil.copyfileobj, args=(process.stdout, log), daemon=True).start()
-    return process
+    return process, key
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -77,7 +82,7 @@ def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
            "PYTHONUNBUFFERED": "1"}  # fmt: skip
     env.pop("AWS_ENDPOINT_URL", None)
     command = [sys.executable, "-m", "infra", "serve", "--port", str(free_port()), "--outputs", str(outputs)]
-    runtime = _start(command, env, folder / "runtime.log", "serving on")
+    runtime, key = _start(command, env, folder / "runtime.log", "serving on")
     stack = json.loads(outputs.read_text())
     port = free_port()
     bounded = subprocess.Popen(
@@ -85,7 +90,8 @@ def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
         cwd=ROOT, env=_bounded_env(stack), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        yield {"stack": stack, "bounded": bounded, "bounded_url": f"http://127.0.0.1:{port}/", "folder": folder}
+        yield {"stack": stack, "bounded": bounded, "bounded_url": f"http://127.0.0.1:{port}/", "folder": folder,
+               "key": key}  # fmt: skip
     finally:
         _stop(bounded)
         _stop(runtime)
@@ -102,6 +108,7 @@ def _bounded_env(stack: dict[str, str]) -> dict[str, str]:
         "INVESTMIND_TASKS_TABLE": stack["TasksTableName"],
         "INVESTMIND_EVENTS_TABLE": stack["EventsTableName"],
         "INVESTMIND_STATE_MACHINE_ARN": stack["AnalysisStateMachineArn"],
+        "INVESTMIND_KEYS_TABLE": stack["KeysTableName"],
         "INVESTMIND_QUEUE_HIGH_URL": stack["HighQueueUrl"],
         "INVESTMIND_QUEUE_NORMAL_URL": stack["NormalQueueUrl"],
         "INVESTMIND_QUEUE_LOW_URL": stack["LowQueueUrl"],
@@ -132,14 +139,21 @@ def bounded_url(_servers: dict[str, object]) -> str:
     return _servers["bounded_url"]
 
 
+@pytest.fixture(scope="package")
+def api_key(_servers: dict[str, object]) -> str:
+    """The admin key the runtime printed: the tests' requests and the console's sign-in use it."""
+    assert _servers["key"], "the runtime printed no INVESTMIND_API_KEY line"
+    return str(_servers["key"])
+
+
 @pytest.fixture
-def api(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30) as client:
+def api(base_url: str, api_key: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {api_key}"}) as client:
         yield client
 
 
 @pytest.fixture(scope="package")
-def finished(base_url: str) -> dict[str, str]:
+def finished(base_url: str, api_key: str) -> dict[str, str]:
     """Analyses some tests only read once ended, submitted together on first use (they run concurrently).
 
     Symbols and dates differ from the other tests' and from the examples' (600519).
@@ -148,7 +162,7 @@ def finished(base_url: str) -> dict[str, str]:
         "done": ("000001", "2023-06-30"), "older": ("000001", "2021-06-30"),
         "degraded": (FAILING_SYMBOL.split(".")[0], "2023-03-31"),
     }  # fmt: skip
-    with httpx.Client(base_url=base_url, timeout=30) as client:
+    with httpx.Client(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {api_key}"}) as client:
         return {name: submit(client, symbol, as_of) for name, (symbol, as_of) in wanted.items()}
 
 
@@ -168,11 +182,18 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def browser_context(browser, request: pytest.FixtureRequest):
-    """A fresh, isolated context per test (its own storage: language, key); ``locale`` from the test's mark."""
+def browser_context(browser, api_key: str, request: pytest.FixtureRequest):
+    """A fresh, isolated context per test (its own storage: language, key); ``locale`` from the test's mark.
+
+    Signed in as a user would be, with the printed key in the console's storage (unless a test sets its own).
+    """
     mark = request.node.get_closest_marker("locale")
     context = browser.new_context(
         viewport={"width": 1440, "height": 1000}, locale=mark.args[0] if mark else "en-US", accept_downloads=True
+    )
+    context.add_init_script(
+        f"if (localStorage.getItem('investmind.apiKey') === null) localStorage.setItem('investmind.apiKey', "
+        f"{json.dumps(api_key)});"
     )
     context.set_default_timeout(30_000)
     yield context

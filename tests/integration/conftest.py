@@ -2,8 +2,9 @@
 
 The runtime runs in its own process, as a deployed stack would: the tests reach it only over HTTP
 (the API) and AWS's APIs (the stack's queues, tables and state machine). A deployed stack is on AWS,
-or on LocalStack when LOCALSTACK_ENDPOINT is set (`make test-localstack`); when no LocalStack answers
-there, every test is skipped and says so.
+or on LocalStack when LOCALSTACK_ENDPOINT is set (`make test-localstack`, which also serves the HTTP API
+through a bridge named by LOCALSTACK_API_URL); when no LocalStack answers there, every test is skipped
+and says so.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def _localstack_endpoint() -> str | None:
         httpx.get(f"{endpoint.rstrip('/')}/_localstack/health", timeout=3).raise_for_status()
     except httpx.HTTPError as exc:
         pytest.skip(
-            f"no LocalStack answers at LOCALSTACK_ENDPOINT={endpoint} ({exc.__class__.__name__}): start it "
-            "(docs/operations.md, image localstack/localstack:4.14.0) and run `make localstack-deploy` first"
+            f"no LocalStack answers at LOCALSTACK_ENDPOINT={endpoint} ({exc.__class__.__name__}): "
+            "`make test-localstack` starts one and deploys to it (docs/operations.md)"
         )
     return endpoint
 
@@ -65,11 +66,36 @@ def _stack_outputs(stack: str) -> dict[str, str]:
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
     outputs["Region"] = session.region_name
     if endpoint:
-        # The output names AWS's host for the API; LocalStack serves API <id> under its own domain and port.
+        # LocalStack's community edition has no API Gateway v2: `make test-localstack` serves the HTTP API
+        # through a bridge (localstack_host/http_api.py) and names it in LOCALSTACK_API_URL. Without it
+        # (LocalStack Pro), API <id> answers under LocalStack's own domain and port.
         api_id, local = urlsplit(outputs["ApiUrl"]).hostname.split(".", 1)[0], urlsplit(endpoint)
-        outputs["ApiUrl"] = f"{local.scheme}://{api_id}.execute-api.localhost.localstack.cloud:{local.port or 4566}"
+        outputs["ApiUrl"] = os.environ.get("LOCALSTACK_API_URL") or (
+            f"{local.scheme}://{api_id}.execute-api.localhost.localstack.cloud:{local.port or 4566}"
+        )
         outputs["AwsEndpoint"] = endpoint
+        _set_test_settings(session, endpoint, stack)
     return outputs
+
+
+def _set_test_settings(session: boto3.session.Session, endpoint: str, stack: str) -> None:
+    """On LocalStack, the session's test settings go where the embedded runtime puts them: into every
+    function's environment (the stack is this suite's own; a stack on AWS is never changed)."""
+    cloudformation, lambdas = (
+        session.client("cloudformation", endpoint_url=endpoint),
+        session.client("lambda", endpoint_url=endpoint),
+    )
+    # The fault plan is not among them: the embedded runtime's invoker applies it (infra/faults.py), and
+    # LocalStack's Lambda service has no such hook, so the fault tests skip there (test_pipeline.py).
+    settings = {"INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS)}
+    resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
+    names = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::Lambda::Function"]
+    for name in names:
+        variables = lambdas.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
+        if any(variables.get(k) != v for k, v in settings.items()):
+            lambdas.update_function_configuration(FunctionName=name, Environment={"Variables": variables | settings})
+    for name in names:
+        lambdas.get_waiter("function_updated_v2").wait(FunctionName=name)
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +108,12 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     port = free_port()
     env = {
         **os.environ,
+        # The local issuer's key is the tests' too, so they can mint the tokens it would (test_identity.py).
+        "INVESTMIND_LOCAL_ISSUER_KEY": str(_issuer_key(outputs_path.with_name("issuer.pem"))),
         "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS),
+        # The suite submits many analyses as one admin; the quotas themselves are tested in tests/unit/api.
+        "INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000",
+        "INVESTMIND_MAX_DAILY_PER_OWNER": "10000",
         "INVESTMIND_FAULTS": json.dumps(FAULTS),
         "PYTHONUNBUFFERED": "1",
     }
@@ -98,17 +129,22 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
             text=True,
         )
         try:
-            # The runtime prints its URL once everything is up: wait for that line, not a timer.
+            # The runtime prints its admin key, then its URL once everything is up: wait for that line, not a timer.
+            admin_key = ""
             line = process.stdout.readline()
             while line and "serving on" not in line:
-                log.write(line)
+                if line.startswith("INVESTMIND_API_KEY="):
+                    admin_key = line.strip().partition("=")[2]
+                else:
+                    log.write(line)
                 line = process.stdout.readline()
             if not line:
                 log.flush()
                 raise RuntimeError(f"embedded runtime did not start:\n{log_path.read_text()[-3000:]}")
             # Keep draining its stdout (the functions' JSON logs) so the runtime never blocks on a full pipe.
             threading.Thread(target=shutil.copyfileobj, args=(process.stdout, log), daemon=True).start()
-            yield json.loads(outputs_path.read_text())
+            yield {**json.loads(outputs_path.read_text()), "AdminApiKey": admin_key,
+                   "IssuerKeyPath": env["INVESTMIND_LOCAL_ISSUER_KEY"], "LogPath": str(log_path)}  # fmt: skip
         finally:
             process.terminate()
             try:
@@ -122,12 +158,29 @@ def api_url(stack_outputs: dict[str, str]) -> str:
     return stack_outputs["ApiUrl"].rstrip("/")
 
 
-@pytest.fixture
-def api(api_url: str) -> Iterator[httpx.Client]:
-    headers = (
-        {"Authorization": f"Bearer {os.environ['INVESTMIND_API_KEY']}"} if os.environ.get("INVESTMIND_API_KEY") else {}
+def _issuer_key(path: Path) -> Path:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    with httpx.Client(base_url=api_url, headers=headers, timeout=30) as client:
+    path.write_bytes(pem)
+    return path
+
+
+@pytest.fixture(scope="session")
+def admin_key(stack_outputs: dict[str, str]) -> str:
+    """The runtime's printed admin key, or, against a deployed stack, INVESTMIND_API_KEY (an admin's)."""
+    key = stack_outputs.get("AdminApiKey") or os.environ.get("INVESTMIND_API_KEY", "")
+    if not key:
+        pytest.skip("a deployed stack needs INVESTMIND_API_KEY (an admin key) for the integration tests")
+    return key
+
+
+@pytest.fixture
+def api(api_url: str, admin_key: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=30) as client:
         yield client
 
 

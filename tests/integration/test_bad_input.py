@@ -41,7 +41,7 @@ def test_bad_submission_is_refused_and_creates_nothing(api, aws_client, stack_ou
     error = response.json()["error"]
     assert error["code"] == code and error["message"]
     assert api.get("/v1/analyses", params={"limit": 100}).json()["items"] == before
-    if "MotoEndpoint" in stack_outputs:
+    if "MotoEndpoint" in stack_outputs or "AwsEndpoint" in stack_outputs:  # a stack nobody else uses
         assert everything_queued(aws_client, stack_outputs) == 0
 
 

@@ -22,17 +22,18 @@ CONTEXT = types.SimpleNamespace(function_name="ApiFunction", aws_request_id="req
 
 
 @pytest.fixture
-def lambda_api(stack_outputs, monkeypatch):
-    if "MotoEndpoint" not in stack_outputs:
-        pytest.skip("drives the handler in-process against the embedded runtime's AWS endpoint")
+def lambda_api(stack_outputs, aws_endpoint, admin_key, monkeypatch):
+    if aws_endpoint is None:
+        pytest.skip("drives the handler in-process against an emulated AWS endpoint (embedded runtime or LocalStack)")
     env = {
-        "AWS_ENDPOINT_URL": stack_outputs["MotoEndpoint"],
+        "AWS_ENDPOINT_URL": aws_endpoint,
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": stack_outputs["Region"],
         "INVESTMIND_TASKS_TABLE": stack_outputs["TasksTableName"],
         "INVESTMIND_EVENTS_TABLE": stack_outputs["EventsTableName"],
         "INVESTMIND_STATE_MACHINE_ARN": stack_outputs["AnalysisStateMachineArn"],
+        "INVESTMIND_KEYS_TABLE": stack_outputs["KeysTableName"],
         "INVESTMIND_SSE_MODE": "bounded",
     }
     for name, value in env.items():
@@ -42,7 +43,7 @@ def lambda_api(stack_outputs, monkeypatch):
     loop = asyncio.new_event_loop()  # Mangum runs each invocation on the thread's current loop
     asyncio.set_event_loop(loop)
     handler = importlib.reload(importlib.import_module("investmind.handlers.api")).lambda_handler
-    yield handler
+    yield handler, {"authorization": f"Bearer {admin_key}"}
     loop.run_until_complete(handler.app.state.backend.close())  # what a Lambda never gets to do
     asyncio.set_event_loop(None)
     loop.close()
@@ -55,9 +56,10 @@ def test_lambda_stream_returns_the_events_after_last_event_id_bounded_and_framed
     task_id = response.json()["task_id"]
     everything = read_stream(api, task_id)
 
+    handler, auth = lambda_api
     began = time.monotonic()
-    reply = lambda_api(
-        http_api_event("GET", f"/v1/analyses/{task_id}/stream", headers={"last-event-id": "10"}), CONTEXT
+    reply = handler(
+        http_api_event("GET", f"/v1/analyses/{task_id}/stream", headers={"last-event-id": "10", **auth}), CONTEXT
     )
     elapsed = time.monotonic() - began
 
@@ -78,7 +80,22 @@ def test_lambda_get_task_reads_the_projection(api, lambda_api):
     task_id = api.post("/v1/analyses", json={"symbol": "000001"}).json()["task_id"]
     read_stream(api, task_id)
 
-    reply = lambda_api(http_api_event("GET", f"/v1/analyses/{task_id}"), CONTEXT)
+    handler, auth = lambda_api
+    reply = handler(http_api_event("GET", f"/v1/analyses/{task_id}", headers=auth), CONTEXT)
 
     assert reply["statusCode"] == 200
     assert json.loads(reply["body"])["task_id"] == task_id
+
+
+def test_lambda_without_credentials_is_401_and_with_a_key_of_the_table_is_its_owner(api, lambda_api):
+    handler, auth = lambda_api
+    task_id = api.post("/v1/analyses", json={"symbol": "000001"}).json()["task_id"]
+
+    anonymous = handler(http_api_event("GET", f"/v1/analyses/{task_id}"), CONTEXT)
+    other = api.post("/v1/keys", json={"owner": "lambda-other", "name": "tests"}).json()["key"]
+    stranger = handler(
+        http_api_event("GET", f"/v1/analyses/{task_id}", headers={"authorization": f"Bearer {other}"}), CONTEXT
+    )
+
+    assert anonymous["statusCode"] == 401 and anonymous["headers"]["www-authenticate"].startswith("Bearer")
+    assert stranger["statusCode"] == 404

@@ -16,9 +16,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def fault_plan(stack_outputs) -> None:
-    """The fault plan (INVESTMIND_FAULTS) exists only in the embedded runtime the session started."""
+    """The fault plan (INVESTMIND_FAULTS) the embedded runtime's session applies; a deployed stack has none."""
     if "MotoEndpoint" not in stack_outputs:
-        pytest.skip("needs the embedded runtime's fault plan (INVESTMIND_FAULTS)")
+        pytest.skip(
+            "needs the embedded runtime's fault injection (its in-process Lambda invoker applies INVESTMIND_FAULTS); "
+            "a deployed stack, LocalStack's included, has no such hook"
+        )
 
 
 def submit(api, symbol: str, **body) -> str:

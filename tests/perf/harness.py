@@ -32,9 +32,15 @@ def _runtime(simulated_llm_ms: int, event_sources: bool = True):
     from infra.runtime import EmbeddedRuntime
 
     log = Path(tempfile.mkdtemp()) / "runtime.log"
-    return EmbeddedRuntime(
-        api_port=free_port(), log_path=log, extra_env={"INVESTMIND_SIMULATED_LLM_MS": str(simulated_llm_ms)}
-    ).start(event_sources=event_sources)
+    # The benchmarks submit many analyses as the one admin: the per-owner quotas would refuse them.
+    env = {"INVESTMIND_SIMULATED_LLM_MS": str(simulated_llm_ms), "INVESTMIND_MAX_ACTIVE_PER_OWNER": "100000",
+           "INVESTMIND_MAX_DAILY_PER_OWNER": "100000"}  # fmt: skip
+    return EmbeddedRuntime(api_port=free_port(), log_path=log, extra_env=env).start(event_sources=event_sources)
+
+
+def _auth(runtime) -> dict[str, str]:
+    """The runtime's admin key, as every request sends it."""
+    return {"Authorization": f"Bearer {runtime.admin_key}"}
 
 
 def _follow(client: httpx.Client, task_id: str) -> list[dict]:
@@ -59,7 +65,7 @@ def parallel(simulated_llm_ms: int, runs: int) -> dict[str, Any]:
     """Submit → terminal event over the whole pipeline, one analysis at a time."""
     runtime = _runtime(simulated_llm_ms)
     try:
-        with httpx.Client(base_url=runtime.api_url, timeout=300) as client:
+        with httpx.Client(base_url=runtime.api_url, headers=_auth(runtime), timeout=300) as client:
             _one_analysis(client)  # warm-up: the first analysis of a process pays the data load
             times = [_one_analysis(client)[0] for _ in range(runs)]
     finally:
@@ -106,9 +112,10 @@ def serial(simulated_llm_ms: int, runs: int) -> dict[str, Any]:
     return {"times": [once() for _ in range(runs)]}
 
 
-async def _submit_many(url: str, clients: int, requests_per_client: int) -> list[float]:
+async def _submit_many(url: str, auth: dict[str, str], clients: int, requests_per_client: int) -> list[float]:
     latencies: list[float] = []
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=clients)) as http:
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(base_url=url, headers=auth, timeout=60, limits=limits) as http:
 
         async def client_loop() -> None:
             for _ in range(requests_per_client):
@@ -128,13 +135,16 @@ def submit_latency(levels: list[int], requests: int) -> dict[str, Any]:
     emulator's saturation, not the API (on AWS they run in other Lambdas)."""
     runtime = _runtime(0, event_sources=False)
     try:
-        return {str(n): asyncio.run(_submit_many(runtime.api_url, n, max(1, requests // n))) for n in levels}
+        return {
+            str(n): asyncio.run(_submit_many(runtime.api_url, _auth(runtime), n, max(1, requests // n))) for n in levels
+        }
     finally:
         runtime.stop()
 
 
 def event_latency(subscribers: int, events: int, rate_per_s: float) -> dict[str, Any]:
     """From an event's append to its arrival at each of ``subscribers`` SSE clients."""
+    from infra.local_identity import ADMIN_OWNER
     from investmind.composition.lambdas import stores
     from investmind.models import EventDraft, EventType, Task, utc_now_iso
     from investmind.settings import get_settings
@@ -144,7 +154,7 @@ def event_latency(subscribers: int, events: int, rate_per_s: float) -> dict[str,
         tasks, log = stores(get_settings())
         task_id, now = uuid.uuid4().hex, utc_now_iso()
         tasks.create(
-            Task(task_id=task_id, owner="local", symbol="600519.SH", created_at=now, updated_at=now),
+            Task(task_id=task_id, owner=ADMIN_OWNER, symbol="600519.SH", created_at=now, updated_at=now),
             EventDraft(type=EventType.task_queued),
         )
         appended: dict[int, float] = {}
@@ -180,7 +190,7 @@ def event_latency(subscribers: int, events: int, rate_per_s: float) -> dict[str,
                 time.sleep(1 / rate_per_s)
 
         async def main() -> None:
-            async with httpx.AsyncClient(base_url=runtime.api_url, timeout=None) as http:
+            async with httpx.AsyncClient(base_url=runtime.api_url, headers=_auth(runtime), timeout=None) as http:
                 flags = [asyncio.Event() for _ in range(subscribers)]
                 readers = [asyncio.create_task(subscriber(http, flag)) for flag in flags]
                 await asyncio.gather(*(flag.wait() for flag in flags))
@@ -193,8 +203,9 @@ def event_latency(subscribers: int, events: int, rate_per_s: float) -> dict[str,
         runtime.stop()
 
 
-async def _concurrent(url: str, count: int) -> list[float]:
-    async with httpx.AsyncClient(base_url=url, timeout=None, limits=httpx.Limits(max_connections=count + 10)) as http:
+async def _concurrent(url: str, auth: dict[str, str], count: int) -> list[float]:
+    limits = httpx.Limits(max_connections=count + 10)
+    async with httpx.AsyncClient(base_url=url, headers=auth, timeout=None, limits=limits) as http:
         began = time.perf_counter()
 
         async def one() -> float:
@@ -212,10 +223,10 @@ def concurrency(count: int, simulated_llm_ms: int) -> dict[str, Any]:
     """``count`` analyses submitted at once: time until all end, CPU seconds, peak memory."""
     runtime = _runtime(simulated_llm_ms)
     try:
-        with httpx.Client(base_url=runtime.api_url, timeout=300) as client:
+        with httpx.Client(base_url=runtime.api_url, headers=_auth(runtime), timeout=300) as client:
             _one_analysis(client)
         before = resource.getrusage(resource.RUSAGE_SELF)
-        ends = asyncio.run(_concurrent(runtime.api_url, count))
+        ends = asyncio.run(_concurrent(runtime.api_url, _auth(runtime), count))
         after = resource.getrusage(resource.RUSAGE_SELF)
     finally:
         runtime.stop()
@@ -232,7 +243,7 @@ def cost() -> dict[str, Any]:
 
     runtime = _runtime(0)
     try:
-        with httpx.Client(base_url=runtime.api_url, timeout=300) as client:
+        with httpx.Client(base_url=runtime.api_url, headers=_auth(runtime), timeout=300) as client:
             _one_analysis(client)
             meter.start()
             log_size = runtime.log_path.stat().st_size

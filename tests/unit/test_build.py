@@ -143,7 +143,9 @@ def test_pip_targets_python313_arm64_binaries_for_every_glibc_that_lambda_runs()
         assert flag in command
     assert "$(LAMBDA_PLATFORMS)" in command
     platforms = _make_variable("LAMBDA_PLATFORMS")
-    assert "--platform manylinux2014_aarch64" in platforms and "$(shell seq 17 34)" in platforms
+    assert "--platform manylinux2014_$(LAMBDA_ARCH)" in platforms and "$(shell seq 17 34)" in platforms
+    # Lambda's architecture unless a host build (`make build-host`, for LocalStack) names this machine's.
+    assert re.search(r"^LAMBDA_ARCH \?= aarch64$", MAKEFILE, re.MULTILINE)
 
 
 def test_every_function_is_built_by_the_makefile_in_the_project_root():

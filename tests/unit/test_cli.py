@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import socket
 import sys
@@ -17,7 +18,9 @@ import uvicorn
 from rich.console import Console
 
 from investmind.adapters.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
+from investmind.adapters.memory_keys import AsyncMemoryKeyStore
 from investmind.api import create_app
+from investmind.auth import ApiKeys, Caller
 from investmind.composition.api import create_aws_app
 from investmind.models import AgentResult, Decision, EventDraft, EventType, Task, Usage, utc_now_iso
 from investmind.roster import STAGE_NAMES, STAGES
@@ -72,8 +75,12 @@ class World:
         self.log = MemoryEventLog(self.tasks)
         self.outcome = "completed"
         self.producers: list[threading.Thread] = []
+        self.keys = AsyncMemoryKeyStore()
         self.app = create_app(tasks=AsyncMemoryTaskStore(self.tasks), events=AsyncMemoryEventLog(self.log),
-                              queue=self, executions=self)  # fmt: skip
+                              queue=self, executions=self, keys=self.keys)  # fmt: skip
+        bootstrap = Caller(owner="local", admin=True, via="api_key")
+        self.key = asyncio.run(ApiKeys(self.keys).create(bootstrap, "local", "cli tests", role="admin")).key
+        """An admin key of ``local``, the owner of every task here: the CLI sends it (INVESTMIND_API_KEY)."""
         self.app.dependency_overrides[get_settings] = lambda: settings
 
     async def send(self, start) -> str:
@@ -172,12 +179,15 @@ def _settings(**overrides) -> Settings:
 
 
 @pytest.fixture
-def world(server) -> World:
+def world(server, monkeypatch) -> World:
     w = World(_settings())
+    monkeypatch.setenv("INVESTMIND_API_KEY", w.key)
+    get_settings.cache_clear()
     server.switch.target, server.switch.drops, server.switch.seen_headers = w.app, 0, []
     yield w
     for producer in w.producers:
         producer.join(5)
+    get_settings.cache_clear()
 
 
 def run_main(capsys, *argv: str) -> tuple[int, str, str]:
@@ -249,7 +259,7 @@ def test_follow_stream_dropped_midway_reconnects_without_duplicates(server, worl
     server.switch.drops, server.switch.frames_before_drop = 2, 3
     seen: list[int] = []
 
-    final = cli.follow(cli.Api(server.url), task_id, lambda e: seen.append(e["seq"]), retry_s=0.05)
+    final = cli.follow(cli.Api(server.url, world.key), task_id, lambda e: seen.append(e["seq"]), retry_s=0.05)
 
     assert final == "SUCCEEDED"
     assert seen == [e["seq"] for e in events]
@@ -264,11 +274,16 @@ def test_follow_bounded_mode_reconnects_until_terminal(server, world):
     task = Task(task_id=uuid.uuid4().hex, owner="local", symbol="600519.SH", created_at=now, updated_at=now)
     bounded.tasks.create(task, EventDraft(type=EventType.task_queued))
     run = scripted_run()
-    producer = threading.Thread(target=bounded.play, args=(task.task_id, run, 0.005))  # live, while we follow
+
+    def produce() -> None:  # live, while we follow: from the first stream request on, even on a loaded machine
+        wait_until(lambda: any(h["path"].endswith("/stream") for h in server.switch.seen_headers), timeout=30)
+        bounded.play(task.task_id, run, 0.005)
+
+    producer = threading.Thread(target=produce)
     producer.start()
     seen: list[int] = []
 
-    final = cli.follow(cli.Api(server.url), task.task_id, lambda e: seen.append(e["seq"]), retry_s=0.05)
+    final = cli.follow(cli.Api(server.url, bounded.key), task.task_id, lambda e: seen.append(e["seq"]), retry_s=0.05)
     producer.join(5)
 
     assert final == "SUCCEEDED"
@@ -283,7 +298,8 @@ def test_server_stream_client_disconnect_releases_feed(server, world):
     world.tasks.create(task, EventDraft(type=EventType.task_queued))
     hub = world.app.state.backend.opened.hub
 
-    with httpx.stream("GET", f"{server.url}/v1/analyses/{task.task_id}/stream", timeout=5) as response:
+    auth = {"Authorization": f"Bearer {world.key}"}
+    with httpx.stream("GET", f"{server.url}/v1/analyses/{task.task_id}/stream", headers=auth, timeout=5) as response:
         lines = response.iter_lines()
         assert [next(lines) for _ in range(4)] == ["retry: 2000", "", "id: 1", "event: task_queued"]
         assert hub.active_feeds == 1
@@ -340,7 +356,7 @@ def test_main_status_unknown_task_prints_not_found(server, world, capsys):
 
 
 def test_main_api_key_from_env_sent_as_bearer(server, world, capsys, monkeypatch):
-    monkeypatch.setenv("INVESTMIND_API_KEY", "s3cret")
+    monkeypatch.setenv("INVESTMIND_API_KEY", world.key)
     monkeypatch.setenv("INVESTMIND_URL", server.url)
     get_settings.cache_clear()
     try:
@@ -349,7 +365,7 @@ def test_main_api_key_from_env_sent_as_bearer(server, world, capsys, monkeypatch
         get_settings.cache_clear()
 
     assert code == 0
-    assert server.switch.seen_headers[-1]["authorization"] == "Bearer s3cret"
+    assert server.switch.seen_headers[-1]["authorization"] == f"Bearer {world.key}"
 
 
 def test_main_unreachable_server_prints_error(capsys):
@@ -368,3 +384,26 @@ def test_main_local_serves_embedded_runtime_on_port(monkeypatch):
 
     assert cli.main(["local", "--port", "8123"]) == 0
     assert calls == [8123]
+
+
+def test_keys_create_prints_the_key_alone_on_the_last_line_and_it_works(server, world, capsys):
+    code, out, err = run_main(capsys, "--url", server.url, "keys", "create", "--owner", "dana", "--name", "laptop")
+
+    assert code == 0, err
+    key = out.splitlines()[-1]
+    assert key.startswith("imk_") and " " not in key
+    assert httpx.get(f"{server.url}/v1/analyses", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    listed = run_main(capsys, "--url", server.url, "keys", "list", "--owner", "dana")[1]
+    key_id = listed.split()[0]
+    assert "dana" in listed and "laptop" in listed and key not in listed
+    assert run_main(capsys, "--url", server.url, "keys", "revoke", key_id)[0] == 0
+    assert httpx.get(f"{server.url}/v1/analyses", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+
+
+def test_commands_without_a_key_fail_with_the_servers_reason(server, world, capsys, monkeypatch):
+    monkeypatch.setenv("INVESTMIND_API_KEY", "")
+    get_settings.cache_clear()
+
+    code, _, err = run_main(capsys, "--url", server.url, "list")
+
+    assert code == 1 and err.startswith("error unauthorized:")

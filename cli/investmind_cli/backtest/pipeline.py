@@ -18,7 +18,8 @@ from investmind import analysts
 from investmind.market import Snapshot
 from investmind.models import AgentInput, AgentResult, Decision, Event, EventDraft, EventType, StartRequest
 from investmind.roster import STAGE1_IDS, STAGES
-from investmind.services.pipeline import finalize, prepare, record_agent_failure, run_agent
+from investmind.services.failures import AgentFailure, CaughtError, record_agent_failure
+from investmind.services.pipeline import finalize, prepare, run_agent
 
 Loader = Callable[[str, dt.date | None], Snapshot]
 
@@ -52,10 +53,10 @@ class _CapturingLog:
         return []
 
 
-def _caught(exc: Exception) -> dict[str, str]:
+def _caught(exc: Exception) -> CaughtError:
     """The ``{"Error", "Cause"}`` a Step Functions Catch hands on for a Lambda that raised ``exc``."""
     name = type(exc).__name__
-    return {"Error": name, "Cause": json.dumps({"errorMessage": str(exc), "errorType": name})}
+    return CaughtError(Error=name, Cause=json.dumps({"errorMessage": str(exc), "errorType": name}))
 
 
 def _loaded_once(load: Loader) -> tuple[Loader, dict[tuple[str, dt.date | None], Snapshot]]:
@@ -94,7 +95,8 @@ def analyse(symbol: str, as_of: dt.date, load: Loader, agents: Sequence[str] = S
             try:
                 result = run_agent(spec.agent_id, agent_input, log, load_snapshot=cached, analyze=analysts.analyze)
             except Exception as exc:  # the per-agent Catch is States.ALL: any error fails the agent only
-                result = record_agent_failure(spec.agent_id, agent_input, _caught(exc), log)
+                failure = AgentFailure(agent_id=spec.agent_id, state=agent_input, error=_caught(exc))
+                result = record_agent_failure(failure, log)
             outputs.append(result.model_dump(mode="json"))
         state[f"stage{stage}"] = outputs
         results.update({r["agent_id"]: AgentResult.model_validate(r) for r in outputs})

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
+from ..auth import KeyStore
 from ..services.ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue
 from .deps import Backend, BackendHolder
 from .errors import BodySizeLimit, install_error_handlers
@@ -30,6 +31,7 @@ def create_app(
     events: AsyncEventLog | None = None,
     queue: StartQueue | None = None,
     executions: ExecutionStopper | None = None,
+    keys: KeyStore | None = None,
     open_backend: Callable[[], Awaitable[Backend]] | None = None,
 ) -> FastAPI:
     """The API app.
@@ -38,6 +40,8 @@ def create_app(
     ----------
     tasks, events, queue, executions
         All four (tests: memory stores and fakes), or none and ``open_backend`` instead.
+    keys
+        With the four: the API keys' store (without it, only a configured issuer's JWTs get in).
     open_backend
         Opens the backend (``composition.api``: the AWS one) at start-up, or on the first request when
         no lifespan runs (Mangum with ``lifespan="off"``); it is closed at shutdown.
@@ -51,7 +55,9 @@ def create_app(
         raise TypeError("create_app takes all of tasks, events, queue and executions, or open_backend")
     else:
         assert tasks is not None and events is not None and queue is not None and executions is not None
-        holder = BackendHolder(backend=Backend(tasks=tasks, events=events, queue=queue, executions=executions))
+        holder = BackendHolder(
+            backend=Backend(tasks=tasks, events=events, queue=queue, executions=executions, keys=keys)
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

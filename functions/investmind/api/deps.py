@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyQuery, HTTPBearer
 
-from ..errors import NotFound
+from ..auth import ApiKeys, Caller, Identity, JwtVerifier, KeyStore, StreamTokens
+from ..errors import NotFound, ServiceUnavailable
 from ..models import Task
 from ..services.analyses import Analyses
 from ..services.ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue
@@ -29,13 +34,33 @@ class Backend:
     events: AsyncEventLog
     queue: StartQueue
     executions: ExecutionStopper
+    keys: KeyStore | None = None
+    """The API keys; None: this deployment accepts none (JWTs only)."""
     aclose: Callable[[], Awaitable[None]] | None = None
     hub: EventHub = field(init=False)
     analyses: Analyses = field(init=False)
+    _stream_secret: str | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.hub = EventHub(self.events)
         self.analyses = Analyses(self.tasks, self.events, self.queue, self.executions)
+
+    def identity(self, settings: Settings) -> Identity:
+        keys = ApiKeys(self.keys, settings.admins) if self.keys is not None else None
+        return Identity(keys, _jwt_verifier(settings))
+
+    def api_keys(self, settings: Settings) -> ApiKeys:
+        if self.keys is None:
+            raise ServiceUnavailable("this deployment keeps no API keys")
+        return ApiKeys(self.keys, settings.admins)
+
+    async def stream_tokens(self, settings: Settings) -> StreamTokens:
+        """Signed with the deployment's secret, made once and kept in the key store (read once per process)."""
+        if self.keys is None:
+            raise ServiceUnavailable("stream tokens need the key store")
+        if self._stream_secret is None:
+            self._stream_secret = await self.keys.secret("stream-token", secrets.token_urlsafe(48))
+        return StreamTokens(self._stream_secret, dt.timedelta(seconds=settings.stream_token_ttl_s))
 
 
 class BackendHolder:
@@ -84,9 +109,43 @@ def get_analyses(backend: BackendDep) -> Analyses:
     return backend.analyses
 
 
-def get_caller() -> str:
-    """The caller's identity, the owner of the tasks it creates (a single local caller until auth lands)."""
-    return "local"
+@lru_cache(maxsize=8)
+def _jwt_verifier_for(
+    issuer: str, audience: str, jwks_url: str, algorithms: str, admins: frozenset[str]
+) -> JwtVerifier:
+    names = [name.strip() for name in algorithms.split(",") if name.strip()]
+    return JwtVerifier.from_url(issuer, audience, jwks_url, algorithms=names, admin_owners=admins)
+
+
+def _jwt_verifier(settings: Settings) -> JwtVerifier | None:
+    """The verifier of the configured issuer, one per process (it caches the JWKS), or None without one."""
+    if not settings.jwt_issuer:
+        return None
+    jwks_url = settings.jwks_url or settings.jwt_issuer.rstrip("/") + "/.well-known/jwks.json"
+    args = (settings.jwt_issuer, settings.jwt_audience, jwks_url, settings.jwt_algorithms, settings.admins)
+    return _jwt_verifier_for(*args)
+
+
+_BEARER = HTTPBearer(scheme_name="bearer", auto_error=False, description="an API key (`imk_…`) or a JWT")
+"""Declares the scheme in /openapi.json; the header itself is read by ``Identity`` (which tells its errors apart)."""
+
+
+async def get_identity(
+    request: Request,
+    backend: BackendDep,
+    settings: Annotated[Settings, Depends(get_settings)],
+    _documented: Annotated[object, Depends(_BEARER)] = None,
+) -> Caller:
+    """The authenticated caller (``Authorization: Bearer <API key or JWT>``); 401 otherwise."""
+    return await backend.identity(settings).authenticate(request.headers.get("authorization"))
+
+
+IdentityDep = Annotated[Caller, Depends(get_identity)]
+
+
+def get_caller(caller: IdentityDep) -> str:
+    """The owner of what the caller creates and sees: the key's owner or the token's ``sub``, never a body field."""
+    return caller.owner
 
 
 def get_catalog(settings: Annotated[Settings, Depends(get_settings)]) -> Mapping[str, Any]:
@@ -110,3 +169,32 @@ async def get_owned_task(task_id: str, caller: CallerDep, analyses: AnalysesDep)
 
 
 OwnedTaskDep = Annotated[Task, Depends(get_owned_task)]
+
+
+_STREAM_TOKEN = APIKeyQuery(
+    name="token", scheme_name="stream_token", auto_error=False,
+    description="a stream token (`POST /v1/analyses/{task_id}/stream-token`), for clients that cannot send headers",
+)  # fmt: skip
+
+
+async def get_stream_owner(
+    task_id: str,
+    request: Request,
+    backend: BackendDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(_STREAM_TOKEN)] = None,
+    _documented: Annotated[object, Depends(_BEARER)] = None,
+) -> str:
+    """The stream's caller: by the ``Authorization`` header, or by a stream token issued for this very task."""
+    if token is None or request.headers.get("authorization"):
+        return get_caller(await get_identity(request, backend, settings))
+    return (await backend.stream_tokens(settings)).verify(token, task_id).owner
+
+
+async def get_stream_task(
+    task_id: str, owner: Annotated[str, Depends(get_stream_owner)], analyses: AnalysesDep
+) -> Task:
+    return await get_owned_task(task_id, owner, analyses)
+
+
+StreamTaskDep = Annotated[Task, Depends(get_stream_task)]

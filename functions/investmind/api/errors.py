@@ -51,6 +51,7 @@ def described(description: str) -> dict[str, Any]:
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: described("Malformed request (e.g. `malformed_json`)"),
+    401: described("No valid credential (`unauthorized`); `WWW-Authenticate: Bearer` says so"),
     404: described("No such resource for this caller"),
     422: described("The request failed validation (`validation_error`)"),
     500: described("Internal error"),
@@ -74,7 +75,7 @@ async def _investmind_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InvestMindError)
     if exc.status >= 500:
         logger.error("request failed", extra={"code": exc.code, "path": request.url.path}, exc_info=exc)
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    return error_response(exc.status, exc.code, exc.message, exc.details, headers=getattr(exc, "headers", None))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from ..adapters import aws
 from ..adapters.dynamodb import AsyncDynamoEventLog, AsyncDynamoTaskStore
+from ..adapters.dynamodb.keys import AsyncDynamoKeyStore
 from ..adapters.sqs import TaskQueue
 from ..adapters.stepfunctions import ExecutionStopper
 from ..api import create_app
@@ -28,5 +29,6 @@ async def open_aws_backend(settings: Settings) -> Backend:
         events=AsyncDynamoEventLog(settings.events_table, settings.tasks_table, clients["dynamodb"], ttl_days=ttl),
         queue=TaskQueue(clients["sqs"], settings.queue_urls),
         executions=ExecutionStopper(clients["stepfunctions"], settings.state_machine_arn),
+        keys=AsyncDynamoKeyStore(settings.keys_table, clients["dynamodb"]) if settings.keys_table else None,
         aclose=clients.close,
     )

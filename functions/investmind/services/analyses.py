@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..roster import STAGE1_IDS
 from .ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue
+from .quotas import Quota, check_quota
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +76,16 @@ class Analyses:
         self._executions = executions
 
     async def submit(
-        self, owner: str, request: AnalysisRequest, known: Collection[str], idempotency_key: str | None = None
+        self,
+        owner: str,
+        request: AnalysisRequest,
+        known: Collection[str],
+        idempotency_key: str | None = None,
+        quota: Quota | None = None,
     ) -> Submitted:
         """Create the task with its first event and queue it; a replayed key returns the first task.
+
+        Over ``quota``, ``TooManyRequests`` is raised and nothing is created.
 
         A task whose message cannot be sent ends FAILED at once (and ``ServiceUnavailable`` is raised),
         so it never waits in QUEUED for a start that cannot come (invariant 4, docs/architecture.md).
@@ -85,6 +93,8 @@ class Analyses:
         if request.symbol not in known:
             details = {"symbol": request.symbol, "known": sorted(known)}
             raise UnknownSymbol(f"no data for symbol {request.symbol}", details)
+        if quota is not None:
+            await check_quota(self.tasks, owner, quota)
         task, queued = _new_task(owner, request)
         task, created = await self.tasks.create(task, queued, idempotency_key)
         start = StartRequest(

@@ -12,7 +12,7 @@ import pytest
 
 from investmind.adapters.memory import AsyncMemoryEventLog, AsyncMemoryTaskStore, MemoryEventLog, MemoryTaskStore
 from investmind.api import create_app
-from investmind.api.deps import get_caller, get_catalog
+from investmind.api.deps import get_caller, get_catalog, get_stream_owner
 from investmind.models import EventDraft, EventType, StartRequest, Task, TaskStatus, utc_now_iso
 from investmind.settings import Settings, get_settings
 
@@ -108,7 +108,9 @@ def world() -> World:
         tasks=AsyncMemoryTaskStore(tasks), events=AsyncMemoryEventLog(log), queue=queue, executions=executions
     )
     w = World(tasks, log, queue, executions, app, caller=f"caller-{uuid.uuid4().hex[:8]}", settings=dict(FAST_SSE))
+    # Authentication has its own tests (test_auth.py); here every request is ``w.caller``'s.
     app.dependency_overrides[get_caller] = lambda: w.caller
+    app.dependency_overrides[get_stream_owner] = lambda: w.caller
     app.dependency_overrides[get_catalog] = lambda: CATALOG
     app.dependency_overrides[get_settings] = lambda: Settings(**w.settings)
     return w

@@ -13,6 +13,10 @@ DESIGN_OPERATIONS = {
     ("post", "/v1/analyses/{task_id}/cancel"),
     ("get", "/v1/analyses/{task_id}/events"),
     ("get", "/v1/analyses/{task_id}/stream"),
+    ("post", "/v1/analyses/{task_id}/stream-token"),
+    ("post", "/v1/keys"),
+    ("get", "/v1/keys"),
+    ("delete", "/v1/keys/{key_id}"),
     ("get", "/v1/agents"),
     ("get", "/healthz"),
 }
@@ -93,3 +97,14 @@ def test_openapi_stream_is_documented_as_event_stream(doc):
 
     assert "text/event-stream" in stream["responses"]["200"]["content"]
     assert {"after", "last-event-id"} <= {p["name"].lower() for p in stream["parameters"]}
+    assert doc["components"]["securitySchemes"]["stream_token"]["in"] == "query"
+
+
+def test_openapi_every_v1_operation_declares_bearer_auth_and_401(doc):
+    scheme = doc["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    for (method, path), op in _operations(doc).items():
+        if path.startswith("/v1/"):
+            alternatives = [{"bearer": []}, {"stream_token": []}] if path.endswith("/stream") else [{"bearer": []}]
+            assert sorted(op["security"], key=str) == alternatives, (method, path)
+            assert "401" in op["responses"], (method, path)

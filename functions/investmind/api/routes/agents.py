@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from ...roster import STAGE_NAMES, STAGES
+from ..deps import get_caller
 from ..errors import ERROR_RESPONSES
 
-router = APIRouter(prefix="/v1/agents", tags=["agents"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1/agents", tags=["agents"], responses=ERROR_RESPONSES, dependencies=[Depends(get_caller)])
 
 
 class AgentInfo(BaseModel):

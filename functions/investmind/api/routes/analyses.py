@@ -12,7 +12,8 @@ from ...errors import InvalidRequest
 from ...models import AnalysisRequest, Event, EventType, Task, TaskStatus
 from ...roster import AGENT_IDS
 from ...services.analyses import EventFilter, Submitted
-from ..deps import AnalysesDep, BackendDep, CallerDep, CatalogDep, OwnedTaskDep, SettingsDep
+from ...services.quotas import Quota
+from ..deps import AnalysesDep, BackendDep, CallerDep, CatalogDep, OwnedTaskDep, SettingsDep, StreamTaskDep
 from ..errors import ERROR_RESPONSES, ErrorResponse, described
 from ..sse import tail
 
@@ -38,6 +39,15 @@ class Accepted(BaseModel):
     links: Links
 
 
+class StreamToken(BaseModel):
+    token: str
+    """For ``GET …/stream?token=``: this analysis, this owner, until ``expires_at``; never for another route."""
+    expires_at: int
+    """Epoch seconds."""
+    stream: str
+    """The stream's URL with the token (resume with ``&after=<last seq>``)."""
+
+
 class TaskPage(BaseModel):
     items: list[Task]
     next_cursor: str | None
@@ -60,6 +70,7 @@ def _accepted(request: Request, submitted: Submitted) -> Accepted:
     status_code=202,
     responses={
         413: described("The body exceeds 16 KB (`payload_too_large`)"),
+        429: described("Over the owner's quota (`too_many_requests`); `Retry-After` says when; nothing created"),
         503: described("The analysis could not be queued; it was recorded as FAILED"),
     },
 )
@@ -70,11 +81,13 @@ async def create_analysis(
     caller: CallerDep,
     analyses: AnalysesDep,
     known: CatalogDep,
+    settings: SettingsDep,
     idempotency_key: Annotated[
         str | None, Header(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$", description="retry-safe key")
     ] = None,
 ) -> Accepted:
-    submitted = await analyses.submit(caller, body, known, idempotency_key)
+    quota = Quota(active=settings.max_active_per_owner, daily=settings.max_daily_per_owner)
+    submitted = await analyses.submit(caller, body, known, idempotency_key, quota)
     accepted = _accepted(request, submitted)
     response.headers["Location"] = accepted.links.self
     return accepted
@@ -100,6 +113,17 @@ async def get_analysis(task: OwnedTaskDep) -> Task:
 @router.post("/{task_id}/cancel", status_code=202)
 async def cancel_analysis(request: Request, task: OwnedTaskDep, caller: CallerDep, analyses: AnalysesDep) -> Accepted:
     return _accepted(request, await analyses.cancel(caller, task.task_id))
+
+
+@router.post("/{task_id}/stream-token")
+async def create_stream_token(
+    request: Request, task: OwnedTaskDep, backend: BackendDep, settings: SettingsDep, response: Response
+) -> StreamToken:
+    """A short-lived token for the stream's query string: a browser's EventSource cannot send headers."""
+    token, expires_at = (await backend.stream_tokens(settings)).issue(task.owner, task.task_id)
+    response.headers["Cache-Control"] = "no-store"
+    stream = f"{request.scope.get('root_path', '')}/v1/analyses/{task.task_id}/stream?token={token}"
+    return StreamToken(token=token, expires_at=expires_at, stream=stream)
 
 
 @router.get("/{task_id}/events")
@@ -129,7 +153,7 @@ async def list_analysis_events(
     },
 )
 async def stream_analysis_events(
-    task: OwnedTaskDep,
+    task: StreamTaskDep,
     analyses: AnalysesDep,
     backend: BackendDep,
     settings: SettingsDep,

@@ -56,9 +56,9 @@ export function createClient(options = {}) {
 
   const task = (id) => `v1/analyses/${encodeURIComponent(id)}`;
 
-  /** The task's stream token when signed in and the API issues one (identity release); else null. */
+  /** A short-lived token for this task's stream (`POST …/stream-token`) when signed in; else null. */
   const streamToken = async (id) =>
-    (await bearer()).Authorization ? (await request("GET", task(id))).stream_token ?? null : null;
+    (await bearer()).Authorization ? (await request("POST", `${task(id)}/stream-token`)).token ?? null : null;
 
   return {
     /** @param {AnalysisRequest} analysis @param {{idempotencyKey?: string}} [opts] @returns {Promise<Accepted>} */
@@ -76,7 +76,7 @@ export function createClient(options = {}) {
     symbols: () => request("GET", "v1/symbols"),
     agents: () => request("GET", "v1/agents"),
     /**
-     * A stream token for this analysis when the API issues one (`stream_token` on the task, with
+     * A stream token for this analysis (`POST /v1/analyses/{id}/stream-token`, with
      * authentication on); null otherwise, and the stream then needs none.
      */
     streamToken,

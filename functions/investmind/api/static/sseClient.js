@@ -41,7 +41,7 @@ const FINAL_STATUSES = new Set([400, 401, 403, 404]);
  * @property {(state: ConnectionState) => void} [onState]  the connection's state as it changes
  * @property {number} [after]  resume after this seq (0: from the start)
  * @property {() => (string|null|Promise<string|null>)} [getStreamToken]  a stream token for each (re)connection,
- *   sent as `?stream_token=` (EventSource cannot send an Authorization header); none: no parameter
+ *   sent as `?token=` (EventSource cannot send an Authorization header); none: no parameter
  * @property {number} [baseDelayMs]  the first backoff (500 ms); doubled per failed attempt
  * @property {number} [maxDelayMs]  the longest backoff (15 s)
  * @property {number} [maxAttempts]  failed attempts in a row before onError (10)
@@ -93,7 +93,7 @@ export function connect(url, options = {}) {
     const resolved = new URL(url, globalThis.document?.baseURI ?? globalThis.location?.href);
     if (lastSeq > 0) resolved.searchParams.set("after", String(lastSeq));
     const token = getStreamToken ? await getStreamToken() : null;
-    if (token) resolved.searchParams.set("stream_token", token);
+    if (token) resolved.searchParams.set("token", token);
     return resolved.toString();
   }
 

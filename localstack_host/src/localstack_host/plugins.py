@@ -1,0 +1,35 @@
+"""The plugins LocalStack finds through this package's entry points (pyproject.toml).
+
+Imports stay inside the factories: LocalStack loads every entry point's module while it discovers
+plugins, long before it needs any of them.
+"""
+
+from __future__ import annotations
+
+from localstack.services.lambda_.invocation.plugins import RuntimeExecutorPlugin
+from localstack.services.plugins import aws_provider
+
+
+class HostRuntimeExecutorPlugin(RuntimeExecutorPlugin):
+    """``LAMBDA_RUNTIME_EXECUTOR=host``: execution environments are processes on this machine."""
+
+    name = "host"
+
+    def load(self, *args, **kwargs):
+        from .executor import HostRuntimeExecutor
+
+        return HostRuntimeExecutor
+
+
+@aws_provider(api="dynamodb", name="moto")
+def dynamodb_moto():
+    from .dynamodb import MotoDynamoDB, service
+
+    return service(MotoDynamoDB())
+
+
+@aws_provider(api="dynamodbstreams", name="moto")
+def dynamodbstreams_moto():
+    from .dynamodb import MotoDynamoDBStreams, service
+
+    return service(MotoDynamoDBStreams())
