@@ -32,7 +32,8 @@ def test_a_reload_mid_run_catches_up_and_continues_with_no_line_twice(page, base
 
 def test_a_server_that_ends_each_response_is_followed_without_loss_or_duplicates(page, bounded_url, api):
     streams = []
-    page.on("request", lambda request: "/stream" in request.url and streams.append(request))
+    # The stream itself, not the stream-token requests made before each (re)connection.
+    page.on("request", lambda request: urlsplit(request.url).path.endswith("/stream") and streams.append(request))
     task_id = submit(api, "601318", "2021-08-31")
 
     open_analysis(page, bounded_url, task_id)
