@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: setup demo run test lint bench asl requirements clean build build-host lambda-package localstack-up localstack-down localstack-check localstack-deploy test-localstack FORCE
+.PHONY: setup demo run test lint e2e-setup bench asl requirements clean build build-host lambda-package localstack-up localstack-down localstack-check localstack-deploy test-localstack FORCE
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -41,8 +41,19 @@ lint: setup
 		npx --yes asl-validator@$(ASL_VALIDATOR_VERSION) --json-path .aws-sam/analysis.asl.json; \
 	else echo "npx not found: asl-validator skipped (infra.asl check ran)"; fi
 
-test: lint
+test: lint e2e-setup
 	$(PY) -m pytest
+
+# The browser tests (tests/e2e) drive Debian's chromium; the PDF export needs CJK fonts. Installed here
+# when root on Debian (quick once installed); elsewhere the browser tests skip and say why.
+E2E_PACKAGES := chromium fonts-noto-cjk
+e2e-setup:
+	@if dpkg -s $(E2E_PACKAGES) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing $(E2E_PACKAGES) for the browser tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(E2E_PACKAGES); } \
+			|| echo "could not install $(E2E_PACKAGES): the browser tests will skip"; \
+	else echo "$(E2E_PACKAGES) not installed and not root on Debian: the browser tests will skip"; fi
 
 bench: setup
 	$(PY) -m pytest -m perf tests/perf -s

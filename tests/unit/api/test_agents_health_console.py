@@ -34,13 +34,21 @@ async def test_console_index_served_at_root_imports_console_module(client):
     assert 'type="module" src="static/console.js"' in response.text
 
 
-@pytest.mark.parametrize("name", ["sseClient.js", "console.js"])
-async def test_static_js_modules_served_with_javascript_type(client, name):
+@pytest.mark.parametrize(
+    ("name", "snippet"),
+    [
+        ("sseClient.js", "export function connect"),
+        ("analysisClient.js", "export function createClient"),
+        ("console.js", 'from "./analysisClient.js"'),
+        ("vendor/lightweight-charts.standalone.production.mjs", "TradingView Lightweight Charts"),
+    ],
+)
+async def test_static_js_modules_served_with_javascript_type(client, name, snippet):
     response = await client.get(f"/static/{name}")
 
     assert response.status_code == 200
     assert "javascript" in response.headers["content-type"]
-    assert "export function connect" in response.text or 'from "./sseClient.js"' in response.text
+    assert snippet in response.text
 
 
 async def test_static_missing_file_returns_404_error_shape(client, expect_error):

@@ -20,6 +20,8 @@ DESIGN_OPERATIONS = {
     ("get", "/v1/agents"),
     ("get", "/healthz"),
 }
+CONSOLE_OPERATIONS = {("get", "/v1/analyses/{task_id}/bars"), ("get", "/v1/symbols")}
+"""Beyond DESIGN §3: what the web console reads (the chart's bars, the symbol suggestions)."""
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,20 @@ def _resolve(doc: dict, schema: dict) -> dict:
 
 
 def test_openapi_lists_every_design_operation(doc):
-    assert set(_operations(doc)) == DESIGN_OPERATIONS
+    assert set(_operations(doc)) == DESIGN_OPERATIONS | CONSOLE_OPERATIONS
+
+
+def test_openapi_documents_the_bars_and_symbols_models(doc):
+    ops = _operations(doc)
+    bars = ops[("get", "/v1/analyses/{task_id}/bars")]
+    page = _resolve(doc, bars["responses"]["200"]["content"]["application/json"]["schema"])
+    bar = _resolve(doc, page["properties"]["bars"]["items"])
+    symbols = _resolve(doc, ops[("get", "/v1/symbols")]["responses"]["200"]["content"]["application/json"]["schema"])
+
+    assert {"task_id", "symbol", "as_of", "source", "bars"} <= set(page["properties"])
+    assert {"date", "open", "high", "low", "close", "volume", "sma20", "sma60", "sma120"} == set(bar["properties"])
+    assert {"409", "404"} <= set(bars["responses"]) and "limit" in {p["name"] for p in bars["parameters"]}
+    assert set(symbols["properties"]) == {"items", "open"}
 
 
 def test_openapi_operation_ids_are_tag_and_function_name(doc):

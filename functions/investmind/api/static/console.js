@@ -1,224 +1,196 @@
-// The InvestMind web console: submit a symbol, list analyses, and watch one live through sseClient.js.
+// The InvestMind web console: routes, the submit form, My analyses, Compare, sign-in and the language.
 // URLs are relative so the console works under an API Gateway stage prefix too.
 
-import { connect } from "./sseClient.js";
+import { $, el, fmtDuration, fmtTime } from "./dom.js";
+import { applyStatic, lang, onLanguage, setLanguage, t } from "./i18n.js";
+import { ApiError, createClient } from "./analysisClient.js";
+import { elapsedSeconds } from "./analysisState.js";
+import { delivered, showAnalysis } from "./analysisView.js";
+import { renderCompare, renderPicker } from "./compare.js";
 
-const $ = (id) => document.getElementById(id);
-let roster = null; // GET v1/agents, loaded once
-let live = null; // the open stream subscription
-let nextCursor = null;
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  for (const child of children) node.append(child ?? "");
-  return node;
-}
-
-async function api(path, options = {}) {
-  const response = await fetch(path, {
-    ...options,
-    headers: { "Content-Type": "application/json", ...(options.headers ?? {}) },
-  });
-  const body = response.status === 204 ? null : await response.json().catch(() => null); // e.g. a proxy's HTML
-  if (!response.ok) {
-    const error = body?.error ?? { code: `http_${response.status}`, message: response.statusText };
-    throw Object.assign(new Error(`${error.code}: ${error.message}`), { error });
-  }
-  return body;
-}
+const KEY_STORE = "investmind.apiKey";
+const client = createClient({ getToken: () => localStorage.getItem(KEY_STORE) });
+let roster = null, symbols = new Map(), view = null, cursor = null;
+globalThis.investmindConsole = { delivered, get view() { return view; } };
 
 function showError(error) {
-  const banner = $("banner");
-  banner.textContent = error ? String(error.message ?? error) : "";
-  banner.hidden = !error;
+  $("banner").textContent = error ? String(error.message ?? error) : "";
+  $("banner").hidden = !error;
 }
 
-async function loadRoster() {
-  roster ??= await api("v1/agents");
-  return roster;
+function setConnection(state) {
+  const badge = $("conn");
+  badge.hidden = !state;
+  badge.className = `conn ${state ?? ""}`;
+  badge.dataset.state = state ?? "";
+  badge.textContent = state ? t(`conn_${state}`) : "";
 }
 
-// --- home: submit and list ---------------------------------------------------------------------
-
-async function renderForm() {
-  const { stages } = await loadRoster();
-  const box = $("stage1");
-  box.replaceChildren(el("legend", { textContent: "Stage-1 analysts" }));
-  for (const agent of stages[0].agents) {
-    const input = el("input", { type: "checkbox", name: "agents", value: agent.agent_id, checked: true });
-    box.append(el("label", { title: agent.role }, input, agent.title));
+async function loadBasics() {
+  roster ??= await client.agents();
+  if (!symbols.size) {
+    const list = await client.symbols();
+    symbols = new Map(list.items.map((item) => [item.symbol, item]));
+    $("symbol-list").replaceChildren(...list.items.map((item) => el("option", { value: item.symbol, label: `${item.name} · ${item.symbol} (${item.first} → ${item.last})` })));
+    $("symbol-filter").append(...list.items.map((item) => el("option", { value: item.symbol, textContent: `${item.symbol} ${item.name}` })));
   }
+}
+
+// --- home: submit and My analyses ------------------------------------------------------------------
+
+function renderForm() {
+  const box = $("stage1");
+  const checked = new Set([...box.querySelectorAll("input:checked")].map((input) => input.value));
+  box.replaceChildren(el("legend", { textContent: t("stage1") }), ...roster.stages[0].agents.map((agent) => el("label", { title: agent.role },
+    el("input", { type: "checkbox", name: "agents", value: agent.agent_id, checked: checked.size ? checked.has(agent.agent_id) : true }),
+    agent.title)));
+}
+
+function fieldErrors(errors) {
+  for (const node of document.querySelectorAll(".field-error")) node.textContent = "";
+  for (const input of document.querySelectorAll("#submit-form [aria-invalid]")) input.removeAttribute("aria-invalid");
+  for (const [field, message] of Object.entries(errors)) {
+    const slot = document.querySelector(`.field-error[data-for="${field}"]`) ?? document.querySelector('.field-error[data-for="symbol"]');
+    slot.textContent = message;
+    document.querySelector(`#submit-form [name="${field}"]`)?.setAttribute("aria-invalid", "true");
+  }
+}
+
+/** The API's 422 as messages per form field (a validation error's ``loc``, or the unknown symbol). */
+function errorsOf(error) {
+  if (error.code === "unknown_symbol") return { symbol: error.message };
+  if (error.code === "validation_error" && Array.isArray(error.details)) {
+    return Object.fromEntries(error.details.map((d) => [typeof d.loc?.[1] === "string" ? d.loc[1] : "symbol", d.msg]));
+  }
+  return null;
 }
 
 async function submit(event) {
   event.preventDefault();
   const form = new FormData(event.target);
-  const body = { symbol: form.get("symbol").trim(), priority: form.get("priority") };
-  if (form.get("as_of")) body.as_of = form.get("as_of");
+  const symbol = String(form.get("symbol") ?? "").trim();
   const agents = form.getAll("agents");
+  if (!symbol) return fieldErrors({ symbol: t("symbol") + " ?" });
+  if (!agents.length) return fieldErrors({ agents: t("stage1") + " ?" });
+  const body = { symbol, priority: form.get("priority") };
+  if (form.get("as_of")) body.as_of = form.get("as_of");
   if (agents.length < roster.stages[0].agents.length) body.agents = agents;
   try {
-    const accepted = await api("v1/analyses", {
-      method: "POST",
-      body: JSON.stringify(body),
-      headers: { "Idempotency-Key": crypto.randomUUID?.() ?? `${Date.now()}-${Math.random()}` },
-    });
+    const accepted = await client.submit(body, { idempotencyKey: crypto.randomUUID() });
+    fieldErrors({});
     location.hash = `#/analyses/${accepted.task_id}`;
   } catch (error) {
-    showError(error);
+    const byField = error instanceof ApiError ? errorsOf(error) : null;
+    if (byField) fieldErrors(byField);
+    else showError(error);
   }
 }
 
-async function renderList(append = false) {
-  const status = $("status-filter").value;
-  const query = new URLSearchParams({ limit: "20" });
-  if (status) query.set("status", status);
-  if (append && nextCursor) query.set("cursor", nextCursor);
-  const page = await api(`v1/analyses?${query}`);
-  const rows = page.items.map((task) =>
-    el(
-      "tr", { className: "clickable", onclick: () => { location.hash = `#/analyses/${task.task_id}`; } },
-      el("td", { textContent: task.task_id.slice(0, 8) }),
-      el("td", { textContent: task.symbol }),
-      el("td", { className: task.status, textContent: task.status + (task.degraded ? " (degraded)" : "") }),
-      el("td", { textContent: `${task.progress.percent}%` }),
-      el("td", { textContent: task.created_at.replace("T", " ").slice(0, 19) }),
-    ),
-  );
-  if (append) $("analyses").append(...rows);
-  else $("analyses").replaceChildren(...rows);
-  nextCursor = page.next_cursor;
-  $("more").hidden = !nextCursor;
+function historyRow(task) {
+  const info = symbols.get(task.symbol);
+  const took = elapsedSeconds(task.started_at ?? task.created_at, task.ended_at);
+  return el("tr", { className: "link", tabIndex: 0, dataset: { task: task.task_id, status: task.status, symbol: task.symbol },
+    onclick: () => { location.hash = `#/analyses/${task.task_id}`; },
+    onkeydown: (e) => { if (e.key === "Enter") location.hash = `#/analyses/${task.task_id}`; } },
+  el("td", { className: "sym" }, task.symbol, info ? el("small", { textContent: info.name }) : null),
+  el("td", { className: "num", textContent: task.as_of ?? t("latest") }),
+  el("td", {}, el("span", { className: `pill ${task.status}`, textContent: task.status }), task.degraded ? el("span", { className: "pill pill-warn", textContent: t("degraded") }) : null),
+  el("td", {}, task.decision ? el("span", { className: `act-${task.decision.action}`, textContent: `${task.decision.action} · ${task.decision.rating}` }) : "–"),
+  el("td", { className: "num", textContent: fmtTime(task.created_at) }),
+  el("td", { className: "num", textContent: task.ended_at ? fmtDuration(took) : `${task.progress.percent}%` }));
 }
 
-// --- live view: a row per stage and per agent, driven by the event stream ---------------------
-
-function stateRow(id, label, className = "") {
-  const cells = ["state", "stance", "score", "summary"].map((name) => el("td", { className: `c-${name}` }));
-  cells[0].textContent = "pending";
-  return el("tr", { id, className }, el("td", { textContent: label }), ...cells);
-}
-
-function setCells(rowId, values) {
-  const row = $(rowId);
-  if (!row) return;
-  for (const [name, value] of Object.entries(values)) {
-    const cell = row.querySelector(`.c-${name}`);
-    if (!cell) continue;
-    cell.textContent = value ?? "";
-    if (name === "state") cell.className = `c-state state-${value}`;
-    if (name === "stance") cell.className = `c-stance ${value ?? ""}`;
-  }
-}
-
-function setStatus(status) {
-  $("live-status").textContent = status;
-  $("live-status").className = status;
-  $("cancel").hidden = ["SUCCEEDED", "FAILED", "CANCELLED"].includes(status);
-}
-
-function logLine(text, level = "info") {
-  const box = $("log");
-  box.append(el("div", { className: level, textContent: text }));
-  box.scrollTop = box.scrollHeight;
-}
-
-function showDecision(data) {
-  const d = data.decision;
-  if (!d) return;
-  // A decision without enough agents behind it is no trade decision (Decision.tradeable, missing);
-  // on adjusted-only prices the levels are percentages from the close (price_basis "adjusted").
-  const fromClose = (v) => (v == null ? null : `${(v * 100).toFixed(1)}% from the close`);
-  const adjusted = d.price_basis === "adjusted";
-  const rows = [
-    ["Action", d.tradeable === false ? `no trade decision (${d.missing.join(", ")} failed)` : `${d.action} (${d.rating})`],
-    ["Position", `${d.position_pct}%`],
-    ["Entry range", adjusted ? d.entry_range_pct?.map(fromClose).join(" – ") : d.entry_range?.join(" – ")],
-    ["Stop loss", adjusted ? fromClose(d.stop_loss_pct) : d.stop_loss],
-    ["Take profit", adjusted ? fromClose(d.take_profit_pct) : d.take_profit],
-    ["Horizon", `${d.horizon_days} days`], ["Confidence", d.confidence], ["Dissent", d.dissent.join(", ")],
-    ["Degraded", data.degraded ? "yes" : "no"], ["Rationale", d.rationale],
-  ];
-  $("decision-rows").replaceChildren(
-    ...rows.map(([k, v]) => el("tr", {}, el("th", { textContent: k }), el("td", { textContent: v ?? "–" }))),
-  );
-  $("decision").hidden = false;
-}
-
-function onEvent(event) {
-  const { type, data, agent_id: agentId, stage } = event;
-  const result = data.result;
-  switch (type) {
-    case "task_queued": setStatus("QUEUED"); break;
-    case "task_started":
-      setStatus("RUNNING");
-      $("live-title").textContent = `${data.symbol} ${data.name ?? ""} · as of ${data.as_of}`;
-      break;
-    case "stage_started": setCells(`stage-${stage}`, { state: "running" }); break;
-    case "stage_completed":
-      setCells(`stage-${stage}`, { state: "succeeded", summary: `${data.succeeded} ok, ${data.failed} failed` });
-      break;
-    case "agent_started": setCells(`agent-${agentId}`, { state: "running" }); break;
-    case "agent_completed":
-    case "agent_failed":
-      setCells(`agent-${agentId}`, {
-        state: result?.status ?? "failed", stance: result?.stance, score: result?.score?.toFixed(1),
-        summary: (data.error ?? result?.summary ?? "").split("\n")[0].slice(0, 140),
-      });
-      break;
-    case "progress": $("live-bar").style.width = `${data.percent}%`; break;
-    case "log": logLine(`${event.ts.slice(11, 19)} ${agentId ?? "-"} ${data.message}`, data.level); break;
-    case "task_completed":
-      setStatus("SUCCEEDED");
-      $("live-bar").style.width = "100%";
-      showDecision(data);
-      break;
-    case "task_failed": setStatus("FAILED"); logLine(`failed: ${data.error}`, "error"); break;
-    case "task_cancelled": setStatus("CANCELLED"); logLine(data.reason, "warning"); break;
-  }
-}
-
-async function renderLive(taskId) {
-  const { stages } = await loadRoster();
-  $("live-title").textContent = taskId;
-  $("live-bar").style.width = "0";
-  $("log").replaceChildren();
-  $("decision").hidden = true;
-  setStatus("…");
+/** A page of My analyses. The list API filters by status; the symbol filter reads on through pages here. */
+async function renderHistory(append = false) {
+  const status = $("status-filter").value, symbol = $("symbol-filter").value;
+  if (!append) cursor = null;
   const rows = [];
-  for (const stage of stages) {
-    rows.push(stateRow(`stage-${stage.stage}`, `Stage ${stage.stage} · ${stage.name}`, "stage"));
-    rows.push(...stage.agents.map((agent) => stateRow(`agent-${agent.agent_id}`, `  ${agent.title}`)));
-  }
-  $("agents").replaceChildren(...rows);
-  $("cancel").onclick = () =>
-    api(`v1/analyses/${taskId}/cancel`, { method: "POST" }).then((r) => setStatus(r.status), showError);
-  live = connect(`v1/analyses/${taskId}/stream`, {
-    onEvent,
-    onError: () => showError(new Error("the event stream closed (unknown analysis, or it has ended)")),
-  });
+  do {
+    const page = await client.list({ status, limit: 50, cursor });
+    rows.push(...page.items.filter((task) => !symbol || task.symbol === symbol));
+    cursor = page.next_cursor;
+  } while (cursor && rows.length < 20);
+  const body = $("history");
+  if (append) body.append(...rows.map(historyRow));
+  else body.replaceChildren(...rows.map(historyRow));
+  $("history-empty").hidden = body.children.length > 0;
+  $("more").hidden = !cursor;
 }
 
-// --- routing -----------------------------------------------------------------------------------
+// --- compare ---------------------------------------------------------------------------------------
+
+async function showCompare(first, second) {
+  const a = await client.get(first);
+  if (!second) {
+    const others = [];
+    let next = null;
+    do {
+      const page = await client.list({ limit: 100, cursor: next });
+      others.push(...page.items.filter((task) => task.symbol === a.symbol && task.task_id !== a.task_id));
+      next = page.next_cursor;
+    } while (next && others.length < 50);
+    return renderPicker($("compare-body"), a, others);
+  }
+  const b = await client.get(second);
+  if (a.symbol !== b.symbol) throw new Error(`${a.symbol} ≠ ${b.symbol}: ${t("pick_two")}`);
+  const [older, newer] = (a.as_of ?? "9999") <= (b.as_of ?? "9999") ? [a, b] : [b, a];
+  renderCompare($("compare-body"), older, newer, roster, symbols.get(a.symbol)?.name);
+}
+
+// --- routing ---------------------------------------------------------------------------------------
 
 async function route() {
-  live?.close();
-  live = null;
+  view?.close();
+  view = null;
+  setConnection(null);
   showError(null);
-  const match = location.hash.match(/^#\/analyses\/([0-9a-f]{32})$/);
-  $("home").hidden = Boolean(match);
-  $("live").hidden = !match;
+  const hash = location.hash;
+  const live = hash.match(/^#\/analyses\/([0-9a-f]{32})$/);
+  const compare = hash.match(/^#\/compare\/([0-9a-f]{32})(?:\/([0-9a-f]{32}))?$/);
+  for (const id of ["view-home", "view-analysis", "view-compare"]) $(id).hidden = true;
   try {
-    if (match) await renderLive(match[1]);
-    else await Promise.all([renderForm(), renderList()]);
+    await loadBasics();
+    if (live) {
+      $("view-analysis").hidden = false;
+      view = showAnalysis(live[1], { client, roster, setConnection, showError });
+    } else if (compare) {
+      $("view-compare").hidden = false;
+      await showCompare(compare[1], compare[2]);
+    } else {
+      $("view-home").hidden = false;
+      renderForm();
+      await renderHistory();
+      if (hash === "#/analyses") $("history-panel").scrollIntoView();
+    }
   } catch (error) {
     showError(error);
   }
 }
 
-$("submit").addEventListener("submit", submit);
-$("refresh").addEventListener("click", () => renderList().catch(showError));
-$("status-filter").addEventListener("change", () => renderList().catch(showError));
-$("more").addEventListener("click", () => renderList(true).catch(showError));
+// --- sign-in and language --------------------------------------------------------------------------
+
+function renderSignIn() {
+  $("signin-open").textContent = localStorage.getItem(KEY_STORE) ? t("signed_in") : t("sign_in");
+}
+
+$("signin-open").addEventListener("click", () => { $("signin-form").key.value = localStorage.getItem(KEY_STORE) ?? ""; $("signin").showModal(); });
+$("signin").addEventListener("close", () => {
+  const choice = $("signin").returnValue, key = $("signin-form").key.value.trim();
+  if (choice === "save" && key) localStorage.setItem(KEY_STORE, key);
+  if (choice === "clear") localStorage.removeItem(KEY_STORE);
+  renderSignIn();
+  if (choice === "save" || choice === "clear") route();
+});
+$("lang").addEventListener("click", () => setLanguage(lang() === "zh" ? "en" : "zh"));
+onLanguage(() => { $("lang").textContent = lang() === "zh" ? "EN" : "中文"; renderSignIn(); route(); });
+$("submit-form").addEventListener("submit", submit);
+$("refresh").addEventListener("click", () => renderHistory().catch(showError));
+$("status-filter").addEventListener("change", () => renderHistory().catch(showError));
+$("symbol-filter").addEventListener("change", () => renderHistory().catch(showError));
+$("more").addEventListener("click", () => renderHistory(true).catch(showError));
 window.addEventListener("hashchange", route);
+
+applyStatic(document);
+$("lang").textContent = lang() === "zh" ? "EN" : "中文";
+renderSignIn();
 route();
