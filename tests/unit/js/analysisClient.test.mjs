@@ -55,12 +55,14 @@ test("an error answer is thrown as ApiError with the API's code and details", as
   await assert.rejects(client.get("x"), (error) => error instanceof ApiError && error.code === "http_502");
 });
 
-test("the stream token comes from the task when signed in, and follow() puts it on the stream URL", async () => {
+test("the stream token comes from POST …/stream-token when signed in, and follow() puts it on the stream URL", async () => {
   const fake = install();
-  const { calls, fetch } = recorder([[200, { task_id: "abc", stream_token: "st-1" }]]);
+  const { calls, fetch } = recorder([[200, { token: "st-1", expires_at: "2026-01-01T00:05:00Z" }]]);
   const signedIn = createClient({ token: "key", fetch });
   assert.equal(await signedIn.streamToken("abc"), "st-1");
   assert.equal(calls.length, 1);
+  assert.equal(calls[0].init.method, "POST");
+  assert.equal(calls[0].url, "http://host/console/v1/analyses/abc/stream-token");
 
   const local = createClient({ fetch });
   assert.equal(await local.streamToken("abc"), null);           // no key: no request, no parameter

@@ -42,7 +42,7 @@ test("a refused stream is asked for its status: 5xx backs off and resumes after 
   let tokens = 0;
   const run = follow({ after: 7, getStreamToken: () => `tok-${++tokens}`, baseDelayMs: 100, maxDelayMs: 1000 });
   await settle();
-  assert.equal(fake.made[0].url, "http://host/console/v1/analyses/t/stream?after=7&stream_token=tok-1");
+  assert.equal(fake.made[0].url, "http://host/console/v1/analyses/t/stream?after=7&token=tok-1");
   fake.made[0].open();
   fake.made[0].emit("log", 8);
   fake.made[0].refuse();
@@ -53,7 +53,7 @@ test("a refused stream is asked for its status: 5xx backs off and resumes after 
   assert.deepEqual(fake.timers.map((t) => t.ms), [0]);       // the first retry is immediate
   fake.timers[0].fn();
   await settle();
-  assert.equal(fake.made[1].url, "http://host/console/v1/analyses/t/stream?after=8&stream_token=tok-2");
+  assert.equal(fake.made[1].url, "http://host/console/v1/analyses/t/stream?after=8&token=tok-2");
   fake.made[1].refuse();
   await settle();
   assert.deepEqual(fake.timers.map((t) => t.ms), [0, 100]);  // then the backoff grows

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from ..deps import CatalogDep, SettingsDep
+from ..deps import CallerDep, CatalogDep, SettingsDep
 from ..errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/v1/symbols", tags=["symbols"], responses=ERROR_RESPONSES)
@@ -30,7 +30,7 @@ class SymbolList(BaseModel):
 
 
 @router.get("")
-async def list_symbols(known: CatalogDep, settings: SettingsDep) -> SymbolList:
+async def list_symbols(caller: CallerDep, known: CatalogDep, settings: SettingsDep) -> SymbolList:
     items = [
         SymbolEntry(symbol=info.symbol, name=info.name, industry=info.industry, first=info.first, last=info.last)
         for info in known.values()
