@@ -191,9 +191,11 @@ def browser_context(browser, api_key: str, request: pytest.FixtureRequest):
     context = browser.new_context(
         viewport={"width": 1440, "height": 1000}, locale=mark.args[0] if mark else "en-US", accept_downloads=True
     )
+    # Once per tab (sessionStorage survives reloads): a test that clears the key keeps it cleared.
+    flag, store = "investmind.e2e.signedIn", "investmind.apiKey"
     context.add_init_script(
-        f"if (localStorage.getItem('investmind.apiKey') === null) localStorage.setItem('investmind.apiKey', "
-        f"{json.dumps(api_key)});"
+        f"if (!sessionStorage.getItem('{flag}')) {{ sessionStorage.setItem('{flag}', '1');"
+        f" if (localStorage.getItem('{store}') === null) localStorage.setItem('{store}', {json.dumps(api_key)}); }}"
     )
     context.set_default_timeout(30_000)
     yield context

@@ -6,7 +6,7 @@ import pytest
 
 from investmind.composition.api import create_aws_app
 
-DESIGN_OPERATIONS = {
+CONTRACT_OPERATIONS = {
     ("post", "/v1/analyses"),
     ("get", "/v1/analyses"),
     ("get", "/v1/analyses/{task_id}"),
@@ -21,7 +21,7 @@ DESIGN_OPERATIONS = {
     ("get", "/healthz"),
 }
 CONSOLE_OPERATIONS = {("get", "/v1/analyses/{task_id}/bars"), ("get", "/v1/symbols")}
-"""Beyond DESIGN §3: what the web console reads (the chart's bars, the symbol suggestions)."""
+"""Beyond docs/architecture.md §3: what the web console reads (the chart's bars, the symbol suggestions)."""
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def _resolve(doc: dict, schema: dict) -> dict:
 
 
 def test_openapi_lists_every_design_operation(doc):
-    assert set(_operations(doc)) == DESIGN_OPERATIONS | CONSOLE_OPERATIONS
+    assert set(_operations(doc)) == CONTRACT_OPERATIONS | CONSOLE_OPERATIONS
 
 
 def test_openapi_documents_the_bars_and_symbols_models(doc):
