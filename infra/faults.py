@@ -16,6 +16,13 @@ rules without ``symbol``, and their ``times`` count the function's invocations.
 
 The production functions know nothing of it: ``infra/lambdas.py`` consults the plan before it runs
 a handler. A new fault is a new :class:`FaultKind` and its :meth:`FaultRule.answer`.
+
+Events that name a task but not its symbol are scoped too, by the symbol the plan saw that task with
+before (its start request reaches the API's send step and Prepare first): the execution-ended rule's
+event (``detail.name``), FailTask's input (``task_id``), and a stream batch, which matches a rule if a
+record of a task of its symbol is in it (the whole batch then fails, as it would on AWS), counted per
+that task. Beyond the functions, ``api.send`` is the API's send step: any rule on it makes the API
+process die between creating the task and sending its start message (:class:`CrashingQueue`).
 """
 
 from __future__ import annotations
@@ -87,12 +94,32 @@ def task_and_symbol(event: Any) -> tuple[str | None, str | None]:
     return (task_id if isinstance(task_id, str) else None), (symbol if isinstance(symbol, str) else None)
 
 
+def _scopes(event: Any) -> list[tuple[str | None, str | None]]:
+    """Every (task, symbol) an invocation serves: a stream batch's tasks, the rule's execution, or one scope."""
+    if isinstance(event, dict) and isinstance(event.get("Records"), list):
+        ids = [
+            r.get("dynamodb", {}).get("NewImage", {}).get("task_id", {}).get("S")
+            for r in event["Records"]
+            if isinstance(r, dict) and r.get("eventSource") == "aws:dynamodb"
+        ]
+        return [(task_id, None) for task_id in dict.fromkeys(i for i in ids if isinstance(i, str))]
+    detail = event.get("detail") if isinstance(event, dict) else None
+    if isinstance(detail, dict) and isinstance(detail.get("name"), str):
+        return [(detail["name"], None)]  # EventBridge's execution status change: named after its task
+    return [task_and_symbol(event)]
+
+
+API_SEND = "api.send"
+"""The API's step between creating a task and sending its start message (not a function)."""
+
+
 class FaultPlan:
-    """The rules, and how often each has fired per task."""
+    """The rules, how often each has fired per task, and the symbol of each task seen."""
 
     def __init__(self, rules: Iterable[FaultRule] = ()) -> None:
         self.rules = tuple(rules)
         self._fired: Counter[tuple[int, str | None]] = Counter()
+        self._symbols: dict[str, str] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -106,20 +133,49 @@ class FaultPlan:
             raise ValueError(f"INVESTMIND_FAULTS is not a valid fault plan: {exc}") from exc
 
     def check_targets(self, targets: Collection[str]) -> None:
-        """Refuse a rule whose target names no function: it would silently never fire."""
-        unknown = sorted({rule.target for rule in self.rules} - set(targets))
+        """Refuse a rule whose target names no function (nor ``api.send``): it would silently never fire."""
+        unknown = sorted({rule.target for rule in self.rules} - {*targets, API_SEND})
         if unknown:
             raise ValueError(f"INVESTMIND_FAULTS: no function is called {unknown}; targets are {sorted(targets)}")
 
     def take(self, target: str, event: Any) -> FaultRule | None:
         """The rule that fires for this invocation of ``target``, counted; None when none is left."""
-        task_id, symbol = task_and_symbol(event)
+        with self._lock:
+            scopes = []
+            for task_id, symbol in _scopes(event) or [(None, None)]:
+                if task_id is not None and symbol is not None:
+                    self._symbols[task_id] = symbol
+                scopes.append((task_id, symbol if symbol is not None else self._symbols.get(task_id or "")))
         for index, rule in enumerate(self.rules):
-            if rule.target != target or (rule.symbol and rule.symbol != symbol):
+            if rule.target != target:
                 continue
-            with self._lock:
-                if rule.times is not None and self._fired[(index, task_id)] >= rule.times:
+            for task_id, symbol in scopes:
+                if rule.symbol and rule.symbol != symbol:
                     continue
-                self._fired[(index, task_id)] += 1
-            return rule
+                with self._lock:
+                    if rule.times is not None and self._fired[(index, task_id)] >= rule.times:
+                        continue
+                    self._fired[(index, task_id)] += 1
+                return rule
         return None
+
+    @property
+    def crashes_api(self) -> bool:
+        return any(rule.target == API_SEND for rule in self.rules)
+
+
+class ApiCrash(BaseException):
+    """The API process dying mid-request: a BaseException, so that no handler of the app's catches it (the
+    app's own send-failure path, which fails the task, must not run); uvicorn answers the request 500."""
+
+
+class CrashingQueue:
+    """The API's start queue with the ``api.send`` faults: a planned one dies before the message is sent."""
+
+    def __init__(self, queue: Any, plan: FaultPlan) -> None:
+        self.queue, self.plan = queue, plan
+
+    async def send(self, start: Any) -> Any:
+        if self.plan.take(API_SEND, start.model_dump(mode="json")) is not None:
+            raise ApiCrash(f"injected crash of the API between creating {start.task_id} and sending it")
+        return await self.queue.send(start)

@@ -8,6 +8,7 @@ template needs no edit here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -19,10 +20,10 @@ from typing import Any
 import boto3
 
 from .emulator import MotoEmulator, free_port
-from .faults import FaultPlan
+from .faults import CrashingQueue, FaultPlan
 from .lambdas import LocalFunction, LocalLambda
 from .local_identity import LocalIssuer, check_exposure, configured_key, create_admin_key
-from .pollers import ExecutionEndedRule, Poller, SqsPoller, StreamPoller
+from .pollers import ExecutionEndedRule, Poller, ScheduleRule, SqsPoller, StreamPoller, rate_seconds
 from .template import ROOT, Template, create_table_request
 
 logger = logging.getLogger(__name__)
@@ -297,12 +298,12 @@ class EmbeddedRuntime:
                 reports = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
                 if event["Type"] == "SQS":
                     queue_arn = props["Queue"]
-                    queue_name = queue_arn.rsplit(":", 1)[-1]
-                    url = next(u for u in t.refs.values() if isinstance(u, str) and u.endswith("/" + queue_name))
+                    url = self._queue_url(queue_arn)
                     self.pollers.append(
                         SqsPoller(self.lambdas, name, url, queue_arn, int(props.get("BatchSize", 10)), reports, REGION)
                     )
                 elif event["Type"] == "DynamoDB":
+                    on_failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
                     self.pollers.append(
                         StreamPoller(
                             self.lambdas,
@@ -312,8 +313,13 @@ class EmbeddedRuntime:
                             int(props.get("MaximumRetryAttempts", 10)),
                             REGION,
                             [json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])],
+                            on_failure_url=self._queue_url(on_failure) if on_failure else None,
                         )
                     )
+                elif event["Type"] == "Schedule":
+                    # Tests shorten every schedule to seconds (INVESTMIND_SCHEDULE_PERIOD_S); else the template's rate.
+                    period = os.environ.get("INVESTMIND_SCHEDULE_PERIOD_S") or rate_seconds(props["Schedule"])
+                    self.pollers.append(ScheduleRule(self.lambdas, name, float(period), REGION))
                 elif event["Type"] == "EventBridgeRule":
                     pattern = props["Pattern"]
                     if pattern.get("source") == ["aws.states"]:
@@ -324,11 +330,19 @@ class EmbeddedRuntime:
         for poller in self.pollers:
             poller.start()
 
+    def _queue_url(self, queue_arn: str) -> str:
+        name = queue_arn.rsplit(":", 1)[-1]
+        return next(u for u in self.template.refs.values() if isinstance(u, str) and u.endswith("/" + name))
+
     def _start_api(self) -> None:
         import uvicorn
 
         api = self.lambdas.by_logical_id("ApiFunction")
         app = api.handler().app  # the Mangum handler wraps the ASGI app; uvicorn serves it directly
+        if self.lambdas.faults.crashes_api:
+            from investmind.api.deps import BackendHolder
+
+            app.state.backend = BackendHolder(opener=self._crashing_backend)
         self.issuer.serve_jwks(app)
         config = uvicorn.Config(app, host=self.host, port=self.api_port, log_level="warning", lifespan="on")
         self._uvicorn = uvicorn.Server(config)
@@ -339,6 +353,14 @@ class EmbeddedRuntime:
             time.sleep(0.02)
         if not self._uvicorn.started:
             raise RuntimeError(f"the API could not start on port {self.api_port}")
+
+    async def _crashing_backend(self) -> Any:
+        """The API's backend with the plan's ``api.send`` faults on its start queue (infra/faults.py)."""
+        from investmind.composition.api import open_aws_backend
+        from investmind.settings import get_settings
+
+        backend = await open_aws_backend(get_settings())
+        return dataclasses.replace(backend, queue=CrashingQueue(backend.queue, self.lambdas.faults))
 
     def write_outputs(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
