@@ -267,7 +267,9 @@ class ExecutionEndedRule(Poller):
                 if execution["executionArn"] in self.seen:
                     continue
                 self.seen.add(execution["executionArn"])
-                self.lambdas.invoke(self.function, self._event(execution, status))
+                answer = self.lambdas.invoke(self.function, self._event(execution, status))
+                if answer.failed:  # EventBridge's async invocation would retry, then drop it: the reconciler settles
+                    logger.warning("%s failed on %s: %s", self.function, execution["name"], answer.payload)
 
     def _event(self, execution: dict[str, Any], status: str) -> dict:
         return {

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,7 +106,14 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     if stack:
         yield _stack_outputs(stack)
         return
-    outputs_path = tmp_path_factory.mktemp("runtime") / "outputs.json"
+    with embedded_runtime(tmp_path_factory.mktemp("runtime"), {"INVESTMIND_FAULTS": json.dumps(FAULTS)}) as outputs:
+        yield outputs
+
+
+@contextmanager
+def embedded_runtime(directory: Path, settings: dict[str, str]) -> Iterator[dict[str, str]]:
+    """An embedded runtime in its own process, with these settings over the suite's; its outputs while it runs."""
+    outputs_path = directory / "outputs.json"
     port = free_port()
     env = {
         **os.environ,
@@ -115,8 +123,8 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         # The suite submits many analyses as one admin; the quotas themselves are tested in tests/unit/api.
         "INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000",
         "INVESTMIND_MAX_DAILY_PER_OWNER": "10000",
-        "INVESTMIND_FAULTS": json.dumps(FAULTS),
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     env.pop("AWS_ENDPOINT_URL", None)
     log_path = outputs_path.with_name("runtime.log")
