@@ -17,11 +17,11 @@ rules without ``symbol``, and their ``times`` count the function's invocations.
 The production functions know nothing of it: ``infra/lambdas.py`` consults the plan before it runs
 a handler. A new fault is a new :class:`FaultKind` and its :meth:`FaultRule.answer`.
 
-Events that name a task but not its symbol are scoped too, by the symbol the plan saw that task with
-before (its start request reaches the API's send step and Prepare first): the execution-ended rule's
-event (``detail.name``), FailTask's input (``task_id``), and a stream batch, which matches a rule if a
-record of a task of its symbol is in it (the whole batch then fails, as it would on AWS), counted per
-that task. Beyond the functions, ``api.send`` is the API's send step: any rule on it makes the API
+A rule with a ``symbol`` also matches events that name a task but not its symbol, by the symbol the
+plan saw that task with before (its start request reaches the API's send step and Prepare first):
+the execution-ended rule's event (``detail.name``), FailTask's input (``task_id``), and a stream
+batch, which it matches if a record of a task of its symbol is in it (the whole batch then fails, as
+it would on AWS), counted per that task. A rule without one reads every event as above. Beyond the functions, ``api.send`` is the API's send step: any rule on it makes the API
 process die between creating the task and sending its start message (:class:`CrashingQueue`).
 """
 
@@ -140,16 +140,16 @@ class FaultPlan:
 
     def take(self, target: str, event: Any) -> FaultRule | None:
         """The rule that fires for this invocation of ``target``, counted; None when none is left."""
+        direct = task_and_symbol(event)
         with self._lock:
-            scopes = []
-            for task_id, symbol in _scopes(event) or [(None, None)]:
-                if task_id is not None and symbol is not None:
-                    self._symbols[task_id] = symbol
-                scopes.append((task_id, symbol if symbol is not None else self._symbols.get(task_id or "")))
+            if direct[0] is not None and direct[1] is not None:
+                self._symbols[direct[0]] = direct[1]
+            scoped = [(t, s if s is not None else self._symbols.get(t or "")) for t, s in _scopes(event)]
         for index, rule in enumerate(self.rules):
             if rule.target != target:
                 continue
-            for task_id, symbol in scopes:
+            # A rule without a symbol keeps today's reading (a batch is one invocation, counted as such).
+            for task_id, symbol in scoped if rule.symbol else [direct]:
                 if rule.symbol and rule.symbol != symbol:
                     continue
                 with self._lock:

@@ -49,7 +49,8 @@ def test_a_stream_batch_matches_when_it_carries_a_record_of_a_task_of_the_rules_
     assert faults.take("progress", batch("good")) is None
     assert faults.take("progress", batch("good", "bad")) is not None  # the whole batch fails, as on AWS
     assert faults.take("progress", batch("bad")) is None  # its one time for that task is spent
-    assert plan({"target": "progress"}).take("progress", batch("good")) is not None  # unscoped: every batch
+    unscoped = plan({"target": "progress", "times": 2})  # today's reading: a batch's invocations are counted
+    assert [unscoped.take("progress", batch(t)) is not None for t in ("good", "bad", "good")] == [True, True, False]
 
 
 def test_the_api_send_step_dies_for_its_symbol_only_and_the_message_is_never_sent():
