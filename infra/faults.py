@@ -21,8 +21,10 @@ A rule with a ``symbol`` also matches events that name a task but not its symbol
 plan saw that task with before (its start request reaches the API's send step and Prepare first):
 the execution-ended rule's event (``detail.name``), FailTask's input (``task_id``), and a stream
 batch, which it matches if a record of a task of its symbol is in it (the whole batch then fails, as
-it would on AWS), counted per that task. A rule without one reads every event as above. Beyond the functions, ``api.send`` is the API's send step: any rule on it makes the API
-process die between creating the task and sending its start message (:class:`CrashingQueue`).
+it would on AWS), counted per that task. A rule without one reads every event as above.
+
+Beyond the functions, ``api.send`` is the API's send step: any rule on it makes the API process die
+between creating the task and sending its start message (:class:`CrashingQueue`).
 """
 
 from __future__ import annotations
