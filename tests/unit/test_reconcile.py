@@ -200,3 +200,20 @@ def test_a_pass_examines_at_most_max_tasks_oldest_first(world):
 
     assert report.examined == 3 and [s.task_id for s in report.settled] == ids[:3]
     assert tasks.list_open()[0] == ids[3:]
+
+
+def test_a_projection_that_cannot_be_folded_is_reported_and_the_task_is_still_settled(world, monkeypatch):
+    tasks, log, executions = world
+    task_id = new_task(tasks)
+    started(log, task_id)
+    executions.statuses[task_id] = "TIMED_OUT"
+
+    def wedged(task, expected_applied_seq, before=None):  # the item over DynamoDB's 400 KB, say
+        raise RuntimeError("ValidationException: Item size has exceeded the maximum allowed size")
+
+    monkeypatch.setattr(tasks, "save_projection", wedged)
+    report = run(world, 60)
+
+    assert [s.error_type for s in report.settled] == ["ExecutionTimedOut"] and "Item size" in report.errors[task_id]
+    assert tasks.get(task_id).status == TaskStatus.FAILED  # every read settled by the log head regardless
+    assert len(terminal_events(log, task_id)) == 1

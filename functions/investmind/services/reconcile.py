@@ -124,12 +124,12 @@ def _reconcile_task(
         projection = tasks.get_projection(task_id)
     except NotFound:  # expired between the index and the read: nothing left to settle
         return
-    if projection.applied_seq < head.next_seq - 1 and fold_from_log(tasks, log, task_id):
+    if projection.applied_seq < head.next_seq - 1 and _heal(tasks, log, task_id, report):
         report.rebuilt.append(task_id)
-        projection = tasks.get_projection(task_id)
     if head.ended:
         return
-    settlement = _settle(task_id, projection.status.value, _age_s(projection.created_at, now), executions, deadlines)
+    # Decided on the log and the execution alone, so a projection that cannot be folded never keeps a task open.
+    settlement = _settle(task_id, _age_s(projection.created_at, now), executions, deadlines)
     if settlement is None:
         return
     if record_task_failure(task_id, settlement.error_type, settlement.reason, log):
@@ -137,13 +137,21 @@ def _reconcile_task(
         logger.warning("task settled by the reconciler", extra=settlement.model_dump())
     if settlement.error_type == "DeadlineExceeded":
         executions.stop(task_id, settlement.reason, error=settlement.error_type)
-    fold_from_log(tasks, log, task_id)  # the terminal event: the projection leaves the open-tasks index
+    _heal(tasks, log, task_id, report)  # the terminal event: the projection leaves the open-tasks index
 
 
-def _settle(
-    task_id: str, status: str, age_s: float, executions: ExecutionControl, deadlines: Deadlines
-) -> Settlement | None:
-    """The settlement an open task is due, or None while it may still end on its own."""
+def _heal(tasks: TaskStore, log: EventLog, task_id: str, report: ReconcileReport) -> int:
+    """Fold what the projection lacks; a fold that fails is reported (reads stay right: the log head settles them)."""
+    try:
+        return fold_from_log(tasks, log, task_id)
+    except Exception as exc:  # noqa: BLE001 - the settlement must not depend on the fold
+        logger.exception("could not fold the projection from the log", extra={"task_id": task_id})
+        report.errors[task_id] = f"fold: {type(exc).__name__}: {exc}"[:500]
+        return 0
+
+
+def _settle(task_id: str, age_s: float, executions: ExecutionControl, deadlines: Deadlines) -> Settlement | None:
+    """The settlement an open log is due, or None while its task may still end on its own."""
     execution = executions.status(task_id)
     if execution in ENDED_UNHANDLED:
         # The very event ExecutionEndedFunction writes (services.failures), had the rule's event reached it.
@@ -152,7 +160,8 @@ def _settle(
     if execution == "SUCCEEDED":
         reason = "the execution ended SUCCEEDED without a terminal event"
         return Settlement(task_id=task_id, error_type="ExecutionSucceeded", reason=reason)
-    if execution is None and status == "QUEUED" and age_s > deadlines.start_s:
+    # No execution means nothing ever ran it (PrepareData, which starts it, runs inside one).
+    if execution is None and age_s > deadlines.start_s:
         reason = f"never started: no execution {deadlines.start_s} s after it was queued"
         return Settlement(task_id=task_id, error_type="NeverStarted", reason=reason)
     if age_s > deadlines.overall_s:
