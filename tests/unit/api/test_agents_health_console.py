@@ -38,8 +38,13 @@ async def test_auth_config_names_the_hosted_ui_endpoints_and_the_public_client(w
     oauth = (await client.get("/auth/config")).json()["oauth"]
 
     base = "https://im-prod.auth.eu-west-1.amazoncognito.com"
-    assert oauth == {"authorize_url": f"{base}/oauth2/authorize", "token_url": f"{base}/oauth2/token",
-                     "logout_url": f"{base}/logout", "client_id": "abc123", "scopes": ["openid", "email", "profile"]}  # fmt: skip
+    assert oauth == {
+        "authorize_url": f"{base}/oauth2/authorize",
+        "token_url": f"{base}/oauth2/token",
+        "logout_url": f"{base}/logout",
+        "client_id": "abc123",
+        "scopes": ["openid", "email", "profile"],
+    }
 
 
 async def test_auth_config_is_read_before_sign_in(world):

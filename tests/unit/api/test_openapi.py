@@ -21,7 +21,7 @@ CONTRACT_OPERATIONS = {
     ("get", "/healthz"),
 }
 CONSOLE_OPERATIONS = {("get", "/v1/analyses/{task_id}/bars"), ("get", "/v1/symbols"), ("get", "/auth/config")}
-"""Beyond docs/architecture.md §3: what the web console reads (the chart's bars, the symbol suggestions, its sign-in)."""
+"""Beyond docs/architecture.md §3: what the console reads (the chart's bars, the symbol suggestions, its sign-in)."""
 
 
 @pytest.fixture(scope="module")

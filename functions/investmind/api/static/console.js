@@ -104,16 +104,13 @@ function historyRow(task) {
   el("td", { className: "num", textContent: task.ended_at ? fmtDuration(took) : `${task.progress.percent}%` }));
 }
 
-/** A page of My analyses. The list API filters by status; the symbol filter reads on through pages here. */
+/** A page of My analyses, filtered by the list API (status and symbol). */
 async function renderHistory(append = false) {
   const status = $("status-filter").value, symbol = $("symbol-filter").value;
   if (!append) cursor = null;
-  const rows = [];
-  do {
-    const page = await client.list({ status, limit: 50, cursor });
-    rows.push(...page.items.filter((task) => !symbol || task.symbol === symbol));
-    cursor = page.next_cursor;
-  } while (cursor && rows.length < 20);
+  const page = await client.list({ status, symbol, limit: 20, cursor });
+  const rows = page.items;
+  cursor = page.next_cursor;
   const body = $("history");
   if (append) body.append(...rows.map(historyRow));
   else body.replaceChildren(...rows.map(historyRow));
@@ -126,13 +123,8 @@ async function renderHistory(append = false) {
 async function showCompare(first, second) {
   const a = await client.get(first);
   if (!second) {
-    const others = [];
-    let next = null;
-    do {
-      const page = await client.list({ limit: 100, cursor: next });
-      others.push(...page.items.filter((task) => task.symbol === a.symbol && task.task_id !== a.task_id));
-      next = page.next_cursor;
-    } while (next && others.length < 50);
+    const page = await client.list({ symbol: a.symbol, limit: 50 });
+    const others = page.items.filter((task) => task.task_id !== a.task_id);
     return renderPicker($("compare-body"), a, others);
   }
   const b = await client.get(second);
