@@ -78,6 +78,8 @@ def _list(api: Api, args: argparse.Namespace, console: Console) -> int:
     params: dict[str, Any] = {"limit": args.limit}
     if args.status:
         params["status"] = args.status
+    if args.symbol:
+        params["symbol"] = args.symbol
     page = api.call("GET", "/v1/analyses", params=params)
     for task in page["items"]:
         percent = (task.get("progress") or {}).get("percent", 0)
@@ -185,6 +187,7 @@ def _parser(default_url: str, default_port: int) -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list your analyses, newest first")
     listing.add_argument("--status", choices=("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"))
+    listing.add_argument("--symbol", help="only this symbol's analyses, e.g. 600519")
     listing.add_argument("--limit", type=int, default=20)
     listing.set_defaults(handler=_list)
 

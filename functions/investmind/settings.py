@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     jwks_url: str = ""
     """The issuer's JWKS; by default ``<issuer>/.well-known/jwks.json``."""
     jwt_algorithms: str = "RS256,ES256"
+    oauth_domain: str = ""
+    """The console's sign-in (OAuth 2 code flow with PKCE): the authorization server's base URL, e.g. a
+    Cognito hosted UI ``https://<prefix>.auth.<region>.amazoncognito.com``; empty: sign-in by API key only."""
+    oauth_client_id: str = ""
+    """The console's public app client (no secret: PKCE proves the code's requester)."""
+    oauth_scopes: str = "openid email profile"
     admin_owners: str = ""
     """Comma-separated owners (a JWT's ``sub``, a key's owner) who administer every owner's API keys."""
     stream_token_ttl_s: int = Field(default=300, ge=30, le=3600)

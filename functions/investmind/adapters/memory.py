@@ -68,7 +68,12 @@ class MemoryTaskStore:
             return codec.visible_task(task_id, self.tables.tasks.get(task_id), None)
 
     def list(
-        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        owner: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        symbol: str | None = None,
     ) -> tuple[list[Task], str | None]:
         codec.check_limit(limit)
         start = codec.decode_cursor(cursor, owner) if cursor is not None else None
@@ -83,7 +88,8 @@ class MemoryTaskStore:
         mine.sort(key=lambda task: (task.created_at, task.task_id), reverse=True)
         if start is not None:
             mine = [task for task in mine if (task.created_at, task.task_id) < (start["created_at"], start["task_id"])]
-        page = [task for task in mine if status is None or task.status == status][:limit]
+        wanted = [t for t in mine if (status is None or t.status == status) and (symbol in (None, t.symbol))]
+        page = wanted[:limit]
         return page, codec.encode_cursor(page[-1]) if len(page) == limit else None
 
     def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
@@ -178,9 +184,14 @@ class AsyncMemoryTaskStore:
         return self.sync.get_projection(task_id)
 
     async def list(
-        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        owner: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        symbol: str | None = None,
     ) -> tuple[list[Task], str | None]:
-        return self.sync.list(owner, status, limit, cursor)
+        return self.sync.list(owner, status, limit, cursor, symbol)
 
     async def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         return self.sync.save_projection(task, expected_applied_seq, before)

@@ -70,10 +70,15 @@ class TaskStore(Protocol):
         ...
 
     def list(
-        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        owner: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        symbol: str | None = None,
     ) -> tuple[list[Task], str | None]:
         """The owner's tasks, newest first, each settled as ``get`` settles it (``status`` filters on the
-        settled status), and an opaque cursor for the next page (or None)."""
+        settled status, ``symbol`` on the canonical symbol), and an opaque cursor for the next page (or None)."""
         ...
 
     def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
@@ -107,5 +112,10 @@ class AsyncTaskStore(Protocol):
     async def get(self, task_id: str, owner: str | None = None) -> Task: ...
 
     async def list(
-        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        owner: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        symbol: str | None = None,
     ) -> tuple[list[Task], str | None]: ...

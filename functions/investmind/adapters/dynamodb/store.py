@@ -96,9 +96,14 @@ class DynamoTaskStore:
         return run(self._client, get_projection_steps(self._tables, task_id))
 
     def list(
-        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        owner: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        symbol: str | None = None,
     ) -> tuple[list[Task], str | None]:
-        return run(self._client, list_steps(self._tables, owner, status, limit, cursor))
+        return run(self._client, list_steps(self._tables, owner, status, limit, cursor, symbol))
 
     def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         return run(self._client, save_projection_steps(self._tables, task, expected_applied_seq, before))

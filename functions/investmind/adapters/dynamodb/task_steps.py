@@ -115,7 +115,7 @@ def settle_steps(t: Tables, tasks: list[Task]) -> Steps[list[Task]]:
 
 
 def list_steps(
-    t: Tables, owner: str, status: TaskStatus | None, limit: int, cursor: str | None
+    t: Tables, owner: str, status: TaskStatus | None, limit: int, cursor: str | None, symbol: str | None = None
 ) -> Steps[tuple[list[Task], str | None]]:
     codec.check_limit(limit)
     params: dict[str, Any] = {
@@ -126,14 +126,21 @@ def list_steps(
         "ExpressionAttributeValues": {":owner": {"S": owner}},
         "ScanIndexForward": False,
     }
+    filters = []
+    if symbol is not None:
+        filters.append("#symbol = :symbol")
+        params["ExpressionAttributeNames"]["#symbol"] = "symbol"
+        params["ExpressionAttributeValues"][":symbol"] = {"S": symbol}
     if status is not None:
         # The filter sees the projection, which may not have folded a terminal event yet: a task settled
         # as ``status`` may still be stored QUEUED or RUNNING, so those are read too and settled below.
         wanted = {TaskStatus(status)} | (OPEN_STATUSES if TaskStatus(status) in TERMINAL_STATUSES else set())
-        params["FilterExpression"] = "#status IN (" + ", ".join(f":s{i}" for i in range(len(wanted))) + ")"
+        filters.append("#status IN (" + ", ".join(f":s{i}" for i in range(len(wanted))) + ")")
         params["ExpressionAttributeNames"]["#status"] = "status"
         for i, value in enumerate(sorted(wanted)):
             params["ExpressionAttributeValues"][f":s{i}"] = {"S": value.value}
+    if filters:
+        params["FilterExpression"] = " AND ".join(filters)
     if cursor is not None:
         params["ExclusiveStartKey"] = codec.to_item(codec.decode_cursor(cursor, owner))
     tasks: list[Task] = []
