@@ -178,4 +178,6 @@ def _scope(event: Any, fault: Firing) -> str:
     records = batch_records(event)
     if records is None or fault.record is None:
         return f"task {task_and_symbol(event)[0]}"
-    return f"task {record_scope(records[fault.record])[0]}, record {fault.record + 1} of {len(records)}"
+    record = records[fault.record]
+    identifier = record.get("eventID") or record.get("messageId")
+    return f"task {record_scope(record)[0]}, record {fault.record + 1} of {len(records)}, id {identifier}"
