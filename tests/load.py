@@ -8,6 +8,7 @@ At the end every reader's events are compared with the task's log.
 
 from __future__ import annotations
 
+import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +51,8 @@ class LoadReport:
     reads_not_terminal: int  # GETs that did not show the terminal status at the terminal event
     worst_projection_lag_events: int
     worst_projection_lag_s: float  # terminal event in hand → GET's projection folded up to it
+    median_projection_lag_s: float
+    median_analysis_s: float  # submit → the first reader's terminal event
     wall_s: float
     statuses: dict[str, int] = field(default_factory=dict)
 
@@ -60,7 +63,9 @@ class LoadReport:
             f"events expected {self.events_expected}, delivered {self.events_delivered}, lost {self.events_lost}, "
             f"duplicated {self.events_duplicated}; readers out of order {self.readers_out_of_order}; GETs not "
             f"terminal at the terminal event {self.reads_not_terminal}; worst projection lag "
-            f"{self.worst_projection_lag_events} events, {self.worst_projection_lag_s:.2f} s; wall {self.wall_s:.1f} s"
+            f"{self.worst_projection_lag_events} events, {self.worst_projection_lag_s:.2f} s (median "
+            f"{self.median_projection_lag_s:.2f} s); analysis median {self.median_analysis_s:.1f} s; "
+            f"wall {self.wall_s:.1f} s"
         )
 
     def as_dict(self) -> dict:
@@ -97,14 +102,17 @@ def _projection_lag(client: httpx.Client, task_id: str, terminal_seq: int, timeo
 def _task_run(api_url: str, headers: dict[str, str], symbol: str, readers: int, timeout: float, submitted: list):
     """Submit one analysis and follow it with ``readers`` readers: (its readers' outcomes, its lag, its log)."""
     with httpx.Client(base_url=api_url, headers=headers, timeout=60) as client:
+        began = time.monotonic()
         task_id = _submit(client, symbol)
         submitted.append(task_id)
         with ThreadPoolExecutor(readers) as pool:
-            outcomes = list(pool.map(lambda i: _read(client, task_id, i < readers // 2, timeout), range(readers)))
-        terminal_seq = outcomes[0].events[-1]["seq"]
-        lag_s = _projection_lag(client, task_id, terminal_seq, timeout=60)
+            reading = [pool.submit(_read, client, task_id, i < readers // 2, timeout) for i in range(readers)]
+            first = reading[0].result()
+            duration_s = time.monotonic() - began
+            lag_s = _projection_lag(client, task_id, first.events[-1]["seq"], timeout=60)
+            outcomes = [first, *(r.result() for r in reading[1:])]
         log = client.get(f"/v1/analyses/{task_id}/events", params={"after": 0, "limit": 1000}).json()["events"]
-        return outcomes, lag_s, log
+        return outcomes, lag_s, log, duration_s
 
 
 def run_load(api_url: str, headers: dict[str, str], analyses: int, readers: int, timeout: float = 600) -> LoadReport:
@@ -125,7 +133,7 @@ def run_load(api_url: str, headers: dict[str, str], analyses: int, readers: int,
 def _report(runs: list, submitted: int, readers: int, wall_s: float) -> LoadReport:
     expected = delivered = lost = duplicated = out_of_order = not_terminal = worst_events = 0
     statuses: dict[str, int] = {}
-    for outcomes, _, log in runs:
+    for outcomes, _, log, _ in runs:
         statuses[log[-1]["type"]] = statuses.get(log[-1]["type"], 0) + 1
         for outcome in outcomes:
             seqs = [e["seq"] for e in outcome.events]
@@ -138,9 +146,9 @@ def _report(runs: list, submitted: int, readers: int, wall_s: float) -> LoadRepo
             worst_events = max(worst_events, outcome.lag_events_on_terminal)
     return LoadReport(
         submitted=submitted,
-        completed=sum(log[-1]["type"] in TERMINAL for _, _, log in runs),
-        readers=sum(len(outcomes) for outcomes, _, _ in runs),
-        readers_resumed=sum(outcome.dropped for outcomes, _, _ in runs for outcome in outcomes),
+        completed=sum(log[-1]["type"] in TERMINAL for _, _, log, _ in runs),
+        readers=sum(len(outcomes) for outcomes, *_ in runs),
+        readers_resumed=sum(outcome.dropped for outcomes, *_ in runs for outcome in outcomes),
         events_expected=expected,
         events_delivered=delivered,
         events_lost=lost,
@@ -148,7 +156,9 @@ def _report(runs: list, submitted: int, readers: int, wall_s: float) -> LoadRepo
         readers_out_of_order=out_of_order,
         reads_not_terminal=not_terminal,
         worst_projection_lag_events=worst_events,
-        worst_projection_lag_s=max((lag for _, lag, _ in runs), default=0.0),
+        worst_projection_lag_s=max((lag for _, lag, *_ in runs), default=0.0),
+        median_projection_lag_s=statistics.median(lag for _, lag, *_ in runs),
+        median_analysis_s=statistics.median(duration for *_, duration in runs),
         wall_s=wall_s,
         statuses=statuses,
     )

@@ -234,6 +234,17 @@ def concurrency(count: int, simulated_llm_ms: int) -> dict[str, Any]:
     return {"all_done_s": max(ends), "cpu_s": cpu, "peak_rss_mb": after.ru_maxrss / 1024}
 
 
+def load(analyses: int, readers: int, simulated_llm_ms: int) -> dict[str, Any]:
+    """``analyses`` at once with ``readers`` SSE readers each, half resuming mid-run (``tests/load.py``)."""
+    from tests.load import run_load
+
+    runtime = _runtime(simulated_llm_ms)
+    try:
+        return run_load(runtime.api_url, _auth(runtime), analyses, readers, timeout=1800).as_dict()
+    finally:
+        runtime.stop()
+
+
 def cost() -> dict[str, Any]:
     """The billable usage of one analysis (L = 0), priced by ``infra/cost.py``."""
     import boto3
