@@ -16,10 +16,9 @@ scoped by its records: a rule with ``symbol`` matches the batch when one of its 
 symbol (an SQS body's ``symbol``, a stream record's ``data.symbol``: ``task_queued``'s), and its ``times``
 count per that record's task; a rule without ``symbol`` matches every batch, its record the first.
 
-Two faults only make sense for a batch's records, or change what the handler sees rather than
-answer for it: ``crash`` runs the handler (for a batch, on its records up to and including the
-matched one) and then dies, so its answer is lost; ``undecodable`` garbles the matched record and
-runs the handler on the whole batch.
+Two faults let the handler run rather than answer instead of it: ``crash`` runs the handler (for a
+batch, on its records up to and including the matched one) and then dies, so its answer is lost;
+``undecodable`` garbles the matched record of a batch and runs the handler on the whole batch.
 
 The production functions know nothing of it: ``infra/lambdas.py`` consults the plan before it runs
 a handler. A new fault is a new :class:`FaultKind` and its :meth:`FaultRule.answer`.
@@ -206,7 +205,7 @@ class FaultPlan:
             task_id, symbol = task_and_symbol(event)
             return None if rule.symbol and rule.symbol != symbol else (task_id, None)
         if not rule.symbol:
-            return (None, 0) if records else None
+            return None, (0 if records else None)
         for position, record in enumerate(records):
             task_id, symbol = record_scope(record)
             if symbol == rule.symbol:
