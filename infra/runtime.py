@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -202,6 +203,13 @@ class EmbeddedRuntime:
             for k, v in props.items()
             if k in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "DelaySeconds")
         }
+        # Tests only: how long a batch whose function crashed stays invisible before it is delivered
+        # again (the template's, 180 s, would make a crashed-starter test wait three minutes).
+        visibility = self.extra_env.get("INVESTMIND_LOCAL_VISIBILITY_TIMEOUT_S") or os.environ.get(
+            "INVESTMIND_LOCAL_VISIBILITY_TIMEOUT_S"
+        )
+        if visibility and "VisibilityTimeout" in attributes:
+            attributes["VisibilityTimeout"] = visibility
         url = boto3.client("sqs", region_name=REGION).create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         self.template.refs[logical_id] = url
         self.template.attrs[(logical_id, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
@@ -334,11 +342,15 @@ class EmbeddedRuntime:
         name = queue_arn.rsplit(":", 1)[-1]
         return next(u for u in self.template.refs.values() if isinstance(u, str) and u.endswith("/" + name))
 
-    def _start_api(self) -> None:
+    def _start_api(self, fresh: bool = False) -> None:
         import uvicorn
 
-        api = self.lambdas.by_logical_id("ApiFunction")
-        app = api.handler().app  # the Mangum handler wraps the ASGI app; uvicorn serves it directly
+        if fresh:  # a new process's app: its own backend clients, nothing kept from the last one
+            from investmind.composition.api import create_aws_app
+
+            app = create_aws_app()
+        else:
+            app = self.lambdas.by_logical_id("ApiFunction").handler().app  # Mangum wraps it; uvicorn serves it
         if self.lambdas.faults.crashes_api:
             from investmind.api.deps import BackendHolder
 
@@ -362,6 +374,24 @@ class EmbeddedRuntime:
         backend = await open_aws_backend(get_settings())
         return dataclasses.replace(backend, queue=CrashingQueue(backend.queue, self.lambdas.faults))
 
+    def restart_api(self) -> None:
+        """The API process dying and coming back (tests: SIGHUP to ``serve``): every open connection is
+        cut at once, SSE streams mid-event included, as a crash would, and a fresh app serves the same
+        port. Clients reconnect (an EventSource with ``Last-Event-ID``); the functions run on."""
+        server = self._uvicorn
+        loop = server.servers[0].get_loop()
+
+        def crash() -> None:
+            for connection in list(server.server_state.connections):
+                connection.transport.abort()
+            server.force_exit = server.should_exit = True
+
+        loop.call_soon_threadsafe(crash)
+        if self._api_thread:
+            self._api_thread.join(timeout=30)
+        self._start_api(fresh=True)
+        logger.warning("the API restarted on %s", self.api_url)
+
     def write_outputs(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.outputs, indent=2))
@@ -376,6 +406,8 @@ def serve(port: int | None = None, outputs_path: Path | None = None, host: str |
     print(f"INVESTMIND_API_KEY={runtime.admin_key}", flush=True)
     print(f"InvestMind is serving on {runtime.api_url}  (console: {runtime.api_url}/, Ctrl-C to stop)", flush=True)
     stop = threading.Event()
+    # SIGHUP restarts the API (the tests of clients streaming through an API restart send it).
+    signal.signal(signal.SIGHUP, lambda *_: threading.Thread(target=runtime.restart_api, name="api-restart").start())
     try:
         stop.wait()
     except KeyboardInterrupt:
