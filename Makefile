@@ -96,6 +96,8 @@ PIP := .tools/bin/pip --disable-pip-version-check --quiet
 # wheel built on this machine runs on Lambda; checked below); tests/unit/test_build.py keeps the list
 # equal to uv.lock's wheel-less run-time packages.
 LAMBDA_SDIST_ONLY := ta
+# The same for the `providers` extra (LAMBDA_EXTRAS=providers): akshare's jsonpath.
+LAMBDA_EXTRAS_SDIST_ONLY := jsonpath
 # The first build-* target builds the package and the others wait on this lock; the kernel releases
 # it when its holder exits, so an interrupted build never leaves it stale.
 LOCKED := $(PYTHON) -c 'import fcntl, subprocess, sys; lock = open(sys.argv[1], "a"); fcntl.flock(lock, fcntl.LOCK_EX); sys.exit(subprocess.call(sys.argv[2:]))' $(LAMBDA_OUT)/lambda.lock
@@ -108,10 +110,15 @@ from packaging.requirements import Requirement
 LAMBDA = {"python_version": "3.13", "python_full_version": "3.13.0", "sys_platform": "linux", "os_name": "posix",
           "platform_system": "Linux", "platform_machine": os.environ.get("LAMBDA_ARCH", "aarch64"),
           "implementation_name": "cpython", "platform_python_implementation": "CPython"}
+# akshare's V8 binding has an x86_64 wheel only; on arm64 akracer (akshare's other Linux dependency)
+# installs the same py_mini_racer module with an aarch64 build of the library (docs/analysis.md).
+NOT_ON_ARM64 = {"py-mini-racer"}
 for line in sys.stdin:
     line = line.partition("#")[0].strip()
     if line:
         requirement = Requirement(line)
+        if requirement.name in NOT_ON_ARM64 and LAMBDA["platform_machine"] == "aarch64":
+            continue
         if requirement.marker is None or requirement.marker.evaluate(LAMBDA):
             requirement.marker = None
             print(requirement)
@@ -144,16 +151,16 @@ FORCE:
 
 # Dependencies: rebuilt only when the requirements change. No test or dev dependency can enter:
 # functions/requirements.txt is `uv export --no-dev` without extras, and --no-deps installs exactly it.
-# Console scripts and numpy's and pandas' own test suites are never used at run time: dropped.
+# Console scripts, numpy's and pandas' own test suites and akracer's macOS library are never used at run time: dropped.
 $(LAMBDA_OUT)/lambda-deps.ok: $(LAMBDA_REQS) .tools/.pip-$(PIP_VERSION)
 	rm -rf $(LAMBDA_PKG) $(LAMBDA_WHEELS) && mkdir -p $(LAMBDA_WHEELS)
-	grep -iE '^($(LAMBDA_SDIST_ONLY))==' $(LAMBDA_REQS) > $(LAMBDA_WHEELS).txt || true
+	grep -iE '^($(LAMBDA_SDIST_ONLY)$(if $(LAMBDA_EXTRAS),|$(LAMBDA_EXTRAS_SDIST_ONLY)))==' $(LAMBDA_REQS) > $(LAMBDA_WHEELS).txt || true
 	if [ -s $(LAMBDA_WHEELS).txt ]; then $(PIP) wheel --no-deps --no-binary=:all: -w $(LAMBDA_WHEELS) -r $(LAMBDA_WHEELS).txt; fi
 	@if ls $(LAMBDA_WHEELS) | grep -v -- '-py3-none-any\.whl$$'; then echo "^ not pure Python: cannot be built here for Lambda"; exit 1; fi
 	$(PIP) install --root-user-action=ignore --no-deps --no-compile --target $(LAMBDA_PKG) --find-links $(LAMBDA_WHEELS) \
 		--implementation cp --python-version 3.13 --only-binary=:all: $(LAMBDA_PLATFORMS) -r $(LAMBDA_REQS)
 	@if find $(LAMBDA_PKG) -name '*.so' | grep -E '$(LAMBDA_FOREIGN_ARCH)|cpython-3(0|1[0-2])'; then echo "^ not for python3.13 on $(LAMBDA_ARCH)"; exit 1; fi
-	rm -rf $(LAMBDA_PKG)/bin $(LAMBDA_PKG)/pandas/tests
+	rm -rf $(LAMBDA_PKG)/bin $(LAMBDA_PKG)/pandas/tests $(LAMBDA_PKG)/py_mini_racer/*.dylib
 	find $(LAMBDA_PKG)/numpy -type d -name tests -prune -exec rm -rf {} +
 	@touch $@
 

@@ -16,7 +16,16 @@ from typing import Any
 
 from investmind import analysts
 from investmind.market import Snapshot
-from investmind.models import AgentInput, AgentResult, Decision, Event, EventDraft, EventType, StartRequest
+from investmind.models import (
+    AgentInput,
+    AgentResult,
+    Decision,
+    Event,
+    EventDraft,
+    EventType,
+    StartRequest,
+    utc_now_iso,
+)
 from investmind.roster import STAGE1_IDS, STAGES
 from investmind.services.failures import AgentFailure, CaughtError, record_agent_failure
 from investmind.services.pipeline import finalize, prepare, run_agent
@@ -44,6 +53,7 @@ class _CapturingLog:
     def __init__(self) -> None:
         self.decision: Decision | None = None
         self.markers: set[str] = set()
+        self.written = 0
 
     def append(self, task_id: str, drafts: Sequence[EventDraft], once: str | None = None) -> list[Event]:
         if once is not None:  # the log's own rule: an append under a marker already written writes nothing
@@ -53,7 +63,10 @@ class _CapturingLog:
         for draft in drafts:
             if draft.type == EventType.task_completed:
                 self.decision = Decision.model_validate(draft.data["decision"])
-        return []
+        # What was written, as a log answers (an empty answer means "refused" to the pipeline's steps).
+        first, self.written = self.written + 1, self.written + len(drafts)
+        now = utc_now_iso()
+        return [Event(**d.model_dump(), seq=first + i, task_id=task_id, ts=now) for i, d in enumerate(drafts)]
 
     def read(self, task_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
         return []

@@ -75,7 +75,7 @@ def _blocks(
         if director in failed and (stand_in := _stand_in(director, upstream, selected)) is not None:
             used[director] = stand_in
             failed.remove(director)
-            notes.append(f"{director} failed; its inputs stand in at {STAND_IN_FACTOR:.0%} confidence")
+            notes.append(text.STAND_IN.english(director=director, share=f"{STAND_IN_FACTOR:.0%}"))
     left_out = tuple(a for a in everything.left_out if a in WEIGHTS)
     return Inputs(used, tuple(failed), left_out), notes
 
@@ -84,7 +84,7 @@ def _capped_score(used: Mapping[str, AgentResult], score: float) -> tuple[float,
     """Elevated crash risk keeps a positive view out of the strong band (no 'Buy', at most 'Overweight')."""
     systemic = used.get("systemic_risk_director")
     if systemic and systemic.stance == Stance.bearish and score >= STRONG_AT:
-        return STRONG_AT - 0.1, ["crash risk elevated: rating capped at Overweight"]
+        return STRONG_AT - 0.1, [text.CRASH_RATING_CAP.english()]
     return score, []
 
 

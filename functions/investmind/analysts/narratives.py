@@ -3,329 +3,270 @@
 Every number a narrative cites is one of the result's metrics (or its score) in the same formatting
 as the body; the stance word appears once and no other stance word appears at all (sub-labels that
 share a stance word, such as a "neutral" liquidity reading, are written as "balanced" / 平稳), so the
-text can never contradict the fields. ``language`` is ``INVESTMIND_LLM_LANGUAGE`` (en | zh).
+text can never contradict the fields. Each sentence is one ``wording.Text`` holding both languages;
+the language is ``INVESTMIND_LLM_LANGUAGE`` (en | zh).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextvars import ContextVar
 from typing import Any
 
 from ..models import Stance
 from .common import fmt, ordinal, pct, signed
+from .wording import LANGUAGE, LANGUAGES, STANCE_WORD, Text, join, label, language, listing, word
 
-LANGUAGES = ("en", "zh")
-LANGUAGE: ContextVar[str] = ContextVar("investmind_narrative_language", default="en")
-"""The language of the narratives being written (set by ``analysts.analyze``)."""
-STANCE_WORD = {
-    "en": {Stance.bullish: "bullish", Stance.neutral: "neutral", Stance.bearish: "bearish"},
-    "zh": {Stance.bullish: "看多", Stance.neutral: "中性", Stance.bearish: "看空"},
-}
-ZH = {
-    # macro
-    "bull": "多头",
-    "range": "震荡",
-    "bear": "空头",
-    "loose": "宽松",
-    "tight": "偏紧",
-    "balanced": "平稳",
-    "expanding": "扩张",
-    "stable": "持平",
-    "contracting": "收缩",
-    "deflationary": "通缩压力",
-    "moderate": "温和",
-    "inflationary": "通胀压力",
-    # industry
-    "leading": "领先",
-    "in line": "持平",
-    "lagging": "落后",
-    "in favour": "受资金青睐",
-    "out of favour": "不受青睐",
-    # technical, funds
-    "up": "上行",
-    "down": "下行",
-    "sideways": "横盘",
-    "strong": "强",
-    "weak": "弱",
-    "overbought": "超买",
-    "oversold": "超卖",
-    "mid-range": "中间区域",
-    "positive": "为正",
-    "negative": "为负",
-    "accumulate": "吸筹",
-    "wait": "观望",
-    "distribute": "派发",
-    # fundamental
-    "cheap": "便宜",
-    "fair": "合理",
-    "expensive": "偏贵",
-    "high": "高",
-    "average": "中等",
-    "low": "低",
-    "growing": "增长",
-    "flat": "持平",
-    "shrinking": "下滑",
-    # directors, risk
-    "improving": "改善",
-    "deteriorating": "转弱",
-    "elevated": "偏高",
-    "medium": "中等",
-    "normal": "正常",
-    "n/a": "无数据",
-}
+__all__ = ["LANGUAGE", "LANGUAGES", "STANCE_WORD", "join", "label", "language", "word"]
 
-
-def language() -> str:
-    return LANGUAGE.get()
-
-
-def word(stance: Stance) -> str:
-    return STANCE_WORD[language()][stance]
-
-
-def label(value: str) -> str:
-    """A signal label as the narrative writes it (``neutral`` sub-labels become ``balanced``)."""
-    value = "balanced" if value == "neutral" else value
-    return ZH.get(value, value) if language() == "zh" else value
-
-
-def join(*sentences: str | None) -> str:
-    return " ".join(s for s in sentences if s) if language() == "en" else "".join(s for s in sentences if s)
-
-
-def both(en: str, zh: str) -> str:
-    return zh if language() == "zh" else en
+MACRO_INDEX = Text(
+    "Macro view {stance}: the CSI 300 stands {gap} against its 200-day average and moved {ret} over 60 days "
+    "({regime} regime).",
+    "宏观立场{stance}：沪深300较200日均线{gap}，60日涨跌{ret}（{regime}格局）。",
+)
+MACRO_NO_INDEX = Text("Macro view {stance}, without CSI 300 data.", "宏观立场{stance}（无沪深300数据）。")
+MACRO_MONEY = Text(
+    "Liquidity is {liquidity}: M2 growth {m2}% ({m2_change} points in six months), credit growth {credit}% "
+    "({credit_change} points).",
+    "流动性{liquidity}：M2同比{m2}%（六个月变动{m2_change}个百分点），信用增速{credit}%（变动{credit_change}个百分点）。",
+)
+MACRO_ACTIVITY = Text(
+    "The manufacturing PMI averages {pmi} over three months ({growth}); CPI {cpi}%, PPI {ppi}% ({inflation}).",
+    "制造业PMI近三个月均值{pmi}（{growth}）；CPI同比{cpi}%，PPI同比{ppi}%（{inflation}）。",
+)
+MACRO_BREADTH = Text(
+    "Breadth: {share} of {n} stocks close above their 60-day average.", "市场宽度：{n}只股票中{share}收于60日均线之上。"
+)
 
 
 def macro(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> str:
-    index = None
     if m.get("index_close") is not None:
-        index = both(
-            f"Macro view {word(stance)}: the CSI 300 stands {pct(m['trend_gap_200'], sign=True)} against its "
-            f"200-day average and moved {pct(m['ret_60'], sign=True)} over 60 days ({label(s['regime'])} regime).",
-            f"宏观立场{word(stance)}：沪深300较200日均线{pct(m['trend_gap_200'], sign=True)}，"
-            f"60日涨跌{pct(m['ret_60'], sign=True)}（{label(s['regime'])}格局）。",
-        )
+        gap, ret = pct(m["trend_gap_200"], sign=True), pct(m["ret_60"], sign=True)
+        index = MACRO_INDEX(stance=word(stance), gap=gap, ret=ret, regime=label(s["regime"]))
     else:
-        index = both(f"Macro view {word(stance)}, without CSI 300 data.", f"宏观立场{word(stance)}（无沪深300数据）。")
+        index = MACRO_NO_INDEX(stance=word(stance))
     money = None
     if s["liquidity"] != "n/a":
-        money = both(
-            f"Liquidity is {label(s['liquidity'])}: M2 growth {fmt(m['m2_yoy'], 1)}% "
-            f"({signed(m['m2_change_6m'] or 0.0, 1)} points in six months), credit growth "
-            f"{fmt(m['credit_growth'], 1)}% ({signed(m['credit_change_6m'] or 0.0, 1)} points).",
-            f"流动性{label(s['liquidity'])}：M2同比{fmt(m['m2_yoy'], 1)}%"
-            f"（六个月变动{signed(m['m2_change_6m'] or 0.0, 1)}个百分点），信用增速{fmt(m['credit_growth'], 1)}%"
-            f"（变动{signed(m['credit_change_6m'] or 0.0, 1)}个百分点）。",
-        )
+        money = MACRO_MONEY(
+            liquidity=label(s["liquidity"]), m2=fmt(m["m2_yoy"], 1), m2_change=signed(m["m2_change_6m"] or 0.0, 1),
+            credit=fmt(m["credit_growth"], 1), credit_change=signed(m["credit_change_6m"] or 0.0, 1),
+        )  # fmt: skip
     activity = None
     if s["growth"] != "n/a":
-        activity = both(
-            f"The manufacturing PMI averages {fmt(m['pmi_mfg_3m'], 1)} over three months ({label(s['growth'])}); "
-            f"CPI {fmt(m['cpi_yoy'], 1)}%, PPI {fmt(m['ppi_yoy'], 1)}% ({label(s['inflation'])}).",
-            f"制造业PMI近三个月均值{fmt(m['pmi_mfg_3m'], 1)}（{label(s['growth'])}）；"
-            f"CPI同比{fmt(m['cpi_yoy'], 1)}%，PPI同比{fmt(m['ppi_yoy'], 1)}%（{label(s['inflation'])}）。",
-        )
+        activity = MACRO_ACTIVITY(
+            pmi=fmt(m["pmi_mfg_3m"], 1), growth=label(s["growth"]), cpi=fmt(m["cpi_yoy"], 1),
+            ppi=fmt(m["ppi_yoy"], 1), inflation=label(s["inflation"]),
+        )  # fmt: skip
     breadth = None
     if m.get("breadth_60") is not None:
-        breadth = both(
-            f"Breadth: {pct(m['breadth_60'], 0)} of {m['breadth_n']:.0f} stocks close above their 60-day average.",
-            f"市场宽度：{m['breadth_n']:.0f}只股票中{pct(m['breadth_60'], 0)}收于60日均线之上。",
-        )
+        breadth = MACRO_BREADTH(share=pct(m["breadth_60"], 0), n=f"{m['breadth_n']:.0f}")
     return join(index, money, activity, breadth)
 
 
+INDUSTRY_OWN = Text(
+    "Industry view {stance}: over 60 days the stock returned {ret}", "行业立场{stance}：近60日个股涨跌{ret}"
+)
+INDUSTRY_INDEX = Text(", the CSI 300 {ret}", "，沪深300为{ret}")
+INDUSTRY_PEERS = Text(
+    " and the median of {n} peers on the {board} board {ret}.", "，{board}板块{n}只同业中位数为{ret}。"
+)
+INDUSTRY_NO_PEERS = Text(
+    "; no other stock of the {board} board is in the market data.", "；市场数据中没有{board}板块的其他股票。"
+)
+INDUSTRY_RS_INDEX = Text("{rs} against the index ({reading})", "相对指数{rs}（{reading}）")
+INDUSTRY_RS_PEERS = Text("{rs} against peers ({reading})", "相对同业{rs}（{reading}）")
+INDUSTRY_STRENGTH = Text("Weighted relative strength: {parts}.", "加权相对强度：{parts}。")
+AND = Text(" and ", "，")
+
+
 def industry(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> str:
-    own = both(
-        f"Industry view {word(stance)}: over 60 days the stock returned {pct(m['ret_60'], sign=True)}",
-        f"行业立场{word(stance)}：近60日个股涨跌{pct(m['ret_60'], sign=True)}",
-    )
-    index = None
-    if m.get("index_ret_60") is not None:
-        index = both(
-            f", the CSI 300 {pct(m['index_ret_60'], sign=True)}", f"，沪深300为{pct(m['index_ret_60'], sign=True)}"
-        )
+    own = INDUSTRY_OWN(stance=word(stance), ret=pct(m["ret_60"], sign=True))
+    index = INDUSTRY_INDEX(ret=pct(m["index_ret_60"], sign=True)) if m.get("index_ret_60") is not None else None
     if m["n_peers"]:
-        peers = both(
-            f" and the median of {m['n_peers']:.0f} peers on the {s['industry']} board "
-            f"{pct(m['peer_ret_60'], sign=True)}.",
-            f"，{s['industry']}板块{m['n_peers']:.0f}只同业中位数为{pct(m['peer_ret_60'], sign=True)}。",
-        )
+        peers = INDUSTRY_PEERS(n=f"{m['n_peers']:.0f}", board=s["industry"], ret=pct(m["peer_ret_60"], sign=True))
     else:
-        peers = both(
-            f"; no other stock of the {s['industry']} board is in the market data.",
-            f"；市场数据中没有{s['industry']}板块的其他股票。",
-        )
+        peers = INDUSTRY_NO_PEERS(board=s["industry"])
     rs = []
     if m.get("rs_index") is not None:
-        rs.append(
-            both(
-                f"{pct(m['rs_index'], sign=True)} against the index ({label(s['rs_vs_index'])})",
-                f"相对指数{pct(m['rs_index'], sign=True)}（{label(s['rs_vs_index'])}）",
-            )
-        )
+        rs.append(INDUSTRY_RS_INDEX(rs=pct(m["rs_index"], sign=True), reading=label(s["rs_vs_index"])))
     if m.get("rs_peers") is not None:
-        rs.append(
-            both(
-                f"{pct(m['rs_peers'], sign=True)} against peers ({label(s['rs_vs_peers'])})",
-                f"相对同业{pct(m['rs_peers'], sign=True)}（{label(s['rs_vs_peers'])}）",
-            )
-        )
-    strength = both(f"Weighted relative strength: {' and '.join(rs)}.", f"加权相对强度：{'，'.join(rs)}。")
+        rs.append(INDUSTRY_RS_PEERS(rs=pct(m["rs_peers"], sign=True), reading=label(s["rs_vs_peers"])))
+    strength = INDUSTRY_STRENGTH(parts=AND().join(rs))
     return join("".join(x for x in (own, index, peers) if x), strength)
+
+
+TECHNICAL_TREND = Text(
+    "Technical view {stance}: the trend is {trend} (ADX {adx}, {strength}), the close {gap} against its 60-day "
+    "average and the MACD histogram {hist} ({macd}).",
+    "技术立场{stance}：趋势{trend}（ADX {adx}，{strength}），收盘价较60日均线{gap}，MACD柱{hist}（{macd}）。",
+)
+TECHNICAL_RSI = Text("RSI(14) is {rsi} ({zone}).", "RSI(14)为{rsi}（{zone}）。")
+TECHNICAL_LEVELS = Text(
+    "Support {support} and resistance {resistance}, against a close of {close}.",
+    "支撑位{support}，阻力位{resistance}，收盘价{close}。",
+)
+TECHNICAL_RELATIVE_LEVELS = Text(
+    "Only adjusted prices exist here, so levels are relative to the close: support {support}, resistance {resistance}.",
+    "此处仅有复权价格，价位以相对收盘价表示：支撑{support}，阻力{resistance}。",
+)
 
 
 def technical(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str], traded: bool) -> str:
     hist = "n/a" if m["macd_hist"] is None else "positive" if m["macd_hist"] > 0 else "negative"
-    first = both(
-        f"Technical view {word(stance)}: the trend is {label(s['trend'])} (ADX {fmt(m['adx14'], 1)}, "
-        f"{label(s['trend_strength'])}), the close {pct(m['gap_sma60'], sign=True)} against its 60-day average "
-        f"and the MACD histogram {label(hist)} ({fmt(m['macd_hist'])}).",
-        f"技术立场{word(stance)}：趋势{label(s['trend'])}（ADX {fmt(m['adx14'], 1)}，{label(s['trend_strength'])}），"
-        f"收盘价较60日均线{pct(m['gap_sma60'], sign=True)}，MACD柱{label(hist)}（{fmt(m['macd_hist'])}）。",
-    )
+    first = TECHNICAL_TREND(
+        stance=word(stance), trend=label(s["trend"]), adx=fmt(m["adx14"], 1), strength=label(s["trend_strength"]),
+        gap=pct(m["gap_sma60"], sign=True), hist=label(hist), macd=fmt(m["macd_hist"]),
+    )  # fmt: skip
     zone = "mid-range" if s["rsi_zone"] == "neutral" else s["rsi_zone"]
-    momentum = both(
-        f"RSI(14) is {fmt(m['rsi14'], 1)} ({label(zone)}).", f"RSI(14)为{fmt(m['rsi14'], 1)}（{label(zone)}）。"
-    )
+    momentum = TECHNICAL_RSI(rsi=fmt(m["rsi14"], 1), zone=label(zone))
     if traded:
-        levels = both(
-            f"Support {fmt(m['support'])} and resistance {fmt(m['resistance'])}, against a close of {fmt(m['close'])}.",
-            f"支撑位{fmt(m['support'])}，阻力位{fmt(m['resistance'])}，收盘价{fmt(m['close'])}。",
-        )
+        levels = TECHNICAL_LEVELS(support=fmt(m["support"]), resistance=fmt(m["resistance"]), close=fmt(m["close"]))
     else:
-        levels = both(
-            f"Only adjusted prices exist here, so levels are relative to the close: support "
-            f"{pct(m['support_pct'], sign=True)}, resistance {pct(m['resistance_pct'], sign=True)}.",
-            f"此处仅有复权价格，价位以相对收盘价表示：支撑{pct(m['support_pct'], sign=True)}，"
-            f"阻力{pct(m['resistance_pct'], sign=True)}。",
+        levels = TECHNICAL_RELATIVE_LEVELS(
+            support=pct(m["support_pct"], sign=True), resistance=pct(m["resistance_pct"], sign=True)
         )
     return join(first, momentum, levels)
 
 
+FUNDS_FLOW = Text(
+    "Capital-flow view {stance}, intent {intent}: over 20 days the OBV slope is {obv} and the A/D slope {ad} "
+    "average daily volumes per day, MFI(14) {mfi}.",
+    "资金面立场{stance}，意图{intent}：20日OBV斜率{obv}、A/D斜率{ad}（单位：日均成交量/日），MFI(14)为{mfi}。",
+)
+FUNDS_VOLUME = Text(
+    "Volume over 5 days runs x{ratio} its 20-day average while the price moved {ret}, {strength} standard "
+    "deviations of its recent noise.",
+    "近5日成交量为20日均量的{ratio}倍，同期价格{ret}，相当于近期波动的{strength}个标准差。",
+)
+FUNDS_TURNOVER = Text("Turnover {t5}% over 5 days against {t60}% over 60.", "5日换手率{t5}%，60日为{t60}%。")
+
+
 def funds(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> str:
-    first = both(
-        f"Capital-flow view {word(stance)}, intent {label(s['intent'])}: over 20 days the OBV slope is "
-        f"{fmt(m['obv_slope_20d'])} and the A/D slope {fmt(m['ad_slope_20d'])} average daily volumes per day, "
-        f"MFI(14) {fmt(m['mfi14'], 1)}.",
-        f"资金面立场{word(stance)}，意图{label(s['intent'])}：20日OBV斜率{fmt(m['obv_slope_20d'])}、A/D斜率"
-        f"{fmt(m['ad_slope_20d'])}（单位：日均成交量/日），MFI(14)为{fmt(m['mfi14'], 1)}。",
-    )
-    second = both(
-        f"Volume over 5 days runs x{fmt(m['volume_ratio_5_20'])} its 20-day average while the price moved "
-        f"{pct(m['ret_5'], sign=True)}, {fmt(m['strength_5d'])} standard deviations of its recent noise.",
-        f"近5日成交量为20日均量的{fmt(m['volume_ratio_5_20'])}倍，同期价格{pct(m['ret_5'], sign=True)}，"
-        f"相当于近期波动的{fmt(m['strength_5d'])}个标准差。",
+    first = FUNDS_FLOW(
+        stance=word(stance), intent=label(s["intent"]), obv=fmt(m["obv_slope_20d"]), ad=fmt(m["ad_slope_20d"]),
+        mfi=fmt(m["mfi14"], 1),
+    )  # fmt: skip
+    second = FUNDS_VOLUME(
+        ratio=fmt(m["volume_ratio_5_20"]), ret=pct(m["ret_5"], sign=True), strength=fmt(m["strength_5d"])
     )
     turnover = None
     if m.get("turnover_ratio") is not None:
-        turnover = both(
-            f"Turnover {fmt(m['turnover_5d'])}% over 5 days against {fmt(m['turnover_60d'])}% over 60.",
-            f"5日换手率{fmt(m['turnover_5d'])}%，60日为{fmt(m['turnover_60d'])}%。",
-        )
+        turnover = FUNDS_TURNOVER(t5=fmt(m["turnover_5d"]), t60=fmt(m["turnover_60d"]))
     return join(first, second, turnover)
 
 
+FUNDAMENTAL_VALUE = Text(
+    "Fundamental view {stance}: valuation {valuation}, PE {pe}, PB {pb} and PS {ps} at a mean {rank} of their own "
+    "last {years} years.",
+    "基本面立场{stance}：估值{valuation}，市盈率{pe}、市净率{pb}、市销率{ps}，处于自身近{years}年历史的{rank}（均值）。",
+)
+PERCENTILE = Text("{ordinal}", "第{n}百分位")
+"""``63rd percentile`` / ``第63百分位``: the only template whose languages spell a value differently."""
+FUNDAMENTAL_NO_VALUE = Text(
+    "Fundamental view {stance}, without a valuation history to rank against.",
+    "基本面立场{stance}（无可比较的估值历史）。",
+)
+FUNDAMENTAL_QUALITY = Text("Quality {quality} (ROE {roe}).", "质量{quality}（ROE {roe}）。")
+FUNDAMENTAL_GROWTH = Text("Growth {growth}: net profit {change} year on year.", "成长{growth}：净利润同比{change}。")
+
+
 def fundamental(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> str:
-    value = None
     if m.get("valuation_pct") is not None:
-        value = both(
-            f"Fundamental view {word(stance)}: valuation {label(s['valuation'])}, PE {fmt(m['pe_ttm'])}, PB "
-            f"{fmt(m['pb_mrq'])} and PS {fmt(m['ps_ttm'])} at a mean {ordinal(m['valuation_pct'])} of their own "
-            f"last {fmt(m['valuation_history_years'], 1)} years.",
-            f"基本面立场{word(stance)}：估值{label(s['valuation'])}，市盈率{fmt(m['pe_ttm'])}、市净率{fmt(m['pb_mrq'])}、"
-            f"市销率{fmt(m['ps_ttm'])}，处于自身近{fmt(m['valuation_history_years'], 1)}年历史的第"
-            f"{m['valuation_pct']:.0f}百分位（均值）。",
-        )
+        value = FUNDAMENTAL_VALUE(
+            stance=word(stance), valuation=label(s["valuation"]), pe=fmt(m["pe_ttm"]), pb=fmt(m["pb_mrq"]),
+            ps=fmt(m["ps_ttm"]), rank=PERCENTILE(ordinal=ordinal(m["valuation_pct"]), n=f"{m['valuation_pct']:.0f}"),
+            years=fmt(m["valuation_history_years"], 1),
+        )  # fmt: skip
     else:
-        value = both(
-            f"Fundamental view {word(stance)}, without a valuation history to rank against.",
-            f"基本面立场{word(stance)}（无可比较的估值历史）。",
-        )
+        value = FUNDAMENTAL_NO_VALUE(stance=word(stance))
     roe = m.get("roe_ttm") if m.get("roe_ttm") is not None else m.get("roe_reported_annualised")
-    quality = None
-    if roe is not None:
-        quality = both(
-            f"Quality {label(s['quality'])} (ROE {pct(roe)}).", f"质量{label(s['quality'])}（ROE {pct(roe)}）。"
-        )
+    quality = FUNDAMENTAL_QUALITY(quality=label(s["quality"]), roe=pct(roe)) if roe is not None else None
     growth = None
     if m.get("profit_growth_yoy") is not None:
-        growth = both(
-            f"Growth {label(s['growth'])}: net profit {pct(m['profit_growth_yoy'], sign=True)} year on year.",
-            f"成长{label(s['growth'])}：净利润同比{pct(m['profit_growth_yoy'], sign=True)}。",
-        )
+        growth = FUNDAMENTAL_GROWTH(growth=label(s["growth"]), change=pct(m["profit_growth_yoy"], sign=True))
     return join(value, quality, growth)
 
 
+DIRECTOR_BLEND = Text(
+    "{title} view {stance}, grade {grade} ({trend}): a confidence-weighted blend of {parts}, covering {coverage}% "
+    "of the input weight with agreement {agreement}.",
+    "{title}立场{stance}，评级{grade}（{trend}）：按置信度加权综合{parts}，覆盖{coverage}%的输入权重，一致度{agreement}。",
+)
+DIRECTOR_SPREAD = Text(
+    "The inputs pull apart: {top} {top_score} against {bottom} {bottom_score}.",
+    "输入分歧：{top} {top_score}，{bottom} {bottom_score}。",
+)
+DIRECTOR_SAME_WAY = Text("The inputs point the same way.", "各项输入方向一致。")
+DIRECTOR_BREAKOUT = Text("Breakout odds {odds} ({reading}).", "突破概率{odds}（{reading}）。")
+MISSING = Text("Missing: {agents} failed.", "缺失：{agents}运行失败。")
+
+
 def director(title: tuple[str, str], stance: Stance, m: Mapping[str, Any], s: Mapping[str, Any]) -> str:
-    inputs = [a for a in s["inputs"]]
-    parts = ", ".join(f"{a} {signed(m[f'{a}_score'])}" for a in inputs)
-    first = both(
-        f"{title[0]} view {word(stance)}, grade {s['grade']} ({label(s['trend'])}): a confidence-weighted blend of "
-        f"{parts}, covering {m['coverage'] * 100:.0f}% of the input weight with agreement {fmt(m['agreement'])}.",
-        f"{title[1]}立场{word(stance)}，评级{s['grade']}（{label(s['trend'])}）：按置信度加权综合{parts}，"
-        f"覆盖{m['coverage'] * 100:.0f}%的输入权重，一致度{fmt(m['agreement'])}。",
-    )
+    inputs = list(s["inputs"])
+    first = DIRECTOR_BLEND(
+        title=Text(*title)(), stance=word(stance), grade=s["grade"], trend=label(s["trend"]),
+        parts=", ".join(f"{a} {signed(m[f'{a}_score'])}" for a in inputs), coverage=f"{m['coverage'] * 100:.0f}",
+        agreement=fmt(m["agreement"]),
+    )  # fmt: skip
     scores = {a: m[f"{a}_score"] for a in inputs}
     top, bottom = max(scores, key=scores.get), min(scores, key=scores.get)
     if scores[top] > 0 > scores[bottom]:
-        spread = both(
-            f"The inputs pull apart: {top} {signed(scores[top])} against {bottom} {signed(scores[bottom])}.",
-            f"输入分歧：{top} {signed(scores[top])}，{bottom} {signed(scores[bottom])}。",
+        spread = DIRECTOR_SPREAD(
+            top=top, top_score=signed(scores[top]), bottom=bottom, bottom_score=signed(scores[bottom])
         )
     else:
-        spread = both("The inputs point the same way.", "各项输入方向一致。")
+        spread = DIRECTOR_SAME_WAY()
     momentum = None
     if "breakout_odds" in m and m["breakout_odds"] is not None:
-        momentum = both(
-            f"Breakout odds {fmt(m['breakout_odds'])} ({label(s['breakout_odds'])}).",
-            f"突破概率{fmt(m['breakout_odds'])}（{label(s['breakout_odds'])}）。",
-        )
-    missing = None
-    if s["failed"]:
-        missing = both(f"Missing: {', '.join(s['failed'])} failed.", f"缺失：{'、'.join(s['failed'])}运行失败。")
+        momentum = DIRECTOR_BREAKOUT(odds=fmt(m["breakout_odds"]), reading=label(s["breakout_odds"]))
+    missing = MISSING(agents=listing(s["failed"])) if s["failed"] else None
     return join(first, spread, momentum, missing)
 
 
+SYSTEMIC_RISK = Text(
+    "Systemic-risk view {stance}, crash risk {crash}: 1-day VaR(95%) {var} and a worst drawdown of {drawdown} over "
+    "the last {days} days.",
+    "系统性风险立场{stance}，崩盘风险{crash}：1日VaR(95%)为{var}，近{days}个交易日最大回撤{drawdown}。",
+)
+SYSTEMIC_MARKET = Text(
+    "The CSI 300's volatility regime is {regime} ({vol} over 20 days); beta {beta} over {days} common days.",
+    "沪深300波动率处于{regime}水平（20日{vol}）；基于{days}个共同交易日的贝塔为{beta}。",
+)
+SYSTEMIC_NO_INDEX = Text(
+    "Without CSI 300 data there is no beta; over its whole history the worst drawdown was {drawdown}.",
+    "无沪深300数据，无法计算贝塔；其全部历史中的最大回撤为{drawdown}。",
+)
+
+
 def systemic(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> str:
-    first = both(
-        f"Systemic-risk view {word(stance)}, crash risk {label(s['crash_risk'])}: 1-day VaR(95%) "
-        f"{pct(m['var95_1d'], 2)} and a worst drawdown of {pct(m['max_drawdown_1y'])} over the last "
-        f"{m['drawdown_days']:.0f} days.",
-        f"系统性风险立场{word(stance)}，崩盘风险{label(s['crash_risk'])}：1日VaR(95%)为{pct(m['var95_1d'], 2)}，"
-        f"近{m['drawdown_days']:.0f}个交易日最大回撤{pct(m['max_drawdown_1y'])}。",
-    )
-    market = None
+    first = SYSTEMIC_RISK(
+        stance=word(stance), crash=label(s["crash_risk"]), var=pct(m["var95_1d"], 2),
+        drawdown=pct(m["max_drawdown_1y"]), days=f"{m['drawdown_days']:.0f}",
+    )  # fmt: skip
     if m.get("beta_252d") is not None:
-        market = both(
-            f"The CSI 300's volatility regime is {label(s['vol_regime'])} ({pct(m['index_vol_20d'])} over 20 days); "
-            f"beta {fmt(m['beta_252d'])} over {m['beta_days']:.0f} common days.",
-            f"沪深300波动率处于{label(s['vol_regime'])}水平（20日{pct(m['index_vol_20d'])}）；"
-            f"基于{m['beta_days']:.0f}个共同交易日的贝塔为{fmt(m['beta_252d'])}。",
-        )
+        market = SYSTEMIC_MARKET(
+            regime=label(s["vol_regime"]), vol=pct(m["index_vol_20d"]), beta=fmt(m["beta_252d"]),
+            days=f"{m['beta_days']:.0f}",
+        )  # fmt: skip
     else:
-        market = both(
-            f"Without CSI 300 data there is no beta; over its whole history the worst drawdown was "
-            f"{pct(m['max_drawdown_full'])}.",
-            f"无沪深300数据，无法计算贝塔；其全部历史中的最大回撤为{pct(m['max_drawdown_full'])}。",
-        )
+        market = SYSTEMIC_NO_INDEX(drawdown=pct(m["max_drawdown_full"]))
     return join(first, market)
 
 
+PORTFOLIO_RISK = Text(
+    "Portfolio-risk view {stance}, risk {risk}: over the last {days} days the stock returned {ret} with {vol} "
+    "annualised volatility, Sharpe {sharpe}.",
+    "组合风险立场{stance}，风险{risk}：近{days}个交易日收益{ret}，年化波动率{vol}，夏普比率{sharpe}。",
+)
+PORTFOLIO_SIZE = Text(
+    "A volatility-targeted size is {size}% of the book; the ATR stop sits {stop} from the close.",
+    "按波动率目标的仓位为{size}%；ATR止损距收盘价{stop}。",
+)
+
+
 def portfolio(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> str:
-    days = f"{m['window_days']:.0f}"
-    first = both(
-        f"Portfolio-risk view {word(stance)}, risk {label(s['risk_level'])}: over the last {days} days the stock "
-        f"returned {pct(m['return_window'], sign=True)} with {pct(m['ann_vol'])} annualised volatility, "
-        f"Sharpe {fmt(m['sharpe_1y'])}.",
-        f"组合风险立场{word(stance)}，风险{label(s['risk_level'])}："
-        f"近{days}个交易日收益{pct(m['return_window'], sign=True)}，"
-        f"年化波动率{pct(m['ann_vol'])}，夏普比率{fmt(m['sharpe_1y'])}。",
-    )
-    sizing = both(
-        f"A volatility-targeted size is {fmt(m['position_pct'], 1)}% of the book; the ATR stop sits "
-        f"{pct(m['stop_pct'], sign=True)} from the close.",
-        f"按波动率目标的仓位为{fmt(m['position_pct'], 1)}%；ATR止损距收盘价{pct(m['stop_pct'], sign=True)}。",
-    )
+    first = PORTFOLIO_RISK(
+        stance=word(stance), risk=label(s["risk_level"]), days=f"{m['window_days']:.0f}",
+        ret=pct(m["return_window"], sign=True), vol=pct(m["ann_vol"]), sharpe=fmt(m["sharpe_1y"]),
+    )  # fmt: skip
+    sizing = PORTFOLIO_SIZE(size=fmt(m["position_pct"], 1), stop=pct(m["stop_pct"], sign=True))
     return join(first, sizing)

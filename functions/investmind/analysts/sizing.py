@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..market import Snapshot
 from ..models import AgentResult, Stance
+from .decision_text import BASE_COMPUTED, BASE_FALLBACK, BASE_FROM_PORTFOLIO, CRASH_HALVED, VOLATILE_CAP
 from .quant import adjusted_bars, price_levels, returns, trade_levels
 from .risk import vol_target_size
 
@@ -68,11 +69,11 @@ def base_position(snapshot: Snapshot, used: Mapping[str, AgentResult]) -> tuple[
     """The position (% of the book) before confidence and caps, and where it came from."""
     portfolio = used.get("portfolio_risk_director")
     if portfolio and portfolio.metrics.get("position_pct") is not None:
-        return float(portfolio.metrics["position_pct"]), "the portfolio risk director's volatility-targeted size"
+        return float(portfolio.metrics["position_pct"]), BASE_FROM_PORTFOLIO.english()
     _, size = vol_target_size(returns(snapshot.bars))
     if size is not None:
-        return size * 100, "a volatility-targeted size computed here, the portfolio risk director being unavailable"
-    return FALLBACK_POSITION_PCT, "a minimal fallback size, with no volatility estimate"
+        return size * 100, BASE_COMPUTED.english()
+    return FALLBACK_POSITION_PCT, BASE_FALLBACK.english()
 
 
 def position_caps(used: Mapping[str, AgentResult]) -> tuple[float, float | None, list[str]]:
@@ -81,9 +82,9 @@ def position_caps(used: Mapping[str, AgentResult]) -> tuple[float, float | None,
     systemic = used.get("systemic_risk_director")
     if systemic and systemic.stance == Stance.bearish:
         factor = 0.5
-        notes.append("crash risk elevated: position halved")
+        notes.append(CRASH_HALVED.english())
     portfolio = used.get("portfolio_risk_director")
     if portfolio and portfolio.signals.get("risk_level") == "high":
         ceiling = HIGH_RISK_POSITION_CAP
-        notes.append(f"high single-name volatility: position capped at {HIGH_RISK_POSITION_CAP:g}%")
+        notes.append(VOLATILE_CAP.english(cap=f"{HIGH_RISK_POSITION_CAP:g}"))
     return factor, ceiling, notes

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     import pandas as pd
 
-PROVIDER_NAMES: tuple[str, ...] = ("bundled", "akshare", "tushare")
+PROVIDER_NAMES: tuple[str, ...] = ("bundled", "akshare", "tushare", "baostock")
 """What ``INVESTMIND_DATA_PROVIDERS`` may list, in the order the chain should try them."""
 
 PART_NAMES: tuple[str, ...] = (

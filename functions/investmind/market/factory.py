@@ -65,6 +65,10 @@ def _provider(name: str, config: MarketConfig, token: Callable[[], str], modules
         from .providers.tushare import TushareProvider
 
         return TushareProvider(token, api_factory=modules.get("tushare"), call_timeout_s=config.timeout_s)
+    if name == "baostock":
+        from .providers.baostock import BaostockProvider
+
+        return BaostockProvider(modules.get("baostock"), call_timeout_s=config.timeout_s)
     raise ValueError(f"unknown market data provider {name!r} (expected some of {', '.join(PROVIDER_NAMES)})")
 
 
@@ -85,7 +89,7 @@ def build_market(
         The shared part cache (``adapters.market_cache.DynamoPartCache``). Used only when the chain
         has a remote provider: a chain of local ones (the bundled default) reads files faster.
     modules
-        Stand-ins for the libraries (tests): ``{"akshare": module, "tushare": api_factory}``.
+        Stand-ins for the libraries (tests): ``{"akshare": module, "tushare": api_factory, "baostock": module}``.
     """
     providers = [_provider(name, config, token, modules or {}) for name in config.providers]
     if config.simulated_data_ms:

@@ -9,8 +9,9 @@ import pytest
 
 from investmind.analysts import analyze
 from investmind.analysts.narratives import STANCE_WORD
+from investmind.errors import AgentError
 from investmind.models import AgentResult, AgentStatus
-from investmind.roster import STAGE1_IDS, STAGES
+from investmind.roster import AGENT_IDS, STAGE1_IDS, STAGES
 
 D = dt.date
 CASES = [
@@ -105,3 +106,57 @@ def test_manager_narrative_names_its_action_only(language, snapshot) -> None:
 def test_unknown_narrative_language_is_refused(snapshot) -> None:
     with pytest.raises(ValueError, match="unknown narrative language 'fr'"):
         analyze("technical", snapshot("600519.SH", D(2022, 10, 31)), {}, STAGE1_IDS, "fr")
+
+
+IDENTIFIERS = re.compile("|".join(sorted(AGENT_IDS, key=len, reverse=True)))
+"""Agent ids, cited as the fields name them (``dissent``, ``missing``)."""
+CODES = re.compile(r"BUY|HOLD|SELL|Buy|Overweight|Hold|Underweight|Sell|ATR")
+"""The action and rating (the Decision's own values) and indicator names, which stay as they are."""
+
+
+def _decide(symbol: str, as_of: dt.date, language: str, fail: tuple[str, ...], snapshot) -> AgentResult:
+    snap = snapshot(symbol, as_of)
+    out: dict[str, AgentResult] = {}
+    for specs in STAGES.values():
+        upstream = dict(out)
+        for spec in specs:
+            try:
+                if spec.agent_id in fail:
+                    raise AgentError("injected")
+                out[spec.agent_id] = analyze(spec.agent_id, snap, upstream, STAGE1_IDS, language)
+            except AgentError as exc:  # failed as the state machine records a failed agent
+                out[spec.agent_id] = AgentResult(
+                    agent_id=spec.agent_id, stage=spec.stage, status=AgentStatus.failed, error=str(exc)
+                )
+    return out["investment_gm"]
+
+
+def _magnitudes(text: str) -> list[float]:
+    return sorted(abs(float(t.replace(",", ""))) for t in NUMBER.findall(text))
+
+
+@pytest.mark.parametrize(
+    ("symbol", "as_of", "fail"),
+    [
+        ("600519.SH", D(2021, 2, 10), ()),
+        ("300750.SZ", D(2024, 10, 8), ("momentum_director",)),  # a stand-in note in the rationale
+        ("601318.SH", D(2020, 5, 6), ("technical", "funds")),  # no trade decision
+        ("000338.SZ", D(2018, 6, 1), ()),  # adjusted prices only: levels relative to the close
+        ("601012.SH", D(2023, 8, 31), ("macro",)),
+    ],
+)
+def test_decision_text_in_chinese_cites_what_the_english_cites(symbol, as_of, fail, snapshot) -> None:
+    english = _decide(symbol, as_of, "en", fail, snapshot)
+    chinese = _decide(symbol, as_of, "zh", fail, snapshot)
+
+    assert chinese.decision.model_dump(exclude={"rationale"}) == english.decision.model_dump(exclude={"rationale"})
+    pairs = [
+        (english.decision.rationale, chinese.decision.rationale),
+        *zip(english.evidence, chinese.evidence, strict=True),
+    ]
+    pairs.append((_narrative(english), _narrative(chinese)))
+    for en, zh in pairs:
+        assert re.search(r"[\u4e00-\u9fff]", zh), zh
+        leftover = CODES.sub("", IDENTIFIERS.sub("", zh))
+        assert not re.search(r"[A-Za-z]{2,}", leftover), zh  # no English words beyond ids and codes
+        assert _magnitudes(zh) == _magnitudes(en), (en, zh)  # the same figures, none added or lost

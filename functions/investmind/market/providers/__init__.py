@@ -1,1 +1,1 @@
-"""Network providers behind ``MarketDataProvider``: akshare and tushare, each imported only when used."""
+"""Network providers behind ``MarketDataProvider``: akshare, tushare and baostock, each imported only when used."""
