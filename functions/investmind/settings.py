@@ -103,7 +103,11 @@ class Settings(BaseSettings):
     llm_base_url: str = ""
     """The OpenAI-compatible endpoint, e.g. ``https://api.deepseek.com/v1``."""
     llm_api_key: SecretStr = Field(default=SecretStr(""), repr=False)
-    """The OpenAI-compatible endpoint's key; a secret, so it never prints in a repr, a log line or an error."""
+    """The OpenAI-compatible endpoint's key (local runs, tests); a secret, so it never prints in a repr, a log
+    line or an error. On AWS it stays out of the environment: see ``llm_api_key_parameter``."""
+    llm_api_key_parameter: str = ""
+    """On AWS: the SSM parameter (or ``secretsmanager:<id>`` / a secret's ARN) holding the key, set on the agent
+    functions only and read once per process (``composition.llm``)."""
     llm_response_format: Literal["json_schema", "json_object"] = "json_schema"
     """``json_object`` for OpenAI-compatible servers without structured outputs (DeepSeek)."""
     llm_language: Literal["en", "zh"] = "en"
