@@ -102,5 +102,7 @@ def test_the_project_template_makes_its_user_pool_unless_an_issuer_is_named():
     assert resolved == {"INVESTMIND_JWT_ISSUER": "https://id.example", "INVESTMIND_JWT_AUDIENCE": "client-1"}
     # by default the issuer is the stack's own pool, and the audience its app client
     default.refs.update({"UserPool": "us-east-1_Pool1", "UserPoolClient": "client-of-pool"})
-    assert default.resolve(env["INVESTMIND_JWT_ISSUER"]) == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool1"
+    assert (
+        default.resolve(env["INVESTMIND_JWT_ISSUER"]) == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool1"
+    )
     assert default.resolve(env["INVESTMIND_JWT_AUDIENCE"]) == "client-of-pool"
