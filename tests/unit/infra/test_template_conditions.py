@@ -106,3 +106,13 @@ def test_the_project_template_makes_its_user_pool_unless_an_issuer_is_named():
         default.resolve(env["INVESTMIND_JWT_ISSUER"]) == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool1"
     )
     assert default.resolve(env["INVESTMIND_JWT_AUDIENCE"]) == "client-of-pool"
+
+
+def test_jwt_issuer_none_means_api_keys_only_and_no_user_pool():
+    keys_only = Template.load(parameters={"JwtIssuer": "none"})
+    assert not keys_only.condition("CreateUserPool") and keys_only.condition("ApiKeysOnly")
+    env = keys_only.resources["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert (
+        keys_only.resolve(env["INVESTMIND_JWT_ISSUER"]) == ""
+        and keys_only.resolve(env["INVESTMIND_JWT_AUDIENCE"]) == ""
+    )
