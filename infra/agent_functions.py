@@ -74,7 +74,7 @@ _AGENT_POLICIES = """\
 # checkov's findings that do not apply to an agent, each with its reason (docs/security.md lists them).
 _AGENT_CHECKOV_SKIPS = """\
 - {id: CKV_AWS_116, comment: "invoked synchronously by the state machine, whose Retry and Catch handle a failure"}
-- {id: CKV_AWS_115, comment: "bounded by the executions MaxConcurrentStarts lets run; a reservation would idle"}
+- {id: CKV_AWS_115, comment: "one run per execution, whose starts MaxConcurrentStarts paces; a reservation would idle"}
 - {id: CKV_AWS_117, comment: "reaches only AWS APIs and the LLM/data endpoints: a VPC adds NAT cost, no control"}
 - {id: CKV_AWS_173, comment: "its environment holds names, never a secret (those are in SSM, docs/security.md)"}
 """.splitlines()

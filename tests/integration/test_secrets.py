@@ -220,6 +220,9 @@ def test_no_key_or_token_shows_in_any_log_line_table_event_task_or_error(runtime
     assert "Incorrect API key provided" in events  # the endpoint's error reached the events, redacted
     tables = _dump_tables(runtime)
     runtime["stop"]()
+    # AND the log names each request's owner (the access log's owner, joined by API Gateway's requestId)
+    callers = [json.loads(x) for x in runtime["log"].read_text().splitlines() if '"message":"caller"' in x]
+    assert {(c["owner"], c["via"]) for c in callers} >= {("leak-owner", "jwt"), ("leak-owner", "stream_token")}
     # AND no secret (nor the secret half of a key, nor a token's signature) is anywhere they could show
     places = {
         "the runtime's log (every function's and the API's)": runtime["log"].read_text(),
