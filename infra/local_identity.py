@@ -4,11 +4,11 @@ the admin API key that ``make run`` prints (docs/security.md). The API verifies 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 import json
 import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,11 @@ class LocalIssuer:
         else:
             self.private_key = ec.generate_private_key(ec.SECP256R1())
         self.issuer = issuer
-        self.kid = uuid.uuid4().hex[:16]
+        # Named after the key itself, so every LocalIssuer of one pinned key publishes the same kid.
+        public_der = self.private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.kid = hashlib.sha256(public_der).hexdigest()[:16]
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private_key.public_key()))

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     jwks_url: str = ""
     """The issuer's JWKS; by default ``<issuer>/.well-known/jwks.json``."""
     jwt_algorithms: str = "RS256,ES256"
+    oauth_domain: str = ""
+    """The console's sign-in (OAuth 2 code flow with PKCE): the authorization server's base URL, e.g. a
+    Cognito hosted UI ``https://<prefix>.auth.<region>.amazoncognito.com``; empty: sign-in by API key only."""
+    oauth_client_id: str = ""
+    """The console's public app client (no secret: PKCE proves the code's requester)."""
+    oauth_scopes: str = "openid email profile"
     admin_owners: str = ""
     """Comma-separated owners (a JWT's ``sub``, a key's owner) who administer every owner's API keys."""
     stream_token_ttl_s: int = Field(default=300, ge=30, le=3600)
@@ -75,6 +81,16 @@ class Settings(BaseSettings):
     @property
     def cors_origins(self) -> tuple[str, ...]:
         return tuple(filter(None, self.cors_allow_origins.split(",")))
+
+    # The reconciler (services/reconcile.py, docs/reliability.md). Its deadlines count from the task's creation and
+    # sit beyond what the normal paths settle by: a failing start message reaches its DLQ after 3 receives of
+    # 180 s (540 s), and the state machine times itself out 1800 s after its start (its TimeoutSeconds).
+    reconcile_start_deadline_s: int = Field(default=900, ge=1)
+    """A task still QUEUED with no execution this long after its creation never started: it ends FAILED."""
+    reconcile_deadline_s: int = Field(default=3600, ge=1)
+    """No task stays open longer: past it the execution is stopped and the task ends FAILED."""
+    reconcile_max_tasks: int = Field(default=1000, ge=1)
+    """Open tasks one reconciler run examines at most, oldest first: a bound on one run's work."""
 
     @property
     def admins(self) -> frozenset[str]:

@@ -20,8 +20,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from infra.emulator import free_port
+from infra.local_identity import LocalIssuer
 
 from .helpers import submit
 
@@ -35,6 +38,8 @@ OUTPUT = Path(os.environ.get("INVESTMIND_E2E_OUTPUT", ROOT / "test-output" / "e2
 SIMULATED_LLM_MS = 500
 FAILING_SYMBOL = "300750.SZ"
 FAULTS = [{"target": "funds", "error": "permanent", "symbol": FAILING_SYMBOL}]
+OAUTH_DOMAIN = "https://auth.investmind.test"
+OAUTH_CLIENT_ID = "console-e2e"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -78,29 +83,42 @@ def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
     """The runtime (ready when this returns) and the bounded API (started at once, awaited on first use)."""
     folder = tmp_path_factory.mktemp("e2e-runtime")
     outputs = folder / "outputs.json"
+    issuer_key = folder / "issuer.pem"  # pinned, so that the sign-in test mints tokens the runtime trusts
+    issuer_key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))  # fmt: skip
     env = {**os.environ, "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS), "INVESTMIND_FAULTS": json.dumps(FAULTS),
-           "PYTHONUNBUFFERED": "1"}  # fmt: skip
+           "INVESTMIND_LOCAL_ISSUER_KEY": str(issuer_key), "PYTHONUNBUFFERED": "1"}  # fmt: skip
     env.pop("AWS_ENDPOINT_URL", None)
-    command = [sys.executable, "-m", "infra", "serve", "--port", str(free_port()), "--outputs", str(outputs)]
+    runtime_port = free_port()
+    command = [sys.executable, "-m", "infra", "serve", "--port", str(runtime_port), "--outputs", str(outputs)]
     runtime, key = _start(command, env, folder / "runtime.log", "serving on")
     stack = json.loads(outputs.read_text())
+    issuer = LocalIssuer(f"http://127.0.0.1:{runtime_port}", issuer_key)
     port = free_port()
     bounded = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "investmind.composition.api:create_aws_app", f"--port={port}"],
-        cwd=ROOT, env=_bounded_env(stack), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, env=_bounded_env(stack, issuer), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
         yield {"stack": stack, "bounded": bounded, "bounded_url": f"http://127.0.0.1:{port}/", "folder": folder,
-               "key": key}  # fmt: skip
+               "key": key, "issuer": issuer}  # fmt: skip
     finally:
         _stop(bounded)
         _stop(runtime)
 
 
-def _bounded_env(stack: dict[str, str]) -> dict[str, str]:
-    """The same app on the runtime's tables in Lambda's SSE mode: each stream response ends after a few events."""
+def _bounded_env(stack: dict[str, str], issuer: LocalIssuer) -> dict[str, str]:
+    """The same app on the runtime's tables in Lambda's SSE mode: each stream response ends after a few events.
+
+    It also has what a deployment with Cognito has: an OAuth authorization server for the console's account
+    sign-in (at OAUTH_DOMAIN, which only the browser tests' routes answer: Cognito cannot run here) whose
+    tokens are the runtime's local issuer's.
+    """
     return {
         **os.environ,
+        **issuer.environment(),
+        "INVESTMIND_OAUTH_DOMAIN": OAUTH_DOMAIN,
+        "INVESTMIND_OAUTH_CLIENT_ID": OAUTH_CLIENT_ID,
         "AWS_ENDPOINT_URL": stack["MotoEndpoint"],
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
@@ -137,6 +155,12 @@ def bounded_url(_servers: dict[str, object]) -> str:
         raise RuntimeError("the bounded API did not start: see bounded-api.log")
     threading.Thread(target=shutil.copyfileobj, args=(process.stdout, log), daemon=True).start()
     return _servers["bounded_url"]
+
+
+@pytest.fixture(scope="package")
+def issuer(_servers: dict[str, object]) -> LocalIssuer:
+    """The runtime's local JWT issuer (its key pinned by these tests): tokens it issues are accepted."""
+    return _servers["issuer"]
 
 
 @pytest.fixture(scope="package")

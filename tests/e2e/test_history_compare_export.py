@@ -115,6 +115,10 @@ def test_export_pdf_renders_chinese_every_agent_and_the_decision(page, base_url,
     assert _flat(f"{decision['action']} ({decision['rating']})") in text
     for result in results.values():
         assert _flat(result["summary"].splitlines()[0].replace("*", "")) in text
+        # the PDF carries what the Markdown does: each agent's evidence and its metric table
+        assert all(_flat(line) in text for line in result["evidence"][:2]), result["evidence"][:2]
+    assert _flat(f"RSI(14)rsi14{results['technical']['metrics']['rsi14']:.2f}") in text
+    assert _flat("市盈率(TTM)pe_ttm") in text or "pe_ttm" not in results["fundamental"]["metrics"]
     assert any(page_.images for page_ in pdf.pages), "the chart is in the PDF"
     fonts = {str(f) for p in pdf.pages for f in p.get("/Resources", {}).get("/Font", {}).values()}
     assert fonts, "text is set in embedded fonts"

@@ -346,6 +346,10 @@ def test_main_status_events_cancel_list_round_trip(server, world, capsys):
     assert run_main(capsys, "--url", server.url, "cancel", task_id)[1] == f"{task_id} SUCCEEDED\n"
     listed = run_main(capsys, "--url", server.url, "list")[1]
     assert listed.startswith(task_id)
+    symbol = listed.split()[2]
+    assert run_main(capsys, "--url", server.url, "list", "--symbol", symbol.split(".")[0])[1].startswith(task_id)
+    other = "601318.SH" if symbol != "601318.SH" else "600519.SH"
+    assert run_main(capsys, "--url", server.url, "list", "--symbol", other)[1] == ""
 
 
 def test_main_status_unknown_task_prints_not_found(server, world, capsys):

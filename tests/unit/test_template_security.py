@@ -77,10 +77,11 @@ def test_no_function_may_delete_scan_the_log_or_batch_write():
         assert not scans or logical_id == "ApiFunction"
 
 
-def test_only_the_api_reaches_the_keys_and_the_queues_and_its_queries_name_the_index():
+def test_only_the_api_reaches_the_keys_and_the_start_queues_and_its_queries_name_the_index():
     for logical_id in FUNCTIONS - {"ApiFunction"}:
         resources = str([s["Resource"] for s in _statements(TEMPLATE, logical_id)])
-        assert "KeysTable" not in resources and "Queue" not in resources, logical_id
+        assert "KeysTable" not in resources, logical_id
+        assert not any(q in resources for q in ("HighQueue", "NormalQueue", "LowQueue")), logical_id
     statements = {s["Sid"]: s for s in _statements(TEMPLATE, "ApiFunction")}
     for sid, table in (("Tasks", "TasksTable"), ("Keys", "KeysTable")):
         assert "dynamodb:Query" in _actions(statements[sid])

@@ -68,7 +68,12 @@ class MemoryTaskStore:
             return codec.visible_task(task_id, self.tables.tasks.get(task_id), None)
 
     def list(
-        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        owner: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        symbol: str | None = None,
     ) -> tuple[list[Task], str | None]:
         codec.check_limit(limit)
         start = codec.decode_cursor(cursor, owner) if cursor is not None else None
@@ -83,7 +88,8 @@ class MemoryTaskStore:
         mine.sort(key=lambda task: (task.created_at, task.task_id), reverse=True)
         if start is not None:
             mine = [task for task in mine if (task.created_at, task.task_id) < (start["created_at"], start["task_id"])]
-        page = [task for task in mine if status is None or task.status == status][:limit]
+        wanted = [t for t in mine if (status is None or t.status == status) and (symbol in (None, t.symbol))]
+        page = wanted[:limit]
         return page, codec.encode_cursor(page[-1]) if len(page) == limit else None
 
     def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
@@ -95,7 +101,26 @@ class MemoryTaskStore:
             if codec.from_item({"applied_seq": item["applied_seq"]})["applied_seq"] != expected_applied_seq:
                 return False
             item.update(codec.projection_item(task))
+            if task.terminal:
+                item.pop(codec.OPEN_FIELD, None)
             return True
+
+    def list_open(self, limit: int = 100, cursor: str | None = None) -> tuple[list[str], str | None]:
+        # The open_tasks index: only items carrying the open key, by created_at (then task_id, as DynamoDB
+        # orders equal sort keys by the base table's key).
+        start = codec.from_item(codec.decode_open_cursor(cursor)) if cursor is not None else None
+        with self.tables.lock:
+            keys = sorted(
+                (codec.from_item({"c": i["created_at"]})["c"], i["task_id"]["S"])
+                for i in self.tables.tasks.values()
+                if codec.is_open_item(i)
+            )
+        if start is not None:
+            keys = [k for k in keys if k > (start["created_at"], start["task_id"])]
+        page = keys[:limit]
+        more = len(keys) > limit
+        last = {"created_at": codec.attr(page[-1][0]), "task_id": codec.attr(page[-1][1])} if more else None
+        return [task_id for _, task_id in page], codec.encode_open_cursor(last) if last else None
 
 
 def _owned_by(item: codec.Item, owner: str) -> bool:
@@ -159,9 +184,14 @@ class AsyncMemoryTaskStore:
         return self.sync.get_projection(task_id)
 
     async def list(
-        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        owner: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        symbol: str | None = None,
     ) -> tuple[list[Task], str | None]:
-        return self.sync.list(owner, status, limit, cursor)
+        return self.sync.list(owner, status, limit, cursor, symbol)
 
     async def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         return self.sync.save_projection(task, expected_applied_seq, before)

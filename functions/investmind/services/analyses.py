@@ -11,7 +11,8 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from ..errors import ServiceUnavailable, TaskEnded, UnknownSymbol
+from ..errors import InvalidRequest, ServiceUnavailable, TaskEnded, UnknownSymbol
+from ..market.symbols import normalize_symbol
 from ..models import (
     AnalysisRequest,
     Event,
@@ -117,10 +118,16 @@ class Analyses:
         return await self.tasks.get(task_id, owner=owner)
 
     async def list(
-        self, owner: str, status: TaskStatus | None, limit: int, cursor: str | None
+        self, owner: str, status: TaskStatus | None, limit: int, cursor: str | None, symbol: str | None = None
     ) -> tuple[list[TaskSummary], str | None]:
-        """The caller's analyses as summaries (bounded: no agent results, no narrative, invariant 9)."""
-        tasks, next_cursor = await self.tasks.list(owner, status=status, limit=limit, cursor=cursor)
+        """The caller's analyses as summaries (bounded: no agent results, no narrative, invariant 9);
+        ``symbol`` in any form a submission accepts (``InvalidRequest`` when it is not a symbol)."""
+        if symbol is not None:
+            try:
+                symbol = normalize_symbol(symbol)
+            except ValueError as exc:
+                raise InvalidRequest(str(exc), {"symbol": symbol}) from exc
+        tasks, next_cursor = await self.tasks.list(owner, status=status, limit=limit, cursor=cursor, symbol=symbol)
         return [TaskSummary.of(task) for task in tasks], next_cursor
 
     async def cancel(self, owner: str, task_id: str) -> Submitted:

@@ -70,10 +70,15 @@ class TaskStore(Protocol):
         ...
 
     def list(
-        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        owner: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        symbol: str | None = None,
     ) -> tuple[list[Task], str | None]:
         """The owner's tasks, newest first, each settled as ``get`` settles it (``status`` filters on the
-        settled status), and an opaque cursor for the next page (or None)."""
+        settled status, ``symbol`` on the canonical symbol), and an opaque cursor for the next page (or None)."""
         ...
 
     def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
@@ -82,8 +87,14 @@ class TaskStore(Protocol):
         With ``before`` (the projection as read), only what changed since is written.
 
         Returns False when another writer moved it first (the caller re-reads and folds again).
-        Never touches the log's own bookkeeping (``next_seq``, ended marker, markers).
+        Never touches the log's own bookkeeping (``next_seq``, ended marker, markers). A terminal
+        projection leaves the open-tasks index (``list_open``).
         """
+        ...
+
+    def list_open(self, limit: int = 100, cursor: str | None = None) -> tuple[list[str], str | None]:
+        """Ids of tasks whose projection is open (QUEUED or RUNNING), oldest first, a page at a time, and the
+        cursor of the next page (or None). A sparse index, not a scan: its size is the number of open tasks."""
         ...
 
 
@@ -101,5 +112,10 @@ class AsyncTaskStore(Protocol):
     async def get(self, task_id: str, owner: str | None = None) -> Task: ...
 
     async def list(
-        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        owner: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        symbol: str | None = None,
     ) -> tuple[list[Task], str | None]: ...

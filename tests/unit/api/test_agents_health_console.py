@@ -1,4 +1,4 @@
-"""GET /v1/agents, /healthz, and the web console's static files."""
+"""GET /v1/agents, /healthz, /auth/config, and the web console's static files."""
 
 from __future__ import annotations
 
@@ -24,6 +24,33 @@ async def test_healthz_returns_ok(client):
     response = await client.get("/healthz")
 
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_auth_config_offers_no_account_sign_in_without_an_authorization_server(client):
+    response = await client.get("/auth/config")
+
+    assert (response.status_code, response.json()) == (200, {"api_keys": True, "oauth": None})
+
+
+async def test_auth_config_names_the_hosted_ui_endpoints_and_the_public_client(world, client):
+    world.settings.update(oauth_domain="https://im-prod.auth.eu-west-1.amazoncognito.com/", oauth_client_id="abc123")
+
+    oauth = (await client.get("/auth/config")).json()["oauth"]
+
+    base = "https://im-prod.auth.eu-west-1.amazoncognito.com"
+    assert oauth == {
+        "authorize_url": f"{base}/oauth2/authorize",
+        "token_url": f"{base}/oauth2/token",
+        "logout_url": f"{base}/logout",
+        "client_id": "abc123",
+        "scopes": ["openid", "email", "profile"],
+    }
+
+
+async def test_auth_config_is_read_before_sign_in(world):
+    operation = world.app.openapi()["paths"]["/auth/config"]["get"]
+
+    assert "security" not in operation, "the console reads it before anyone has a token"
 
 
 async def test_console_index_served_at_root_imports_console_module(client):

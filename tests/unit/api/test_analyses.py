@@ -194,7 +194,23 @@ async def test_list_analyses_status_filter_keeps_matching(client, world):
     assert [t["task_id"] for t in page["items"]] == [done.task_id]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"status": "DONE"}])
+@pytest.mark.parametrize("form", ["000858", "000858.SZ", "sz.000858", "000858.sz"])
+async def test_list_analyses_symbol_filter_takes_any_submitted_form(client, world, form):
+    wuliangye = world.new_task(symbol="000858.SZ")
+    world.new_task(symbol="600519.SH")
+    world.new_task(owner="mallory", symbol="000858.SZ")
+
+    page = (await client.get("/v1/analyses", params={"symbol": form})).json()
+
+    assert [t["task_id"] for t in page["items"]] == [wuliangye.task_id]
+
+
+@pytest.mark.parametrize("symbol", ["not-a-symbol", "12345", "600519.XX"])
+async def test_list_analyses_malformed_symbol_filter_returns_400(client, world, expect_error, symbol):
+    expect_error(await client.get("/v1/analyses", params={"symbol": symbol}), 400, "invalid_request")
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"status": "DONE"}, {"symbol": "6" * 17}])
 async def test_list_analyses_bad_query_returns_422(client, expect_error, params):
     expect_error(await client.get("/v1/analyses", params=params), 422, "validation_error")
 

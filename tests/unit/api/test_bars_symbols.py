@@ -107,3 +107,19 @@ async def test_symbols_say_open_when_a_network_provider_is_in_the_chain(world, c
     body = (await client.get("/v1/symbols")).json()
 
     assert body["open"] is True and "600519.SH" in {item["symbol"] for item in body["items"]}
+
+
+async def test_bars_are_private_cacheable_and_revalidate_to_not_modified(world, client):
+    task = world.new_task(symbol="600519.SH")
+    _started(world, task.task_id, "600519.SH", "2021-03-05")
+    url = f"/v1/analyses/{task.task_id}/bars"
+
+    first = await client.get(url, params={"limit": 60})
+    again = await client.get(url, params={"limit": 60}, headers={"If-None-Match": first.headers["etag"]})
+    other_window = await client.get(url, params={"limit": 61}, headers={"If-None-Match": first.headers["etag"]})
+    stale_tag = await client.get(url, params={"limit": 60}, headers={"If-None-Match": '"0123", W/"4567"'})
+
+    assert first.status_code == 200 and first.headers["cache-control"].startswith("private, max-age=")
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == first.headers["etag"]
+    assert other_window.status_code == 200 and other_window.headers["etag"] != first.headers["etag"]
+    assert stale_tag.status_code == 200 and stale_tag.json() == first.json()

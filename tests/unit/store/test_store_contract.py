@@ -222,6 +222,29 @@ def test_list_status_filter_fills_short_pages(backend):
     assert end is None
 
 
+def test_list_symbol_filter_pages_through_other_symbols_and_combines_with_status(backend):
+    owner = f"caller-{uuid.uuid4().hex[:8]}"
+    symbols = ["600036.SH", "000858.SZ", "000858.SZ", "600036.SH", "300750.SZ", "600036.SH", "000858.SZ"]
+    tasks = []
+    for i, symbol in enumerate(symbols):
+        task = new_task(owner, _created_at(i)).model_copy(update={"symbol": symbol})
+        tasks.append(backend.tasks.create(task, queued(task))[0])
+    assert backend.tasks.save_projection(tasks[3].model_copy(update={"status": TaskStatus.RUNNING}), 0)
+
+    seen, cursor = [], None
+    while True:
+        page, cursor = backend.tasks.list(owner, symbol="600036.SH", limit=2, cursor=cursor)
+        seen += page
+        if cursor is None:
+            break
+    running, _ = backend.tasks.list(owner, status=TaskStatus.RUNNING, symbol="600036.SH")
+    none, end = backend.tasks.list(owner, symbol="601318.SH")
+
+    assert [t.task_id for t in seen] == [t.task_id for t in tasks[::-1] if t.symbol == "600036.SH"]
+    assert [t.task_id for t in running] == [tasks[3].task_id]
+    assert (none, end) == ([], None)
+
+
 @pytest.mark.parametrize(
     "cursor",
     [

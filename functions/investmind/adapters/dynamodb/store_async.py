@@ -71,9 +71,14 @@ class AsyncDynamoTaskStore:
         return await arun(self._client, get_projection_steps(self._tables, task_id))
 
     async def list(
-        self, owner: str, status: TaskStatus | None = None, limit: int = 20, cursor: str | None = None
+        self,
+        owner: str,
+        status: TaskStatus | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+        symbol: str | None = None,
     ) -> tuple[list[Task], str | None]:
-        return await arun(self._client, list_steps(self._tables, owner, status, limit, cursor))
+        return await arun(self._client, list_steps(self._tables, owner, status, limit, cursor, symbol))
 
     async def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         return await arun(self._client, save_projection_steps(self._tables, task, expected_applied_seq, before))

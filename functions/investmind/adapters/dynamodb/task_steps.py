@@ -115,7 +115,7 @@ def settle_steps(t: Tables, tasks: list[Task]) -> Steps[list[Task]]:
 
 
 def list_steps(
-    t: Tables, owner: str, status: TaskStatus | None, limit: int, cursor: str | None
+    t: Tables, owner: str, status: TaskStatus | None, limit: int, cursor: str | None, symbol: str | None = None
 ) -> Steps[tuple[list[Task], str | None]]:
     codec.check_limit(limit)
     params: dict[str, Any] = {
@@ -126,14 +126,21 @@ def list_steps(
         "ExpressionAttributeValues": {":owner": {"S": owner}},
         "ScanIndexForward": False,
     }
+    filters = []
+    if symbol is not None:
+        filters.append("#symbol = :symbol")
+        params["ExpressionAttributeNames"]["#symbol"] = "symbol"
+        params["ExpressionAttributeValues"][":symbol"] = {"S": symbol}
     if status is not None:
         # The filter sees the projection, which may not have folded a terminal event yet: a task settled
         # as ``status`` may still be stored QUEUED or RUNNING, so those are read too and settled below.
         wanted = {TaskStatus(status)} | (OPEN_STATUSES if TaskStatus(status) in TERMINAL_STATUSES else set())
-        params["FilterExpression"] = "#status IN (" + ", ".join(f":s{i}" for i in range(len(wanted))) + ")"
+        filters.append("#status IN (" + ", ".join(f":s{i}" for i in range(len(wanted))) + ")")
         params["ExpressionAttributeNames"]["#status"] = "status"
         for i, value in enumerate(sorted(wanted)):
             params["ExpressionAttributeValues"][f":s{i}"] = {"S": value.value}
+    if filters:
+        params["FilterExpression"] = " AND ".join(filters)
     if cursor is not None:
         params["ExclusiveStartKey"] = codec.to_item(codec.decode_cursor(cursor, owner))
     tasks: list[Task] = []
@@ -162,10 +169,14 @@ def save_projection_steps(t: Tables, task: Task, expected_applied_seq: int, befo
             placeholders.append(placeholder)
         values[f":v{index}"] = codec.attr(value)
         assignments.append(f"{'.'.join(placeholders)} = :v{index}")
+    update = "SET " + ", ".join(assignments)
+    if task.terminal:  # out of the sparse open_tasks index: the reconciler has nothing left to do here
+        names["#open"] = codec.OPEN_FIELD
+        update += " REMOVE #open"
     params = {
         "TableName": t.tasks,
         "Key": key(task.task_id),
-        "UpdateExpression": "SET " + ", ".join(assignments),
+        "UpdateExpression": update,
         # Optimistic: a replayed or concurrent fold that read an older projection must not overwrite a newer one.
         "ConditionExpression": "#applied_seq = :expected",
         "ExpressionAttributeNames": names,
@@ -181,3 +192,20 @@ def save_projection_steps(t: Tables, task: Task, expected_applied_seq: int, befo
             raise NotFound(f"analysis {task.task_id} not found") from exc
         return False
     return True
+
+
+def list_open_steps(t: Tables, limit: int, cursor: str | None) -> Steps[tuple[list[str], str | None]]:
+    """One page of the sparse ``open_tasks`` index, oldest first: the ids of tasks whose projection is open."""
+    params: dict[str, Any] = {
+        "TableName": t.tasks,
+        "IndexName": codec.OPEN_INDEX,
+        "KeyConditionExpression": "#open = :open",
+        "ExpressionAttributeNames": {"#open": codec.OPEN_FIELD},
+        "ExpressionAttributeValues": {":open": {"S": codec.OPEN_VALUE}},
+        "Limit": limit,
+    }
+    if cursor is not None:
+        params["ExclusiveStartKey"] = codec.decode_open_cursor(cursor)
+    reply = yield Call("query", params)
+    last = reply.get("LastEvaluatedKey")
+    return [item["task_id"]["S"] for item in reply.get("Items", [])], codec.encode_open_cursor(last) if last else None

@@ -100,8 +100,11 @@ async def list_analyses(
     status: TaskStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    symbol: Annotated[
+        str | None, Query(min_length=1, max_length=16, description="only this symbol's analyses: 600519, 600519.SH, …")
+    ] = None,
 ) -> TaskPage:
-    items, next_cursor = await analyses.list(caller, status, limit, cursor)
+    items, next_cursor = await analyses.list(caller, status, limit, cursor, symbol)
     return TaskPage(items=items, next_cursor=next_cursor)
 
 

@@ -6,16 +6,21 @@ adjusted as the analysts adjust them (``market.adjust.adjusted_bars``: split- an
 back from the as-of close), so the technical analyst's support, resistance and the decision's levels
 sit on them. The moving averages are computed over the snapshot's whole history, so the first bar
 shown already has its SMA 120 when the data reaches that far back.
+
+An analysis's bars do not change once it has resolved its date, so the answer is cacheable by the
+caller alone (``Cache-Control: private``) and carries an ``ETag``: the console's chart, opened
+again, revalidates with ``If-None-Match`` and gets ``304 Not Modified`` without the body.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import math
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
 from ...composition.market import loader
@@ -29,6 +34,8 @@ from ..errors import ERROR_RESPONSES, described
 router = APIRouter(prefix="/v1/analyses", tags=["bars"], responses=ERROR_RESPONSES)
 
 SMA_WINDOWS = (20, 60, 120)
+BARS_MAX_AGE_S = 3600
+"""How long a browser reuses the bars without asking: a provider may still correct a recent session."""
 _STARTED_WITHIN = 50  # task_started follows task_queued at once; a few early logs at most come between
 
 
@@ -108,18 +115,23 @@ def _rounded(value: Any) -> float | None:
 
 @router.get(
     "/{task_id}/bars",
-    responses={409: described("The analysis has not resolved its data yet (`conflict`): no bars to show")},
+    responses={
+        304: {"description": "`If-None-Match` named the current `ETag`: the caller's copy is still right"},
+        409: described("The analysis has not resolved its data yet (`conflict`): no bars to show"),
+    },
 )
 async def get_analysis_bars(
     task: OwnedTaskDep,
     analyses: AnalysesDep,
     settings: SettingsDep,
+    response: Response,
     limit: Annotated[int, Query(ge=1, le=1500, description="sessions up to the as-of date")] = 250,
+    if_none_match: Annotated[str | None, Header(description="an `ETag` of an earlier answer")] = None,
 ) -> BarsPage:
     as_of = await resolved_as_of(analyses, task)
     snapshot, bars = await asyncio.to_thread(load_bars, settings, task.symbol, as_of, limit)
     source_adjusted = "source_adjusted" in snapshot.bars and snapshot.bars["source_adjusted"].iloc[-1] == 1
-    return BarsPage(
+    page = BarsPage(
         task_id=task.task_id,
         price_basis="adjusted" if source_adjusted else "traded",
         symbol=snapshot.symbol,
@@ -128,3 +140,9 @@ async def get_analysis_bars(
         source=dict(snapshot.parts.get("bars", {})),
         bars=bars,
     )
+    etag = f'"{hashlib.sha256(page.model_dump_json().encode()).hexdigest()[:32]}"'
+    headers = {"ETag": etag, "Cache-Control": f"private, max-age={BARS_MAX_AGE_S}"}
+    if if_none_match and etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(",")):
+        return Response(status_code=304, headers=headers)  # type: ignore[return-value] - FastAPI passes a Response through
+    response.headers.update(headers)
+    return page

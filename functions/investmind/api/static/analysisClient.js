@@ -65,7 +65,7 @@ export function createClient(options = {}) {
     submit: (analysis, { idempotencyKey } = {}) =>
       request("POST", "v1/analyses", { body: analysis, headers: idempotencyKey ? { "Idempotency-Key": idempotencyKey } : {} }),
     /** @returns {Promise<TaskPage>} */
-    list: ({ status, limit, cursor } = {}) => request("GET", "v1/analyses", { query: { status, limit, cursor } }),
+    list: ({ status, symbol, limit, cursor } = {}) => request("GET", "v1/analyses", { query: { status, symbol, limit, cursor } }),
     get: (id) => request("GET", task(id)),
     /** @returns {Promise<Accepted>} */
     cancel: (id) => request("POST", `${task(id)}/cancel`),

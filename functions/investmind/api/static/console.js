@@ -7,9 +7,13 @@ import { ApiError, createClient } from "./analysisClient.js";
 import { elapsedSeconds } from "./analysisState.js";
 import { delivered, showAnalysis } from "./analysisView.js";
 import { renderCompare, renderPicker } from "./compare.js";
+import { createOAuth } from "./oauth.js";
 
 const KEY_STORE = "investmind.apiKey";
-const client = createClient({ getToken: () => localStorage.getItem(KEY_STORE) });
+/** The account sign-in (OAuth code flow with PKCE) when the deployment has one (`GET auth/config`); else null. */
+let oauth = null;
+// An API key, when set, wins: it is what a local deployment and the CLI's users have.
+const client = createClient({ getToken: () => localStorage.getItem(KEY_STORE) || oauth?.accessToken() || null });
 let roster = null, symbols = new Map(), view = null, cursor = null;
 globalThis.investmindConsole = { delivered, get view() { return view; } };
 
@@ -100,16 +104,13 @@ function historyRow(task) {
   el("td", { className: "num", textContent: task.ended_at ? fmtDuration(took) : `${task.progress.percent}%` }));
 }
 
-/** A page of My analyses. The list API filters by status; the symbol filter reads on through pages here. */
+/** A page of My analyses, filtered by the list API (status and symbol). */
 async function renderHistory(append = false) {
   const status = $("status-filter").value, symbol = $("symbol-filter").value;
   if (!append) cursor = null;
-  const rows = [];
-  do {
-    const page = await client.list({ status, limit: 50, cursor });
-    rows.push(...page.items.filter((task) => !symbol || task.symbol === symbol));
-    cursor = page.next_cursor;
-  } while (cursor && rows.length < 20);
+  const page = await client.list({ status, symbol, limit: 20, cursor });
+  const rows = page.items;
+  cursor = page.next_cursor;
   const body = $("history");
   if (append) body.append(...rows.map(historyRow));
   else body.replaceChildren(...rows.map(historyRow));
@@ -122,13 +123,8 @@ async function renderHistory(append = false) {
 async function showCompare(first, second) {
   const a = await client.get(first);
   if (!second) {
-    const others = [];
-    let next = null;
-    do {
-      const page = await client.list({ limit: 100, cursor: next });
-      others.push(...page.items.filter((task) => task.symbol === a.symbol && task.task_id !== a.task_id));
-      next = page.next_cursor;
-    } while (next && others.length < 50);
+    const page = await client.list({ symbol: a.symbol, limit: 50 });
+    const others = page.items.filter((task) => task.task_id !== a.task_id);
     return renderPicker($("compare-body"), a, others);
   }
   const b = await client.get(second);
@@ -170,14 +166,37 @@ async function route() {
 // --- sign-in and language --------------------------------------------------------------------------
 
 function renderSignIn() {
-  $("signin-open").textContent = localStorage.getItem(KEY_STORE) ? t("signed_in") : t("sign_in");
+  const state = localStorage.getItem(KEY_STORE) ? "key" : oauth?.signedIn() ? "account" : "none";
+  $("signin-open").textContent = t({ key: "signed_in", account: "signed_in_account", none: "sign_in" }[state]);
+  $("signin-open").dataset.state = state;
+  $("signin-account").hidden = !oauth;
+}
+
+/** Load the deployment's sign-in and finish an account sign-in this page was sent back from; returns its error. */
+async function startAuth() {
+  const response = await fetch("auth/config", { headers: { Accept: "application/json" } }).catch(() => null);
+  const config = response?.ok ? await response.json() : null;
+  oauth = config?.oauth ? createOAuth(config.oauth) : null;
+  if (!oauth || !new URL(location.href).searchParams.size) return null;
+  try {
+    const done = await oauth.complete();
+    history.replaceState(null, "", `${location.pathname}${done?.returnTo ?? location.hash}`);
+    return null;
+  } catch (error) {
+    history.replaceState(null, "", `${location.pathname}${location.hash}`);
+    return error;
+  }
 }
 
 $("signin-open").addEventListener("click", () => { $("signin-form").key.value = localStorage.getItem(KEY_STORE) ?? ""; $("signin").showModal(); });
+$("signin-oauth").addEventListener("click", () => oauth.signIn(location.hash).catch(showError));
 $("signin").addEventListener("close", () => {
   const choice = $("signin").returnValue, key = $("signin-form").key.value.trim();
   if (choice === "save" && key) localStorage.setItem(KEY_STORE, key);
-  if (choice === "clear") localStorage.removeItem(KEY_STORE);
+  if (choice === "clear") {
+    localStorage.removeItem(KEY_STORE);
+    if (oauth?.signedIn()) return oauth.signOut(); // leaves the page for the authorization server's logout
+  }
   renderSignIn();
   if (choice === "save" || choice === "clear") route();
 });
@@ -192,5 +211,8 @@ window.addEventListener("hashchange", route);
 
 applyStatic(document);
 $("lang").textContent = lang() === "zh" ? "EN" : "中文";
-renderSignIn();
-route();
+startAuth().then(async (error) => {
+  renderSignIn();
+  await route();
+  if (error) showError(error); // after route(), which clears the banner
+});

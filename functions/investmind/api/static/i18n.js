@@ -5,7 +5,8 @@ const STRINGS = {
   en: {
     brand_sub: "multi-agent stock analysis", nav_new: "New analysis", nav_history: "My analyses", nav_compare: "Compare",
     sign_in: "Sign in", signed_in: "Key set", sign_out: "Sign out", api_key: "API key", save: "Save", close: "Close",
-    sign_in_help: "Locally the API needs no key (you are the local owner). With authentication on, paste the key `make run` printed (INVESTMIND_API_KEY); it is kept in this browser and sent as a Bearer token. Cognito sign-in comes with the identity release.",
+    sign_in_help: "An API key (e.g. the one `make run` printed, INVESTMIND_API_KEY, or one from `investmind keys create`) is kept in this browser and sent as a Bearer token; it wins over an account sign-in.",
+    sign_in_account: "Sign in with your account", sign_in_or_key: "Or use an API key:", signed_in_account: "Signed in",
     symbol: "Symbol", as_of: "As of", priority: "Priority", stage1: "Stage-1 analysts", analyse: "Analyse",
     latest: "latest", high: "high", normal: "normal", low: "low", all: "all", status: "Status", refresh: "Refresh",
     more: "More", created: "Created", duration: "Duration", decision: "Decision", progress: "Progress", none: "none",
@@ -30,7 +31,8 @@ const STRINGS = {
   zh: {
     brand_sub: "多智能体股票分析", nav_new: "新建分析", nav_history: "我的分析", nav_compare: "对比",
     sign_in: "登录", signed_in: "已设置密钥", sign_out: "退出", api_key: "API 密钥", save: "保存", close: "关闭",
-    sign_in_help: "本地运行时 API 无需密钥（你是本地所有者）。启用认证后，粘贴 `make run` 打印的密钥（INVESTMIND_API_KEY）；它保存在本浏览器中，并以 Bearer 令牌发送。Cognito 登录将随身份认证版本提供。",
+    sign_in_help: "API 密钥（例如 `make run` 打印的 INVESTMIND_API_KEY，或 `investmind keys create` 创建的密钥）保存在本浏览器中，并以 Bearer 令牌发送；设置后优先于账户登录。",
+    sign_in_account: "使用账户登录", sign_in_or_key: "或使用 API 密钥：", signed_in_account: "已登录",
     symbol: "代码", as_of: "分析日期", priority: "优先级", stage1: "第一阶段分析师", analyse: "开始分析",
     latest: "最新", high: "高", normal: "普通", low: "低", all: "全部", status: "状态", refresh: "刷新",
     more: "更多", created: "创建时间", duration: "耗时", decision: "决策", progress: "进度", none: "无",
