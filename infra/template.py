@@ -23,7 +23,7 @@ class _CfnLoader(yaml.SafeLoader):
 
 
 def _construct(tag: str):
-    key = "Ref" if tag == "Ref" else f"Fn::{tag}"
+    key = tag if tag in ("Ref", "Condition") else f"Fn::{tag}"  # !Condition X is {"Condition": X}
 
     def build(loader: yaml.Loader, node: yaml.Node) -> dict:
         if isinstance(node, yaml.ScalarNode):

@@ -116,3 +116,11 @@ def test_jwt_issuer_none_means_api_keys_only_and_no_user_pool():
         keys_only.resolve(env["INVESTMIND_JWT_ISSUER"]) == ""
         and keys_only.resolve(env["INVESTMIND_JWT_AUDIENCE"]) == ""
     )
+
+
+def test_a_condition_written_with_the_condition_tag_in_yaml_is_evaluated():
+    # template.yaml's HasConsoleCallback is !And [!Condition CreateUserPool, ...]
+    assert not Template.load().condition("HasConsoleCallback")
+    assert Template.load(parameters={"ConsoleCallbackUrl": "https://console.example/"}).condition("HasConsoleCallback")
+    named = {"ConsoleCallbackUrl": "https://console.example/", "JwtIssuer": "https://id.example"}
+    assert not Template.load(parameters=named).condition("HasConsoleCallback")
