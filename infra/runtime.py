@@ -38,16 +38,21 @@ _SERVED_API_ENV = {
     # polling is only the fallback here, and 100 followed analyses would otherwise cost 1,000 queries/s.
     "INVESTMIND_SSE_POLL_MS": "1000",
 }
-# Operations resources with nothing to emulate here: the functions' JSON logs and EMF metric lines go
-# to stdout (or the runtime's log file), not to CloudWatch, and nothing is alarmed on. They are
-# declared (a !Ref to them resolves to a name) but not created.
+# Resources with nothing to emulate here, declared (a !Ref to them resolves to a name) but not created:
+# operations (the functions' JSON logs and EMF metric lines go to stdout or the runtime's log file, not to
+# CloudWatch, and nothing is alarmed on), IAM-like policies nothing here enforces, and Cognito (the runtime
+# runs its own issuer, infra/local_identity.py, and names it as JwtIssuer, so the user pool's Condition is false).
 NOT_EMULATED = frozenset(
     {
         "AWS::CloudWatch::Alarm",
         "AWS::CloudWatch::Dashboard",
+        "AWS::Cognito::UserPool",
+        "AWS::Cognito::UserPoolClient",
+        "AWS::Cognito::UserPoolDomain",
         "AWS::Logs::LogGroup",
         "AWS::SNS::Subscription",
         "AWS::SNS::Topic",
+        "AWS::SQS::QueuePolicy",
     }
 )
 
@@ -68,8 +73,15 @@ class EmbeddedRuntime:
         self.issuer = LocalIssuer(self.api_url, Path(issuer_key) if issuer_key else None)
         self.admin_key = ""
         """The local deployment's admin API key (``INVESTMIND_API_KEY``, or made at start)."""
+        # The API trusts the local issuer (or the one the shell names), never the template's user pool.
+        identity = self.issuer.environment()
+        issuer = os.environ.get("INVESTMIND_JWT_ISSUER") or identity["INVESTMIND_JWT_ISSUER"]
+        audience = os.environ.get("INVESTMIND_JWT_AUDIENCE") or identity["INVESTMIND_JWT_AUDIENCE"]
         self.template = Template.load(
-            stack_name=stack_name, region=REGION, account_id=ACCOUNT, parameters={"Stage": "local"}
+            stack_name=stack_name,
+            region=REGION,
+            account_id=ACCOUNT,
+            parameters={"Stage": "local", "JwtIssuer": issuer, "JwtAudience": audience},
         )
         self.extra_env = extra_env or {}
         # Tests and benchmarks only: the faults the in-process invoker injects (infra/faults.py).
@@ -150,7 +162,7 @@ class EmbeddedRuntime:
     # -- resources -------------------------------------------------------------------------------
     def _provision(self) -> None:
         t = self.template
-        pending = dict(t.resources)
+        pending = dict(t.active_resources)  # a resource whose Condition is false is not created
         creators = {
             "AWS::DynamoDB::Table": self._create_table,
             "AWS::SQS::Queue": self._create_queue,
@@ -177,7 +189,11 @@ class EmbeddedRuntime:
             if not progressed:
                 raise RuntimeError(f"unresolvable references among {sorted(pending)}")
         self._configure_functions()
-        self.outputs = {key: self._output(spec["Value"]) for key, spec in t.doc.get("Outputs", {}).items()}
+        self.outputs = {
+            key: self._output(spec["Value"])
+            for key, spec in t.doc.get("Outputs", {}).items()
+            if "Condition" not in spec or t.condition(spec["Condition"])
+        }
         self.outputs.update({"MotoEndpoint": self.emulator.endpoint, "Region": REGION})
 
     def _physical_name(self, logical_id: str) -> str:

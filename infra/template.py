@@ -1,7 +1,8 @@
 """Reads ``template.yaml`` (SAM) for the embedded runtime and the tests: resources, globals, intrinsics.
 
-Only what the project's template uses is resolved (Ref, GetAtt, Sub, pseudo parameters); anything
-else raises, so a template change the runtime cannot honour fails loudly instead of silently.
+Only what the project's template uses is resolved (Ref, GetAtt, Sub, Join, Split, pseudo parameters, and Conditions:
+Fn::Equals/Not/And/Or/If, a resource's or output's ``Condition``, ``AWS::NoValue``); anything else raises,
+so a template change the runtime cannot honour fails loudly instead of silently.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class _CfnLoader(yaml.SafeLoader):
 
 
 def _construct(tag: str):
-    key = "Ref" if tag == "Ref" else f"Fn::{tag}"
+    key = tag if tag in ("Ref", "Condition") else f"Fn::{tag}"  # !Condition X is {"Condition": X}
 
     def build(loader: yaml.Loader, node: yaml.Node) -> dict:
         if isinstance(node, yaml.ScalarNode):
@@ -59,6 +60,17 @@ for _tag in (
     _CfnLoader.add_constructor(f"!{_tag}", _construct(_tag))
 
 
+class _NoValue:
+    """``!Ref AWS::NoValue``: the property (or list item) it stands for is removed."""
+
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE = _NoValue()
+_CONDITION_FUNCTIONS = ("Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Condition")
+
+
 def load_template(path: Path = TEMPLATE_PATH) -> dict:
     return yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
 
@@ -83,10 +95,43 @@ class Template:
 
     @property
     def resources(self) -> dict[str, dict]:
+        """Every resource the template declares, whatever its ``Condition``."""
         return self.doc["Resources"]
 
+    @property
+    def active_resources(self) -> dict[str, dict]:
+        """The resources this environment's parameters create: those without a ``Condition`` or whose holds."""
+        return {k: v for k, v in self.resources.items() if "Condition" not in v or self.condition(v["Condition"])}
+
     def of_type(self, resource_type: str) -> dict[str, dict]:
-        return {k: v for k, v in self.resources.items() if v["Type"] == resource_type}
+        """The active resources of one type."""
+        return {k: v for k, v in self.active_resources.items() if v["Type"] == resource_type}
+
+    def condition(self, name: str) -> bool:
+        """The value of the template's condition ``name`` for these parameters."""
+        conditions = self.doc.get("Conditions", {})
+        if name not in conditions:
+            raise KeyError(f"no condition {name!r} in the template")
+        return self._holds(conditions[name])
+
+    def _holds(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if not isinstance(value, dict) or len(value) != 1:
+            raise ValueError(f"not a condition: {value!r}")
+        ((key, arg),) = value.items()
+        if key == "Condition":
+            return self.condition(arg)
+        if key == "Fn::Equals":
+            left, right = (self.resolve(v) for v in arg)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self._holds(arg[0])
+        if key == "Fn::And":
+            return all(self._holds(v) for v in arg)
+        if key == "Fn::Or":
+            return any(self._holds(v) for v in arg)
+        raise ValueError(f"not a condition function: {key}")
 
     def parameter(self, name: str) -> str:
         if name in self.parameters:
@@ -114,9 +159,13 @@ class Template:
         return props
 
     def resolve(self, value: Any) -> Any:
-        """Resolve every intrinsic inside ``value`` against this environment."""
+        """Resolve every intrinsic inside ``value`` against this environment.
+
+        ``Fn::If`` takes the branch its condition picks; a branch (or any value) that is ``AWS::NoValue``
+        drops its key or list item, as CloudFormation does. ``value`` itself being one gives ``NO_VALUE``.
+        """
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [r for r in (self.resolve(v) for v in value) if r is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -127,11 +176,25 @@ class Template:
                 return self._getatt(*arg)
             if key == "Fn::Sub":
                 return self._sub(arg)
+            if key == "Fn::Join":
+                separator, items = arg
+                return str(separator).join(str(v) for v in self.resolve(items))
+            if key == "Fn::Split":
+                separator, text = arg
+                return str(self.resolve(text)).split(separator)
+            if key == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(name) else when_false)
+            if key in _CONDITION_FUNCTIONS:
+                return self._holds(value)
             if key.startswith("Fn::"):
                 raise NotImplementedError(f"the embedded runtime does not resolve {key}")
-        return {k: self.resolve(v) for k, v in value.items()}
+        resolved = {k: self.resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
 
-    def _ref(self, name: str) -> str:
+    def _ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if name.startswith("AWS::"):
             return self.pseudo(name)
         if name in self.doc.get("Parameters", {}):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import lru_cache
@@ -12,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .market.base import PROVIDER_NAMES
 from .roster import AGENT_IDS
+
+_ORIGIN = re.compile(r"https?://[^/\s*,]+")
+"""One exact origin, scheme://host[:port]: no path, no wildcard."""
 
 
 class Settings(BaseSettings):
@@ -58,6 +62,25 @@ class Settings(BaseSettings):
     """Quota: one owner's analyses queued or running at once (429 beyond)."""
     max_daily_per_owner: int = Field(default=200, ge=1)
     """Quota: one owner's analyses submitted in any 24 hours (429 beyond)."""
+
+    cors_allow_origins: str = ""
+    """Comma-separated origins of browser frontends served elsewhere that may call the API (CORS); empty: none
+    (the console is served by the API itself). Exact origins only, never ``*``, and never with credentials."""
+
+    @field_validator("cors_allow_origins")
+    @classmethod
+    def _exact_origins(cls, value: str) -> str:
+        origins = [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        wrong = [origin for origin in origins if not _ORIGIN.fullmatch(origin)]
+        if wrong:
+            raise ValueError(
+                f"INVESTMIND_CORS_ALLOW_ORIGINS: {', '.join(wrong)}: list exact origins (scheme://host[:port]), never *"
+            )
+        return ",".join(origins)
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return tuple(filter(None, self.cors_allow_origins.split(",")))
 
     # The reconciler (services/reconcile.py, docs/reliability.md). Its deadlines count from the task's creation and
     # sit beyond what the normal paths settle by: a failing start message reaches its DLQ after 3 receives of
@@ -119,7 +142,11 @@ class Settings(BaseSettings):
     llm_base_url: str = ""
     """The OpenAI-compatible endpoint, e.g. ``https://api.deepseek.com/v1``."""
     llm_api_key: SecretStr = Field(default=SecretStr(""), repr=False)
-    """The OpenAI-compatible endpoint's key; a secret, so it never prints in a repr, a log line or an error."""
+    """The OpenAI-compatible endpoint's key (local runs, tests); a secret, so it never prints in a repr, a log
+    line or an error. On AWS it stays out of the environment: see ``llm_api_key_parameter``."""
+    llm_api_key_parameter: str = ""
+    """On AWS: the SSM parameter (or ``secretsmanager:<id>`` / a secret's ARN) holding the key, set on the agent
+    functions only and read once per process (``composition.llm``)."""
     llm_response_format: Literal["json_schema", "json_object"] = "json_schema"
     """``json_object`` for OpenAI-compatible servers without structured outputs (DeepSeek)."""
     llm_language: Literal["en", "zh"] = "en"

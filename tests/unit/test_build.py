@@ -154,7 +154,8 @@ def test_every_function_is_built_by_the_makefile_in_the_project_root():
     assert re.search(r"^build-%Function:", MAKEFILE, re.MULTILINE)
     for logical_id, resource in functions.items():
         assert logical_id.endswith("Function")
-        assert resource.get("Metadata") == {"BuildMethod": "makefile", "ContextPath": ".", "WorkingDirectory": "."}
+        build = {k: v for k, v in resource.get("Metadata", {}).items() if k != "checkov"}  # checkov: its skips
+        assert build == {"BuildMethod": "makefile", "ContextPath": ".", "WorkingDirectory": "."}
         assert template.function_properties(logical_id)["CodeUri"] == "functions/"
 
 

@@ -1,4 +1,5 @@
-"""Reading a provider's token from SSM Parameter Store or Secrets Manager (an adapter: clients passed in)."""
+"""Reading a secret (a data provider's token, the LLM endpoint's key) from SSM Parameter Store or Secrets Manager
+(an adapter: clients passed in)."""
 
 from __future__ import annotations
 
@@ -32,5 +33,5 @@ def read_secret(name: str, client: Callable[[str], Any]) -> str:
             value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
         except ssm.exceptions.ParameterNotFound as exc:
             raise LookupError(f"no SSM parameter {name!r}") from exc
-    logger.info("provider token read", extra={"secret_name": name})
+    logger.info("secret read", extra={"secret_name": name})
     return value.strip()

@@ -1,4 +1,4 @@
-"""The FastAPI app: routers, error handlers, the body-size guard, the web console and the backend's lifetime."""
+"""The FastAPI app: routers, error handlers, the body-size guard, CORS, the web console and the backend's lifetime."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -14,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from ..auth import KeyStore
 from ..services.ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue
 from ..services.reconcile import ReconcileReport
+from ..settings import get_settings
 from .deps import Backend, BackendHolder
 from .errors import BodySizeLimit, install_error_handlers
 from .routes import ROUTERS
@@ -83,6 +85,7 @@ def create_app(
     app.state.backend = holder
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
+    _allow_origins(app, get_settings().cors_origins)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -92,3 +95,19 @@ def create_app(
         return FileResponse(STATIC_DIR / "index.html")
 
     return app
+
+
+def _allow_origins(app: FastAPI, origins: tuple[str, ...]) -> None:
+    """CORS for the listed origins only (outermost, so errors carry it too). Credentials are never allowed: every
+    client sends its token in ``Authorization``, which needs only the header allowed, not cookies."""
+    if not origins:
+        return  # the console is served by this app: same origin, nothing to allow
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(origins),
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
+        expose_headers=["Retry-After", "Location"],
+        max_age=600,
+    )

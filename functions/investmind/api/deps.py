@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
@@ -22,6 +23,8 @@ from ..services.ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, St
 from ..services.reconcile import ReconcileReport
 from ..settings import Settings, get_settings
 from .sse import EventHub
+
+logger = logging.getLogger(__name__)
 
 TASK_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -140,7 +143,18 @@ async def get_identity(
     _documented: Annotated[object, Depends(_BEARER)] = None,
 ) -> Caller:
     """The authenticated caller (``Authorization: Bearer <API key or JWT>``); 401 otherwise."""
-    return await backend.identity(settings).authenticate(request.headers.get("authorization"))
+    caller = await backend.identity(settings).authenticate(request.headers.get("authorization"))
+    _log_caller(request, caller.owner, caller.via)
+    return caller
+
+
+def _log_caller(request: Request, owner: str, via: str) -> None:
+    """Who made the request, with API Gateway's requestId: the access log's owner (API Gateway verifies no
+    credential here, so its log cannot name one; docs/security.md). Never the credential itself."""
+    context = (request.scope.get("aws.event") or {}).get("requestContext") or {}
+    logger.info(
+        "caller", extra={"owner": owner, "via": via, "request_id": context.get("requestId"), "path": request.url.path}
+    )
 
 
 IdentityDep = Annotated[Caller, Depends(get_identity)]
@@ -191,7 +205,9 @@ async def get_stream_owner(
     """The stream's caller: by the ``Authorization`` header, or by a stream token issued for this very task."""
     if token is None or request.headers.get("authorization"):
         return get_caller(await get_identity(request, backend, settings))
-    return (await backend.stream_tokens(settings)).verify(token, task_id).owner
+    owner = (await backend.stream_tokens(settings)).verify(token, task_id).owner
+    _log_caller(request, owner, "stream_token")
+    return owner
 
 
 async def get_stream_task(

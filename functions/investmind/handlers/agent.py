@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import analysts, llm
+from ..composition import llm as llm_config
 from ..composition import market
 from ..composition.lambdas import event_log
 from ..models import AgentInput
@@ -32,7 +33,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     task_id = state.context.task_id
     logger.thread_safe_append_keys(task_id=task_id, agent_id=settings.agent_id)
     log = event_log(settings)
-    config = llm.config_for(settings, settings.agent_id)
+    config = llm_config.config_for(settings, settings.agent_id)
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - LLM_MARGIN_S
     result = run_agent(
         settings.agent_id,

@@ -32,6 +32,14 @@ class OpenAICompatible:
         self.response_format = response_format
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = client or httpx.Client(headers=headers)
+        self._api_key = api_key
+
+    def __repr__(self) -> str:
+        return f"OpenAICompatible({self.url!r}, {self.model!r})"  # never the key
+
+    def _redacted(self, text: str) -> str:
+        """``text`` without the key: some servers echo it in their errors ("Incorrect API key provided: ...")."""
+        return text.replace(self._api_key, "***") if self._api_key else text
 
     def complete(self, request: LLMRequest, timeout_s: float) -> Completion:
         try:
@@ -39,18 +47,18 @@ class OpenAICompatible:
         except httpx.TimeoutException as exc:
             raise LLMTimeout(f"no answer within {timeout_s:.1f} s") from exc
         except httpx.TransportError as exc:
-            raise LLMRetryable(f"connection failed: {exc}") from exc
+            raise LLMRetryable(self._redacted(f"connection failed: {exc}")) from exc
         if response.status_code == 429 or response.status_code >= 500:
             raise LLMRetryable(
                 f"HTTP {response.status_code}", retry_after_s=retry_after(response.headers.get("retry-after"))
             )
         if response.is_error:
-            raise LLMError(f"HTTP {response.status_code}: {response.text[:300]}")
+            raise LLMError(f"HTTP {response.status_code}: {self._redacted(response.text)[:300]}")
         try:
             payload = response.json()
             content = payload["choices"][0]["message"].get("content") or ""
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise LLMError(f"not a chat completion: {response.text[:300]}") from exc
+            raise LLMError(f"not a chat completion: {self._redacted(response.text)[:300]}") from exc
         usage = payload.get("usage") or {}
         data, problem = parse_object(content)
         return Completion(

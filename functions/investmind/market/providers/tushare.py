@@ -20,6 +20,8 @@ from ..reports import period_of, published_by
 from .common import LazyModule, SourceError, adjusted_closes, bar_frame, between, fan_out, nonempty, window, ymd
 
 CSI300 = "000300.SH"
+TUSHARE_URL = "https://api.waditu.com/dataapi"
+"""tushare pro's endpoint over TLS: the client's default is plain http, and every request carries the token."""
 _YMD = "%Y%m%d"
 _PERCENT = {
     "roe": "roe",
@@ -54,6 +56,20 @@ def bars_from_daily(raw: pd.DataFrame, basic: pd.DataFrame | None = None) -> pd.
     return bar_frame(frame)
 
 
+def pro_api_over_https(tushare: Any, token: str) -> Any:
+    """``tushare.pro_api(token)``, sending to :data:`TUSHARE_URL` instead of the client's ``http://`` default.
+
+    ``DataApi`` keeps its URL in a class-private attribute (``__http_url``) with no setter: it is set on the
+    instance, and a client that no longer has that attribute is refused rather than left on plain HTTP.
+    """
+    api = tushare.pro_api(token)
+    attribute = f"_{type(api).__name__}__http_url"
+    if not str(getattr(api, attribute, "")).startswith(("http://", "https://")):
+        raise PartUnavailable(f"tushare {getattr(tushare, '__version__', '?')}: cannot set its endpoint to https")
+    setattr(api, attribute, TUSHARE_URL)
+    return api
+
+
 class TushareProvider:
     """A-share data from tushare pro (needs a token; some interfaces need account points).
 
@@ -63,7 +79,7 @@ class TushareProvider:
         Returns the token: from ``INVESTMIND_TUSHARE_TOKEN``, or read from SSM / Secrets Manager on
         first use. Called once it succeeds (under a lock: threads asking at once connect once).
     api_factory
-        Builds the client from the token (``tushare.pro_api`` by default; tests pass a fake).
+        Builds the client from the token (:func:`pro_api_over_https` by default; tests pass a fake).
     call_timeout_s
         The longest the calls a part makes at once (``daily`` and ``daily_basic``) are waited for.
     """
@@ -110,7 +126,7 @@ class TushareProvider:
     def _pro(self) -> Any:
         if self._api is not None:
             return self._api
-        return self._connect(self._factory or self._ts.get().pro_api)
+        return self._connect(self._factory or partial(pro_api_over_https, self._ts.get()))
 
     def _call(self, method: str, **kwargs: Any) -> pd.DataFrame:
         pro = self._pro()
