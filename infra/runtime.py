@@ -220,7 +220,8 @@ class EmbeddedRuntime:
             if k in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "DelaySeconds")
         }
         # Tests only: how long a batch whose function crashed stays invisible before it is delivered
-        # again (the template's, 180 s, would make a crashed-starter test wait three minutes).
+        # again (the template's, 180 s, would make a crashed-starter test wait three minutes). Keep it
+        # above the consuming function's timeout, as AWS requires.
         visibility = self.extra_env.get("INVESTMIND_LOCAL_VISIBILITY_TIMEOUT_S") or os.environ.get(
             "INVESTMIND_LOCAL_VISIBILITY_TIMEOUT_S"
         )

@@ -44,9 +44,12 @@ FAULTS = [
     {"target": "progress", "error": "transient", "times": 3, "symbol": "600276.SH"},
     {"target": "progress", "error": "undecodable", "symbol": "000333.SZ"},
 ]
-# How long a batch whose function crashed stays invisible before the queue delivers it again (the
-# template's 180 s, shortened so that the crashed-starter test waits seconds, not minutes).
-VISIBILITY_TIMEOUT_S = 10
+# How long a batch whose function crashed stays invisible before the queue delivers it again: the
+# template's 180 s, shortened so that the crashed-starter test waits seconds, not minutes. Still above
+# StarterFunction's 30 s timeout, as AWS requires of a queue feeding a function: shorter, a starter slowed
+# down by a loaded machine would see its batch delivered again while it runs, and after three receives
+# the message would be dead-lettered and its task failed.
+VISIBILITY_TIMEOUT_S = 35
 
 
 def _localstack_endpoint() -> str | None:
