@@ -38,7 +38,8 @@ def test_progress_records_a_batch_it_gave_up_on_to_an_alarmed_queue_it_may_send_
     queue_name = {"Fn::GetAtt": ["ProgressFailuresQueue", "QueueName"]}
     destination = {"Fn::GetAtt": ["ProgressFailuresQueue", "Arn"]}
     assert stream["DestinationConfig"] == {"OnFailure": {"Destination": destination}}
-    assert {"SQSSendMessagePolicy": {"QueueName": queue_name}} in props["Policies"]
+    statements = [st for policy in props["Policies"] for st in policy.get("Statement", [])]
+    assert any(st["Action"] == "sqs:SendMessage" and st["Resource"] == destination for st in statements)
     alarm = RESOURCES["ProgressFailuresAlarm"]["Properties"]
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": queue_name}]
     assert alarm["Threshold"] == 1 and alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
