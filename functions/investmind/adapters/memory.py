@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import Conflict, NotFound
-from ..models import Event, EventDraft, Task, TaskStatus
+from ..models import AgentResult, Event, EventDraft, ResultRef, Task, TaskStatus
+from ..projection import result_seqs, results_of, with_results
 from ..store import LogHead, notify
 from .dynamodb import codec
 
@@ -61,7 +62,8 @@ class MemoryTaskStore:
     def get(self, task_id: str, owner: str | None = None) -> Task:
         with self.tables.lock:
             task = codec.visible_task(task_id, self.tables.tasks.get(task_id), owner)
-            return codec.settled(task, self.tables.tasks.get(codec.log_head_id(task_id)))
+            task = codec.settled(task, self.tables.tasks.get(codec.log_head_id(task_id)))
+            return with_results(task, _events_at(self.tables, task_id, result_seqs(task)))
 
     def get_projection(self, task_id: str) -> Task:
         with self.tables.lock:
@@ -96,6 +98,11 @@ class MemoryTaskStore:
                 return False
             item.update(codec.projection_item(task))
             return True
+
+
+def _events_at(tables: _Tables, task_id: str, seqs: Sequence[int]) -> dict[int, Event]:
+    log = tables.events.get(task_id, {})
+    return {seq: codec.event_from_item(log[seq]) for seq in seqs if seq in log}
 
 
 def _owned_by(item: codec.Item, owner: str) -> bool:
@@ -141,6 +148,18 @@ class MemoryEventLog:
     def head(self, task_id: str) -> LogHead:
         with self.tables.lock:
             return codec.log_head(task_id, self.tables.tasks.get(codec.log_head_id(task_id)))
+
+
+class MemoryResultStore:
+    """:class:`~investmind.services.ports.ResultStore` over a :class:`MemoryEventLog`: results from their events."""
+
+    def __init__(self, log: MemoryEventLog) -> None:
+        self.tables = log.tables
+
+    def load(self, task_id: str, refs: Sequence[ResultRef]) -> dict[str, AgentResult]:
+        with self.tables.lock:
+            events = _events_at(self.tables, task_id, [ref.seq for ref in refs if ref.seq is not None])
+        return results_of(refs, events)
 
 
 class AsyncMemoryTaskStore:

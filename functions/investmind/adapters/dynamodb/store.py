@@ -6,10 +6,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ...models import Event, EventDraft, Task, TaskStatus
+from ...models import AgentResult, Event, EventDraft, ResultRef, Task, TaskStatus
+from ...projection import results_of
 from ...store import LogHead, notify
 from .. import aws
-from .log_steps import append_steps, head_steps, read_steps
+from .log_steps import append_steps, events_at_steps, head_steps, read_steps
 from .steps import Sleep, Steps, T, Tables
 from .task_steps import create_steps, get_projection_steps, get_steps, list_steps, save_projection_steps
 
@@ -95,3 +96,17 @@ class DynamoTaskStore:
 
     def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         return run(self._client, save_projection_steps(self._tables, task, expected_applied_seq, before))
+
+
+class DynamoResultStore:
+    """:class:`~investmind.services.ports.ResultStore` on the Events table: each result is read from its outcome
+    event (``agent_completed`` / ``agent_failed``) by key, one BatchGetItem for all of a stage's inputs."""
+
+    def __init__(self, events_table: str, client: Any = None) -> None:
+        self._tables = Tables(tasks="", events=events_table)
+        self._client = client if client is not None else aws.client("dynamodb")
+
+    def load(self, task_id: str, refs: Sequence[ResultRef]) -> dict[str, AgentResult]:
+        seqs = [ref.seq for ref in refs if ref.seq is not None]
+        events = run(self._client, events_at_steps(self._tables, task_id, seqs)) if seqs else {}
+        return results_of(refs, events)
