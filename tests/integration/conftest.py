@@ -9,6 +9,7 @@ and says so.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -105,17 +106,24 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     if stack:
         yield _stack_outputs(stack)
         return
-    outputs_path = tmp_path_factory.mktemp("runtime") / "outputs.json"
+    settings = {"INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS), "INVESTMIND_FAULTS": json.dumps(FAULTS)}
+    with embedded_runtime(tmp_path_factory.mktemp("runtime"), settings) as outputs:
+        yield outputs
+
+
+@contextlib.contextmanager
+def embedded_runtime(workdir: Path, settings: dict[str, str]) -> Iterator[dict[str, str]]:
+    """An embedded runtime in its own process with these functions' ``settings``; its outputs while it runs."""
+    outputs_path = workdir / "outputs.json"
     port = free_port()
     env = {
         **os.environ,
         # The local issuer's key is the tests' too, so they can mint the tokens it would (test_identity.py).
         "INVESTMIND_LOCAL_ISSUER_KEY": str(_issuer_key(outputs_path.with_name("issuer.pem"))),
-        "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS),
         # The suite submits many analyses as one admin; the quotas themselves are tested in tests/unit/api.
         "INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000",
         "INVESTMIND_MAX_DAILY_PER_OWNER": "10000",
-        "INVESTMIND_FAULTS": json.dumps(FAULTS),
+        **settings,
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("AWS_ENDPOINT_URL", None)
