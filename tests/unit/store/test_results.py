@@ -62,8 +62,8 @@ def test_results_load_by_reference_and_reads_put_them_back(stores):
     assert ResultRef.of(loaded["macro"], macro.seq) == macro
     # The item keeps neither the results nor their summaries; a read of the task has both, from the log.
     item = raw(task.task_id)
-    assert "result" not in item["agents"]["M"]["macro"]["M"] and "summary" not in item["agents"]["M"]["macro"]["M"]
-    assert item["agents"]["M"]["macro"]["M"]["result_seq"] == {"N": str(macro.seq)}
+    stored = item["agents"]["M"]["macro"]["M"]
+    assert stored["result"] == stored["summary"] == {"NULL": True} and stored["result_seq"] == {"N": str(macro.seq)}
     read = tasks.get(task.task_id)
     assert read.agents["funds"].result == loaded["funds"] and read.agents["funds"].summary == loaded["funds"].summary
     assert read.agents["funds"].result_seq == funds.seq and read.agents["technical"].result is None
