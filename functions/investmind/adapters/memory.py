@@ -59,11 +59,11 @@ class MemoryTaskStore:
         except NotFound as exc:
             raise Conflict("the Idempotency-Key is in use", {"idempotency_key": key}) from exc
 
-    def get(self, task_id: str, owner: str | None = None) -> Task:
+    def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
         with self.tables.lock:
             task = codec.visible_task(task_id, self.tables.tasks.get(task_id), owner)
             task = codec.settled(task, self.tables.tasks.get(codec.log_head_id(task_id)))
-            return with_results(task, _events_at(self.tables, task_id, result_seqs(task)))
+            return with_results(task, _events_at(self.tables, task_id, result_seqs(task))) if results else task
 
     def get_projection(self, task_id: str) -> Task:
         with self.tables.lock:
@@ -171,8 +171,8 @@ class AsyncMemoryTaskStore:
     async def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
         return self.sync.create(task, first, idempotency_key)
 
-    async def get(self, task_id: str, owner: str | None = None) -> Task:
-        return self.sync.get(task_id, owner)
+    async def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
+        return self.sync.get(task_id, owner, results=results)
 
     async def get_projection(self, task_id: str) -> Task:
         return self.sync.get_projection(task_id)

@@ -68,6 +68,8 @@ def test_results_load_by_reference_and_reads_put_them_back(stores):
     assert read.agents["funds"].result == loaded["funds"] and read.agents["funds"].summary == loaded["funds"].summary
     assert read.agents["funds"].result_seq == funds.seq and read.agents["technical"].result is None
     assert tasks.get_projection(task.task_id).agents["macro"].result is None  # the fold's own read stays small
+    light = tasks.get(task.task_id, results=False)  # a check of status or ownership reads no results
+    assert light.agents["macro"].result is None and light.agents["macro"].result_seq == macro.seq
 
 
 def test_a_reference_to_an_event_that_is_not_that_agents_outcome_is_refused(stores):

@@ -83,8 +83,8 @@ class DynamoTaskStore:
     def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
         return run(self._client, create_steps(self._tables, task, first, idempotency_key))
 
-    def get(self, task_id: str, owner: str | None = None) -> Task:
-        return run(self._client, get_steps(self._tables, task_id, owner))
+    def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
+        return run(self._client, get_steps(self._tables, task_id, owner, results))
 
     def get_projection(self, task_id: str) -> Task:
         return run(self._client, get_projection_steps(self._tables, task_id))
