@@ -25,6 +25,9 @@ from .conftest import embedded_runtime
 from .sse import read_stream
 
 SFN_PAYLOAD_LIMIT = 256 * 1024
+# It starts a runtime of its own (pytest-timeout counts the module fixture's setup against the test), and every
+# agent writes ~32 KB items: on a loaded 2-core machine that takes minutes, not the suite's default 300 s.
+pytestmark = pytest.mark.timeout(1200)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +48,7 @@ def test_an_analysis_at_the_llms_maximum_passes_its_state_by_reference_and_reads
         submitted = api.post("/v1/analyses", json={"symbol": "600036", "as_of": "2022-06-30"})
         assert submitted.status_code == 202, submitted.text
         task_id = submitted.json()["task_id"]
-        events = read_stream(api, task_id, timeout=300)
+        events = read_stream(api, task_id, timeout=600)
         task = api.get(f"/v1/analyses/{task_id}").json()
 
     # The analysis succeeded with every agent on the LLM's longest reply.

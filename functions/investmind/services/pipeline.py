@@ -117,8 +117,8 @@ def run_agent(
 ) -> Outcome:
     """Run one agent: stage bookkeeping, agent_started, the quant core, the LLM step, agent_completed.
 
-    The state carries references to the earlier stages' results; the ones this agent reads are loaded
-    from ``results`` (the log), and the returned ``Outcome.ref`` is what the state machine carries on.
+    The state carries references to the earlier stages' results; the results are loaded from ``results``
+    (their outcome events in the log), and the returned ``Outcome.ref`` is what the state machine carries on.
 
     ``attempt`` is the state machine's (``$$.State.RetryCount`` + 1): agent_started and agent_completed
     are written once per task whatever the retries, each retry is a warning ``log`` event, and a retry
