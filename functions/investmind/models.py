@@ -268,21 +268,47 @@ class TaskContext(BaseModel):
     """Per data part (``market.PART_NAMES``): its source, dates, rows, and whether it is stale or missing."""
 
 
+class ResultRef(BaseModel):
+    """An agent's outcome as the state machine carries it: its labels and where its whole result is.
+
+    The result itself lives in the log, in the agent's ``agent_completed`` / ``agent_failed`` event at
+    ``seq``; the state carries only this, so the state after stage 4 stays a few KB whatever an LLM
+    wrote (Step Functions' 256 KB payload limit; invariant 9). Later stages and Finalize load the
+    results they read through ``services.ports.ResultStore``.
+    """
+
+    agent_id: str
+    stage: Annotated[int, Field(ge=1, le=4)]
+    status: AgentStatus
+    stance: Stance = Stance.neutral
+    score: Score = 0.0
+    confidence: Unit = 0.0
+    seq: Annotated[int, Field(ge=1)] | None = None
+    """The seq of the event holding the result; None when the log refused it (the task had ended)."""
+
+    @classmethod
+    def of(cls, result: AgentResult, seq: int | None) -> ResultRef:
+        return cls(
+            **result.model_dump(include={"agent_id", "stage", "status", "stance", "score", "confidence"}), seq=seq
+        )
+
+
 class AgentInput(BaseModel):
-    """The state an agent Task receives: the context and the results of earlier stages."""
+    """The state an agent Task receives: the context and references to the results of earlier stages."""
 
     context: TaskContext
-    stage1: list[AgentResult] = Field(default_factory=list)
-    stage2: list[AgentResult] = Field(default_factory=list)
-    stage3: list[AgentResult] = Field(default_factory=list)
-    stage4: list[AgentResult] = Field(default_factory=list)
+    stage1: list[ResultRef] = Field(default_factory=list)
+    stage2: list[ResultRef] = Field(default_factory=list)
+    stage3: list[ResultRef] = Field(default_factory=list)
+    stage4: list[ResultRef] = Field(default_factory=list)
 
-    def results_of(self, stage: int) -> list[AgentResult]:
-        """The results of ``stage`` (none before stage 1)."""
+    def results_of(self, stage: int) -> list[ResultRef]:
+        """The references of ``stage``'s results (none before stage 1)."""
         return list(getattr(self, f"stage{stage}")) if stage >= 1 else []
 
-    def upstream(self) -> dict[str, AgentResult]:
-        return {r.agent_id: r for r in (*self.stage1, *self.stage2, *self.stage3, *self.stage4)}
+    def refs(self) -> list[ResultRef]:
+        """Every result referenced so far, stage by stage."""
+        return [*self.stage1, *self.stage2, *self.stage3, *self.stage4]
 
 
 class EventDraft(BaseModel):
@@ -319,7 +345,12 @@ class AgentView(BaseModel):
     error: str | None = None
     started_at: str | None = None
     ended_at: str | None = None
+    usage: Usage | None = None
+    """The usage of the agent's result (the task's usage is their sum)."""
+    result_seq: int | None = None
+    """The seq of the event holding ``result``: the task item keeps this reference, not the result."""
     result: AgentResult | None = None
+    """The whole result; a read of the task (``TaskStore.get``) loads it from the log at ``result_seq``."""
 
 
 class Progress(BaseModel):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .models import (
@@ -24,6 +24,7 @@ from .models import (
     Event,
     EventType,
     Progress,
+    ResultRef,
     Task,
     TaskStatus,
     Usage,
@@ -109,10 +110,11 @@ def _agent_started(task: Task, event: Event, changes: Changes) -> None:
 
 def _agent_completed(task: Task, event: Event, changes: Changes) -> None:
     view = _view(changes, event)
-    if view is None or "result" not in event.data:
+    fields = _outcome_fields(event)
+    if view is None or fields is None:
         return
-    result = AgentResult.model_validate(event.data["result"])
-    _set_view(changes, view, **_result_fields(result), state=AgentState(result.status.value), ended_at=event.ts)
+    result: AgentResult = fields["result"]
+    _set_view(changes, view, **fields, state=AgentState(result.status.value), ended_at=event.ts)
     changes["usage"] = _usage(changes["agents"])
     if result.status == AgentStatus.failed:
         changes["degraded"] = True
@@ -122,9 +124,7 @@ def _agent_failed(task: Task, event: Event, changes: Changes) -> None:
     view = _view(changes, event)
     if view is None:
         return
-    result = AgentResult.model_validate(event.data["result"]) if event.data.get("result") else None
-    error = event.data.get("error") or (result.error if result else None)
-    fields = {**(_result_fields(result) if result else {}), "error": error}
+    fields = _outcome_fields(event) or {"error": event.data.get("error")}
     _set_view(changes, view, **fields, state=AgentState.failed, ended_at=event.ts)
     changes.update(degraded=True, usage=_usage(changes["agents"]))
 
@@ -176,18 +176,77 @@ def _set_view(changes: Changes, view: AgentView, **fields: Any) -> None:
     changes["agents"] = {**changes["agents"], view.agent_id: view.model_copy(update=fields)}
 
 
-def _result_fields(result: AgentResult) -> dict[str, Any]:
+def _outcome_fields(event: Event) -> dict[str, Any] | None:
+    """What an agent's ``agent_completed`` / ``agent_failed`` event sets in its view (None without a result)."""
+    if not event.data.get("result"):
+        return None
+    result = AgentResult.model_validate(event.data["result"])
+    error = (event.data.get("error") or result.error) if event.type == EventType.agent_failed else result.error
     return {
         "stance": result.stance,
         "score": result.score,
         "confidence": result.confidence,
         "summary": result.summary,
         "provider": result.provider,
-        "error": result.error,
+        "error": error,
+        "usage": result.usage,
+        "result_seq": event.seq,
         "result": result,
     }
 
 
 def _usage(agents: dict[str, AgentView]) -> Usage:
     """The sum over the agents' results: recomputed, so an agent's repeated completion is counted once."""
-    return sum((view.result.usage for view in agents.values() if view.result is not None), Usage())
+    usages = (view.usage or (view.result.usage if view.result else None) for view in agents.values())
+    return sum((usage for usage in usages if usage is not None), Usage())
+
+
+# --- The task as stored: bounded whatever an LLM writes (invariant 9) --------------------------------------
+
+
+def bounded(task: Task) -> Task:
+    """``task`` as the task item keeps it: each agent's view without its result and summary.
+
+    Those are in the log already, in the event at ``result_seq``; keeping them in the item too made it
+    grow with what the LLM wrote (ten narratives at the reply model's limit passed DynamoDB's 400 KB)
+    and stored each summary twice. :func:`with_results` puts them back for a read.
+    """
+    agents = {k: v.model_copy(update={"result": None, "summary": None}) for k, v in task.agents.items()}
+    return task.model_copy(update={"agents": agents})
+
+
+def result_seqs(task: Task) -> list[int]:
+    """The seqs of the events holding the results of ``task``'s agents, in agent order."""
+    return [view.result_seq for view in task.agents.values() if view.result_seq is not None and view.result is None]
+
+
+def with_results(task: Task, events: Mapping[int, Event]) -> Task:
+    """``task`` with each agent's result, summary and error taken from its outcome event (by ``result_seq``).
+
+    The same fields the fold set from that event, so a bounded task read back is the task the fold made.
+    """
+    agents = dict(task.agents)
+    for agent_id, view in task.agents.items():
+        event = events.get(view.result_seq) if view.result_seq is not None else None
+        fields = _outcome_fields(event) if event is not None and event.agent_id == agent_id else None
+        if fields is not None:
+            agents[agent_id] = view.model_copy(update=fields)
+    return task.model_copy(update={"agents": agents})
+
+
+def results_of(refs: Sequence[ResultRef], events: Mapping[int, Event]) -> dict[str, AgentResult]:
+    """The results ``refs`` point at, by agent, from ``events`` (the outcome events read at the refs' seqs).
+
+    A ref without a seq (its outcome was refused: the task had ended) has no result to load and is left
+    out. A ref whose event is missing or is not that agent's outcome is a broken log: ``LookupError``.
+    """
+    results: dict[str, AgentResult] = {}
+    for ref in refs:
+        if ref.seq is None:
+            continue
+        event = events.get(ref.seq)
+        fields = _outcome_fields(event) if event is not None and event.agent_id == ref.agent_id else None
+        if fields is None:
+            raise LookupError(f"the result of {ref.agent_id} is not in the log at seq {ref.seq}")
+        results[ref.agent_id] = fields["result"]
+    return results

@@ -116,7 +116,8 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     if stack:
         yield _stack_outputs(stack)
         return
-    with embedded_runtime(tmp_path_factory.mktemp("runtime"), {"INVESTMIND_FAULTS": json.dumps(FAULTS)}) as outputs:
+    settings = {"INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS), "INVESTMIND_FAULTS": json.dumps(FAULTS)}
+    with embedded_runtime(tmp_path_factory.mktemp("runtime"), settings) as outputs:
         yield outputs
 
 
@@ -129,7 +130,6 @@ def embedded_runtime(directory: Path, settings: dict[str, str]) -> Iterator[dict
         **os.environ,
         # The local issuer's key is the tests' too, so they can mint the tokens it would (test_identity.py).
         "INVESTMIND_LOCAL_ISSUER_KEY": str(_issuer_key(outputs_path.with_name("issuer.pem"))),
-        "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS),
         # The suite submits many analyses as one admin; the quotas themselves are tested in tests/unit/api.
         "INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000",
         "INVESTMIND_MAX_DAILY_PER_OWNER": "10000",

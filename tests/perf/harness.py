@@ -76,7 +76,7 @@ def parallel(simulated_llm_ms: int, runs: int) -> dict[str, Any]:
 def serial(simulated_llm_ms: int, runs: int) -> dict[str, Any]:
     """The same ten agents one after another in one process, as the serial frameworks run them."""
     from investmind import analysts, market
-    from investmind.adapters.memory import MemoryEventLog, MemoryTaskStore
+    from investmind.adapters.memory import MemoryEventLog, MemoryResultStore, MemoryTaskStore
     from investmind.models import AgentInput, EventDraft, EventType, StartRequest, Task, utc_now_iso
     from investmind.roster import STAGES
     from investmind.services.pipeline import finalize, prepare, run_agent
@@ -93,19 +93,20 @@ def serial(simulated_llm_ms: int, runs: int) -> dict[str, Any]:
         began = time.perf_counter()
         state = AgentInput(context=prepare(start, log, market.load_snapshot))
         for stage, agents in STAGES.items():
-            results = [
+            refs = [
                 run_agent(
                     a.agent_id,
                     state,
                     log,
+                    MemoryResultStore(log),
                     load_snapshot=market.load_snapshot,
                     analyze=analysts.analyze,
                     simulated_llm_ms=simulated_llm_ms,
-                )
+                ).ref
                 for a in agents
             ]
-            state = state.model_copy(update={f"stage{stage}": results})
-        finalize(state, log)
+            state = state.model_copy(update={f"stage{stage}": refs})
+        finalize(state, log, MemoryResultStore(log))
         return time.perf_counter() - began
 
     once()

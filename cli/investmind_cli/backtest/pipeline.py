@@ -23,6 +23,7 @@ from investmind.models import (
     Event,
     EventDraft,
     EventType,
+    ResultRef,
     StartRequest,
     utc_now_iso,
 )
@@ -75,6 +76,16 @@ class _CapturingLog:
         return LogHead(next_seq=1, ended=self.decision is not None, markers=frozenset(self.markers))
 
 
+class _KeptResults:
+    """A ``ResultStore`` for one in-process analysis: the results as the agents returned them, by agent."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, AgentResult] = {}
+
+    def load(self, task_id: str, refs: Sequence[ResultRef]) -> dict[str, AgentResult]:
+        return {ref.agent_id: self.results[ref.agent_id] for ref in refs if ref.agent_id in self.results}
+
+
 def _caught(exc: Exception) -> CaughtError:
     """The ``{"Error", "Cause"}`` a Step Functions Catch hands on for a Lambda that raised ``exc``."""
     name = type(exc).__name__
@@ -109,22 +120,25 @@ def analyse(symbol: str, as_of: dt.date, load: Loader, agents: Sequence[str] = S
     context = prepare(start, log, cached)
     snapshot = seen[(context.symbol, context.as_of)]
     state: dict[str, Any] = {"context": context.model_dump(mode="json")}
-    results: dict[str, AgentResult] = {}
+    kept = _KeptResults()
     for stage, specs in STAGES.items():
         outputs = []
         for spec in specs:  # the state machine runs them in parallel; each sees only earlier stages
             agent_input = AgentInput.model_validate(state)
             try:
-                result = run_agent(spec.agent_id, agent_input, log, load_snapshot=cached, analyze=analysts.analyze)
+                outcome = run_agent(
+                    spec.agent_id, agent_input, log, kept, load_snapshot=cached, analyze=analysts.analyze
+                )
             except Exception as exc:  # the per-agent Catch is States.ALL: any error fails the agent only
                 failure = AgentFailure(agent_id=spec.agent_id, state=agent_input, error=_caught(exc))
-                result = record_agent_failure(failure, log)
-            outputs.append(result.model_dump(mode="json"))
+                outcome = record_agent_failure(failure, log)
+            outputs.append(outcome.ref.model_dump(mode="json"))
+            kept.results[spec.agent_id] = outcome.result
         state[f"stage{stage}"] = outputs
-        results.update({r["agent_id"]: AgentResult.model_validate(r) for r in outputs})
+    results = kept.results
     error = None
     try:
-        finalize(AgentInput.model_validate(state), log)
+        finalize(AgentInput.model_validate(state), log, kept)
     except RuntimeError as exc:  # the outer Catch: the task would end FAILED with this reason
         error = str(exc)
     return Analysis(context.symbol, context.as_of, snapshot, results, log.decision, error)

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import Conflict, NotFound
-from ..models import Event, EventDraft, Task, TaskStatus
+from ..models import AgentResult, Event, EventDraft, ResultRef, Task, TaskStatus
+from ..projection import result_seqs, results_of, with_results
 from ..store import LogHead, notify
 from .dynamodb import codec
 
@@ -58,10 +59,11 @@ class MemoryTaskStore:
         except NotFound as exc:
             raise Conflict("the Idempotency-Key is in use", {"idempotency_key": key}) from exc
 
-    def get(self, task_id: str, owner: str | None = None) -> Task:
+    def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
         with self.tables.lock:
             task = codec.visible_task(task_id, self.tables.tasks.get(task_id), owner)
-            return codec.settled(task, self.tables.tasks.get(codec.log_head_id(task_id)))
+            task = codec.settled(task, self.tables.tasks.get(codec.log_head_id(task_id)))
+            return with_results(task, _events_at(self.tables, task_id, result_seqs(task))) if results else task
 
     def get_projection(self, task_id: str) -> Task:
         with self.tables.lock:
@@ -123,6 +125,11 @@ class MemoryTaskStore:
         return [task_id for _, task_id in page], codec.encode_open_cursor(last) if last else None
 
 
+def _events_at(tables: _Tables, task_id: str, seqs: Sequence[int]) -> dict[int, Event]:
+    log = tables.events.get(task_id, {})
+    return {seq: codec.event_from_item(log[seq]) for seq in seqs if seq in log}
+
+
 def _owned_by(item: codec.Item, owner: str) -> bool:
     return codec.is_task_item(item) and item["owner"].get("S") == owner
 
@@ -168,6 +175,18 @@ class MemoryEventLog:
             return codec.log_head(task_id, self.tables.tasks.get(codec.log_head_id(task_id)))
 
 
+class MemoryResultStore:
+    """:class:`~investmind.services.ports.ResultStore` over a :class:`MemoryEventLog`: results from their events."""
+
+    def __init__(self, log: MemoryEventLog) -> None:
+        self.tables = log.tables
+
+    def load(self, task_id: str, refs: Sequence[ResultRef]) -> dict[str, AgentResult]:
+        with self.tables.lock:
+            events = _events_at(self.tables, task_id, [ref.seq for ref in refs if ref.seq is not None])
+        return results_of(refs, events)
+
+
 class AsyncMemoryTaskStore:
     """The async face of a :class:`MemoryTaskStore` (its calls never block for long: one lock, no I/O)."""
 
@@ -177,8 +196,8 @@ class AsyncMemoryTaskStore:
     async def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
         return self.sync.create(task, first, idempotency_key)
 
-    async def get(self, task_id: str, owner: str | None = None) -> Task:
-        return self.sync.get(task_id, owner)
+    async def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
+        return self.sync.get(task_id, owner, results=results)
 
     async def get_projection(self, task_id: str) -> Task:
         return self.sync.get_projection(task_id)

@@ -179,13 +179,24 @@ CatalogDep = Annotated[Mapping[str, Any], Depends(get_catalog)]
 
 
 async def get_owned_task(task_id: str, caller: CallerDep, analyses: AnalysesDep) -> Task:
-    """The task named in the path if the caller owns it; a malformed id is as unknown as a missing one."""
+    """The task named in the path if the caller owns it; a malformed id is as unknown as a missing one.
+
+    Without the agents' whole results (they are read from the log, invariant 9): only GET of the task needs them.
+    """
+    if not TASK_ID.match(task_id):
+        raise NotFound(f"analysis {task_id} not found")
+    return await analyses.get(caller, task_id, results=False)
+
+
+async def get_whole_task(task_id: str, caller: CallerDep, analyses: AnalysesDep) -> Task:
+    """The caller's task with every agent's whole result (``GET /v1/analyses/{id}``)."""
     if not TASK_ID.match(task_id):
         raise NotFound(f"analysis {task_id} not found")
     return await analyses.get(caller, task_id)
 
 
 OwnedTaskDep = Annotated[Task, Depends(get_owned_task)]
+WholeTaskDep = Annotated[Task, Depends(get_whole_task)]
 
 
 _STREAM_TOKEN = APIKeyQuery(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import lru_cache, partial
 
 from ..adapters import aws
-from ..adapters.dynamodb import DynamoEventLog, DynamoTaskStore
+from ..adapters.dynamodb import DynamoEventLog, DynamoResultStore, DynamoTaskStore
 from ..adapters.stepfunctions import ExecutionStarter
 from ..services.reconcile import Deadlines, ReconcileReport, reconcile
 from ..settings import Settings
@@ -34,6 +34,18 @@ def stores(settings: Settings) -> tuple[DynamoTaskStore, DynamoEventLog]:
 
 def event_log(settings: Settings) -> DynamoEventLog:
     return stores(settings)[1]
+
+
+@lru_cache(maxsize=8)
+def _result_store(events_table: str) -> DynamoResultStore:
+    return DynamoResultStore(events_table, client=aws.client("dynamodb"))
+
+
+def result_store(settings: Settings) -> DynamoResultStore:
+    """The agents' results, read from their outcome events in the log (the state carries references)."""
+    if not settings.events_table:
+        raise RuntimeError("INVESTMIND_EVENTS_TABLE must be set")
+    return _result_store(settings.events_table)
 
 
 @lru_cache(maxsize=8)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from .. import analysts, llm
 from ..composition import llm as llm_config
 from ..composition import market
-from ..composition.lambdas import event_log
+from ..composition.lambdas import event_log, result_store
 from ..models import AgentInput
 from ..services.pipeline import run_agent
 from ..settings import get_settings
@@ -35,15 +35,17 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     log = event_log(settings)
     config = llm_config.config_for(settings, settings.agent_id)
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - LLM_MARGIN_S
-    result = run_agent(
+    outcome = run_agent(
         settings.agent_id,
         state,
         log,
+        result_store(settings),
         load_snapshot=market.loader(settings),
         analyze=partial(analysts.analyze, language=settings.llm_language),
         refine=partial(llm.refiner(config), deadline=deadline) if config else None,
         simulated_llm_ms=settings.simulated_llm_ms,
         attempt=attempt,
     )
-    logger.info("agent done", extra={"status": result.status, "score": result.score})
-    return result.model_dump(mode="json")
+    logger.info("agent done", extra={"status": outcome.result.status, "score": outcome.result.score})
+    # The state machine carries the reference; the whole result is in the log (invariant 9).
+    return outcome.ref.model_dump(mode="json")

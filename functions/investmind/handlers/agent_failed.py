@@ -17,4 +17,5 @@ logger = Logger()
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     failure = AgentFailure.model_validate(event)
     logger.thread_safe_append_keys(agent_id=failure.agent_id)
-    return record_agent_failure(failure, event_log(get_settings())).model_dump(mode="json")
+    # The state carries the reference (docs/architecture.md §4, invariant 9); the result is in agent_failed.
+    return record_agent_failure(failure, event_log(get_settings())).ref.model_dump(mode="json")

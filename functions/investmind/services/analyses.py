@@ -113,9 +113,10 @@ class Analyses:
             await self._send(start, fail_task=False)
         return Submitted(task.task_id, status)
 
-    async def get(self, owner: str, task_id: str) -> Task:
-        """The caller's task (``NotFound`` for another owner's: invariant 5)."""
-        return await self.tasks.get(task_id, owner=owner)
+    async def get(self, owner: str, task_id: str, *, results: bool = True) -> Task:
+        """The caller's task (``NotFound`` for another owner's: invariant 5); with every agent's whole result
+        unless ``results`` is False (the routes that only check ownership or status)."""
+        return await self.tasks.get(task_id, owner=owner, results=results)
 
     async def list(
         self, owner: str, status: TaskStatus | None, limit: int, cursor: str | None, symbol: str | None = None
@@ -133,7 +134,7 @@ class Analyses:
     async def cancel(self, owner: str, task_id: str) -> Submitted:
         """Cancel: ``task_cancelled`` into the log first (which then refuses every later append, invariant 6),
         then stop the execution. Idempotent: an ended task answers with how it ended."""
-        task = await self.get(owner, task_id)
+        task = await self.get(owner, task_id, results=False)
         if task.terminal:
             return Submitted(task.task_id, task.status)
         reason = f"cancelled by {owner}"
@@ -172,7 +173,7 @@ class Analyses:
         at or before ``cursor``: ``ended_seq``, or for a projection folded before that field existed,
         its ``applied_seq`` (a terminal event is the last of its log).
         """
-        task = task or await self.tasks.get(task_id)
+        task = task or await self.tasks.get(task_id, results=False)  # asked while a stream idles: no results
         end = task.ended_seq if task.ended_seq is not None else task.applied_seq
         if task.terminal and cursor >= end:
             return True

@@ -19,10 +19,15 @@ from .. import observability
 from ..errors import NotFound
 from ..models import AgentInput, AgentResult, AgentStatus, EventDraft, EventType, StartRequest
 from ..roster import get_agent
-from .pipeline import append_or_ended, enter_stage, record_outcome
+from .pipeline import Outcome, append_or_ended, enter_stage, record_outcome
 from .ports import EventLog
 
 logger = logging.getLogger(__name__)
+
+
+MAX_ERROR_CHARS = 2000
+"""Characters of a caught error's message kept in events and the task: a Cause may be 32 KB of anything
+(a Lambda's message, a stack trace), and every agent's failure lands in the task item (invariant 9)."""
 
 
 class CaughtError(BaseModel):
@@ -40,7 +45,10 @@ class CaughtError(BaseModel):
                 message = str(parsed.get("errorMessage", message))
         except (TypeError, ValueError):
             pass
-        return self.Error, message or self.Error
+        message = message or self.Error
+        if len(message) > MAX_ERROR_CHARS:
+            message = message[:MAX_ERROR_CHARS] + f"… ({len(message) - MAX_ERROR_CHARS} more characters)"
+        return self.Error[:MAX_ERROR_CHARS], message
 
 
 class AgentFailure(BaseModel):
@@ -69,7 +77,7 @@ class ExecutionEnded(BaseModel):
         return "Execution" + self.status.title().replace("_", ""), f"the execution ended {self.status}"
 
 
-def record_agent_failure(failure: AgentFailure, log: EventLog) -> AgentResult:
+def record_agent_failure(failure: AgentFailure, log: EventLog) -> Outcome:
     """The failed agent's result, recorded as ``agent_failed`` (with its stage's boundary if it was first)."""
     spec = get_agent(failure.agent_id)
     error_type, message = failure.error.describe()
@@ -92,7 +100,7 @@ def record_agent_failure(failure: AgentFailure, log: EventLog) -> AgentResult:
     # Once per agent: if its result landed first (a Lambda that finished as the state machine gave up on
     # it), that result stands and is what the analysis goes on with.
     recorded = record_outcome(log, task_id, spec.agent_id, [failed], result)
-    if recorded is result:
+    if recorded.result is result:
         observability.agent_failed(spec.agent_id)
     return recorded
 

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .. import observability
@@ -21,13 +22,14 @@ from ..models import (
     DataPart,
     EventDraft,
     EventType,
+    ResultRef,
     StartRequest,
     TaskContext,
     Usage,
     utc_now_iso,
 )
 from ..roster import STAGE_NAMES, STAGES, get_agent
-from .ports import EventLog
+from .ports import EventLog, ResultStore
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +56,20 @@ def _stage_started(stage: int) -> EventDraft:
     )
 
 
-def _stage_completed(stage: int, results: Sequence[AgentResult]) -> EventDraft:
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """An agent's recorded result and the seq of the event that holds it (None when the log refused it)."""
+
+    result: AgentResult
+    seq: int | None
+
+    @property
+    def ref(self) -> ResultRef:
+        """What the state machine carries on (a few hundred bytes, whatever the result's text)."""
+        return ResultRef.of(self.result, self.seq)
+
+
+def _stage_completed(stage: int, results: Sequence[ResultRef]) -> EventDraft:
     counts = {status.value: sum(r.status == status for r in results) for status in AgentStatus}
     return EventDraft(type=EventType.stage_completed, stage=stage, data={"name": STAGE_NAMES[stage], **counts})
 
@@ -92,14 +107,18 @@ def run_agent(
     agent_id: str,
     state: AgentInput,
     log: EventLog,
+    results: ResultStore,
     *,
     load_snapshot: Callable[[str, dt.date | None], Any],
     analyze: Analyze,
     refine: Refine | None = None,
     simulated_llm_ms: int = 0,
     attempt: int = 1,
-) -> AgentResult:
+) -> Outcome:
     """Run one agent: stage bookkeeping, agent_started, the quant core, the LLM step, agent_completed.
+
+    The state carries references to the earlier stages' results; the results are loaded from ``results``
+    (their outcome events in the log), and the returned ``Outcome.ref`` is what the state machine carries on.
 
     ``attempt`` is the state machine's (``$$.State.RetryCount`` + 1): agent_started and agent_completed
     are written once per task whatever the retries, each retry is a warning ``log`` event, and a retry
@@ -126,7 +145,7 @@ def run_agent(
         return recorded
     began = time.perf_counter()
     snapshot = load_snapshot(context.symbol, context.as_of)
-    upstream = state.upstream()
+    upstream = results.load(task_id, state.refs())
     result = analyze(agent_id, snapshot, upstream, context.agents)
     compute_ms = round((time.perf_counter() - began) * 1000, 1)
     log_line = EventDraft(
@@ -149,9 +168,9 @@ def run_agent(
         agent_id=agent_id,
         data={"result": result.model_dump(mode="json")},
     )
-    result = record_outcome(log, task_id, agent_id, [*pending, done], result)
-    observability.agent_finished(agent_id, (time.perf_counter() - began) * 1000, result.usage)
-    return result
+    outcome = record_outcome(log, task_id, agent_id, [*pending, done], result)
+    observability.agent_finished(agent_id, (time.perf_counter() - began) * 1000, outcome.result.usage)
+    return outcome
 
 
 def _attempt_marker(agent_id: str, attempt: int | str) -> str:
@@ -162,7 +181,7 @@ def _done_marker(agent_id: str) -> str:
     return f"agent:{agent_id}:done"
 
 
-def _open_attempt(log: EventLog, task_id: str, stage: int, agent_id: str, attempt: int) -> AgentResult | None:
+def _open_attempt(log: EventLog, task_id: str, stage: int, agent_id: str, attempt: int) -> Outcome | None:
     """Write this attempt's opening once, and return the agent's recorded result if it has one already.
 
     Exactly once per agent (docs/architecture.md §4): the first attempt to run writes ``agent_started``;
@@ -191,12 +210,12 @@ def _open_attempt(log: EventLog, task_id: str, stage: int, agent_id: str, attemp
             EventDraft(type=EventType.agent_started, stage=stage, agent_id=agent_id, data={"attempt": attempt})
         )
     append_or_ended(log, task_id, drafts, once=_attempt_marker(agent_id, attempt))
-    return recorded_result(log, task_id, agent_id) if done else None
+    return recorded_outcome(log, task_id, agent_id) if done else None
 
 
 def record_outcome(
     log: EventLog, task_id: str, agent_id: str, drafts: Sequence[EventDraft], result: AgentResult
-) -> AgentResult:
+) -> Outcome:
     """Append an agent's ``agent_completed`` / ``agent_failed`` (the last of ``drafts``) once per task.
 
     The marker ``agent:<id>:done`` makes the first outcome the only one: a late result after the state
@@ -204,16 +223,16 @@ def record_outcome(
     the recorded outcome is returned instead, so the state machine goes on with what the log says.
     """
     try:
-        if log.append(task_id, drafts, once=_done_marker(agent_id)):
-            return result
+        if events := log.append(task_id, drafts, once=_done_marker(agent_id)):
+            return Outcome(result, events[-1].seq)
     except TaskEnded:
         logger.info("task already ended; events not written", extra={"task_id": task_id})
-        return result
+        return Outcome(result, None)
     logger.warning("agent outcome already recorded; this one refused", extra={"task_id": task_id, "agent_id": agent_id})
-    return recorded_result(log, task_id, agent_id) or result
+    return recorded_outcome(log, task_id, agent_id) or Outcome(result, None)
 
 
-def recorded_result(log: EventLog, task_id: str, agent_id: str) -> AgentResult | None:
+def recorded_outcome(log: EventLog, task_id: str, agent_id: str) -> Outcome | None:
     """The result in the agent's ``agent_completed`` / ``agent_failed`` event, if the log holds one."""
     after, found = 0, None
     while True:
@@ -221,7 +240,7 @@ def recorded_result(log: EventLog, task_id: str, agent_id: str) -> AgentResult |
         for event in page:
             outcome = event.type in (EventType.agent_completed, EventType.agent_failed)
             if outcome and event.agent_id == agent_id and event.data.get("result"):
-                found = AgentResult.model_validate(event.data["result"])
+                found = Outcome(AgentResult.model_validate(event.data["result"]), event.seq)
         if len(page) < 1000:
             return found
         after = page[-1].seq
@@ -243,7 +262,7 @@ def enter_stage(
     log: EventLog,
     task_id: str,
     stage: int,
-    previous: Sequence[AgentResult] = (),
+    previous: Sequence[ResultRef] = (),
     *,
     first: Sequence[EventDraft] = (),
     then: Sequence[EventDraft] = (),
@@ -269,15 +288,15 @@ def enter_stage(
     return append_or_ended(log, task_id, [*first, *drafts, *then], once=f"stage:{stage}")
 
 
-def finalize(state: AgentInput, log: EventLog) -> dict[str, Any]:
-    """Close the last stage and the task with the manager's decision."""
-    manager = state.stage4[0] if state.stage4 else None
+def finalize(state: AgentInput, log: EventLog, results: ResultStore) -> dict[str, Any]:
+    """Close the last stage and the task with the manager's decision (the results loaded from the log)."""
+    loaded = results.load(state.context.task_id, state.refs())
+    manager = loaded.get(state.stage4[0].agent_id) if state.stage4 else None
     if manager is None or manager.decision is None:
         reason = manager.error if manager else "no result"
         raise RuntimeError(f"the investment decision manager gave no decision ({reason})")
-    results = [*state.stage1, *state.stage2, *state.stage3, *state.stage4]
-    usage = sum((r.usage for r in results), Usage())
-    degraded = any(r.status == AgentStatus.failed for r in results)
+    usage = sum((r.usage for r in loaded.values()), Usage())
+    degraded = any(ref.status == AgentStatus.failed for ref in state.refs())
     decision = manager.decision.model_copy(update={"degraded": degraded})
     started = dt.datetime.fromisoformat(state.context.started_at.replace("Z", "+00:00"))
     duration_ms = int((dt.datetime.now(dt.UTC) - started).total_seconds() * 1000)

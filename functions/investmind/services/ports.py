@@ -7,9 +7,10 @@ composition roots (``investmind.composition``) choose which.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-from ..models import StartRequest
+from ..models import AgentResult, ResultRef, StartRequest
 from ..store import AsyncEventLog, AsyncTaskStore, EventLog, LogHead, TaskStore
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "ExecutionStarter",
     "ExecutionStopper",
     "LogHead",
+    "ResultStore",
     "SnapshotLoader",
     "StartQueue",
     "TaskStore",
@@ -60,3 +62,16 @@ class SnapshotLoader(Protocol):
     """The market data of one stock at one date (``market.Snapshot``)."""
 
     def __call__(self, symbol: str, as_of: dt.date | None) -> Any: ...
+
+
+class ResultStore(Protocol):
+    """The agents' whole results, by the references the state machine carries (``models.ResultRef``).
+
+    The state holds references, not results, so it stays small whatever an LLM wrote (invariant 9);
+    each result is in its agent's outcome event in the log, where this reads it.
+    """
+
+    def load(self, task_id: str, refs: Sequence[ResultRef]) -> dict[str, AgentResult]:
+        """The results ``refs`` point at, by agent id (a ref without a seq, refused because the task had
+        ended, has none); ``LookupError`` when the log lacks one it names."""
+        ...

@@ -55,8 +55,10 @@ class TaskStore(Protocol):
         """
         ...
 
-    def get(self, task_id: str, owner: str | None = None) -> Task:
-        """The task as every reader sees it: its projection, settled by the log's terminal event.
+    def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
+        """The task as every reader sees it: its projection, settled by the log's terminal event, with every
+        agent's whole result read back from its outcome event (not with ``results=False``: a check of the
+        status alone, e.g. whether a stream has ended, reads no results).
 
         Once the log holds a terminal event the task reads terminal (status, decision, ended_at, error)
         at once, even while the projection has not folded it yet (invariant 8): the log head keeps a
@@ -109,7 +111,7 @@ class AsyncEventLog(Protocol):
 class AsyncTaskStore(Protocol):
     async def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]: ...
 
-    async def get(self, task_id: str, owner: str | None = None) -> Task: ...
+    async def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task: ...
 
     async def list(
         self,

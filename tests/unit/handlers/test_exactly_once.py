@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from investmind import analysts, market
+from investmind.adapters.dynamodb import DynamoResultStore
 from investmind.handlers import agent, agent_failed, prepare, progress
-from investmind.models import AgentInput, AgentResult, EventType
+from investmind.models import AgentInput, EventType, ResultRef
 from investmind.services.pipeline import run_agent
 from investmind.settings import get_settings
 
@@ -22,11 +23,12 @@ def agent_events(log, task_id: str, agent_id: str) -> list[tuple[str, int | None
     ]
 
 
-def invoke(state: dict, agent_id: str, retry_count: int, lambda_context, monkeypatch) -> AgentResult:
-    """One attempt as the state machine makes it: {"state": $, "attempt": $$.State.RetryCount} (infra/asl.py)."""
+def invoke(state: dict, agent_id: str, retry_count: int, lambda_context, monkeypatch) -> ResultRef:
+    """One attempt as the state machine makes it: {"state": $, "attempt": $$.State.RetryCount} (infra/asl.py);
+    it returns the reference the state carries on."""
     monkeypatch.setenv("AGENT_ID", agent_id)
     get_settings.cache_clear()
-    return AgentResult.model_validate(agent.lambda_handler({"state": state, "attempt": retry_count}, lambda_context))
+    return ResultRef.model_validate(agent.lambda_handler({"state": state, "attempt": retry_count}, lambda_context))
 
 
 def fold_all(stores, task_id: str, lambda_context) -> None:
@@ -43,14 +45,18 @@ def test_attempts_that_failed_before_running_are_logged_by_the_one_that_runs(
     state = prepare.lambda_handler(json.loads(start.model_dump_json()), lambda_context)
     _, log = stores
 
-    result = invoke(state, "funds", 2, lambda_context, monkeypatch)  # attempts 1 and 2 never ran (throttled)
+    ref = invoke(state, "funds", 2, lambda_context, monkeypatch)  # attempts 1 and 2 never ran (throttled)
 
     assert agent_events(log, start.task_id, "funds") == [
         ("log", 2), ("log", 3), ("agent_started", 3), ("agent_completed", None)
     ]  # fmt: skip
     fold_all(stores, start.task_id, lambda_context)
     view = stores[0].get(start.task_id).agents["funds"]
-    assert (view.state, view.result) == ("succeeded", result)
+    completed = [e for e in log.read(start.task_id) if e.type == EventType.agent_completed]
+    assert (view.state, view.result_seq, ref.seq) == ("succeeded", completed[0].seq, completed[0].seq)
+    assert (
+        view.result.model_dump(mode="json") == completed[0].data["result"] and ResultRef.of(view.result, ref.seq) == ref
+    )
 
 
 def test_a_retry_after_the_result_landed_returns_that_result_and_writes_it_not_again(
@@ -87,11 +93,12 @@ def test_a_late_result_after_the_agent_was_recorded_failed_is_refused(queued_tas
         return analysts.analyze(agent_id, snapshot, upstream, selected)
 
     late = run_agent(
-        "macro", AgentInput.model_validate(state), log, load_snapshot=market.load_snapshot,
-        analyze=analyze_past_the_state_timeout,
+        "macro", AgentInput.model_validate(state), log, DynamoResultStore(get_settings().events_table),
+        load_snapshot=market.load_snapshot, analyze=analyze_past_the_state_timeout,
     )  # fmt: skip
 
-    assert late.status == "failed"  # the recorded outcome, not the late one
+    assert late.result.status == "failed"  # the recorded outcome, not the late one
+    assert late.seq == [e.seq for e in log.read(start.task_id) if e.type == EventType.agent_failed][0]
     assert [t for t, _ in agent_events(log, start.task_id, "macro")] == ["agent_started", "agent_failed"]
     fold_all(stores, start.task_id, lambda_context)
     assert stores[0].get(start.task_id).agents["macro"].state == "failed"
@@ -115,7 +122,7 @@ def test_a_failure_recorded_after_the_result_landed_yields_the_result(queued_tas
     _, log = stores
 
     landed = invoke(state, "industry", 0, lambda_context, monkeypatch)
-    recorded = AgentResult.model_validate(agent_failed.lambda_handler(caught(state, "industry"), lambda_context))
+    recorded = ResultRef.model_validate(agent_failed.lambda_handler(caught(state, "industry"), lambda_context))
 
     assert recorded == landed and landed.status == "succeeded"
     assert [t for t, _ in agent_events(log, start.task_id, "industry")] == ["agent_started", "agent_completed"]

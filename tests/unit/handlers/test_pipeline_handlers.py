@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from investmind.adapters.dynamodb import DynamoResultStore
 from investmind.errors import DataUnavailable, TaskEnded
 from investmind.handlers import agent, agent_failed, dead_letter, execution_ended, finalize, prepare, task_failed
-from investmind.models import AgentInput, AgentResult, EventDraft, EventType
+from investmind.models import AgentInput, AgentResult, EventDraft, EventType, ResultRef
 from investmind.roster import STAGE1_IDS, STAGES
 from investmind.settings import get_settings
 
@@ -78,9 +79,9 @@ def test_agent_not_selected_is_skipped_without_running(queued_task, stores, lamb
     state["context"]["agents"] = ["technical"]
     monkeypatch.setenv("AGENT_ID", "macro")
     get_settings.cache_clear()
-    result = AgentResult.model_validate(agent.lambda_handler(state, lambda_context))
+    ref = ResultRef.model_validate(agent.lambda_handler(state, lambda_context))
 
-    assert result.status == "skipped"
+    assert ref.status == "skipped"
     _, log = stores
     assert ("agent_started", 1, "macro") not in types(log, start.task_id)
 
@@ -97,8 +98,10 @@ def test_agent_failure_is_recorded_and_returns_a_failed_result(queued_task, stor
     caught = {"agent_id": "momentum_director", "state": {**state, "error": error}, "error": error}
     out = agent_failed.lambda_handler(caught, lambda_context)
 
-    result = AgentResult.model_validate(out)
-    assert result.status == "failed" and "model unavailable" in result.error
+    # The state carries a reference; the failed result itself is read back from its agent_failed event.
+    ref = ResultRef.model_validate(out)
+    result = DynamoResultStore(get_settings().events_table).load(start.task_id, [ref])["momentum_director"]
+    assert ref.status == result.status == "failed" and "model unavailable" in result.error
     _, log = stores
     seen = types(log, start.task_id)
     assert ("agent_failed", 2, "momentum_director") in seen
@@ -176,6 +179,7 @@ def test_agent_handler_writes_the_narrative_in_the_configured_language(queued_ta
     monkeypatch.setenv("AGENT_ID", "technical")
     get_settings.cache_clear()
 
-    result = AgentResult.model_validate(agent.lambda_handler(state, lambda_context))
+    ref = ResultRef.model_validate(agent.lambda_handler(state, lambda_context))
+    result = DynamoResultStore(get_settings().events_table).load(start.task_id, [ref])["technical"]
 
     assert "技术立场" in result.summary

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
+from investmind.adapters.dynamodb import DynamoResultStore
 from investmind.handlers import agent, finalize, prepare
-from investmind.models import AgentResult, EventType, Task, Usage
+from investmind.models import EventType, ResultRef, Task, Usage
 from investmind.projection import fold
 from investmind.roster import STAGES
 from investmind.settings import get_settings
@@ -51,7 +52,8 @@ def test_agent_lambda_with_openai_logs_retry_and_reports_usage(
     state["stage1"] = _run(1, state, lambda_context, monkeypatch)
 
     # THEN only technical called the LLM, and its log shows the quant core, the retry and the usage in order
-    by_id = {r["agent_id"]: AgentResult.model_validate(r) for r in state["stage1"]}
+    refs = [ResultRef.model_validate(r) for r in state["stage1"]]
+    by_id = DynamoResultStore(get_settings().events_table).load(start.task_id, refs)
     assert by_id["technical"].provider == "openai:gpt-4o-mini" and by_id["technical"].usage.llm_calls == 2
     assert {a: r.provider for a, r in by_id.items() if a != "technical"} == dict.fromkeys(
         ("macro", "industry", "funds", "fundamental"), "quant"

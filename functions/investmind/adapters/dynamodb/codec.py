@@ -15,7 +15,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from ...errors import InvalidRequest, NotFound, TaskEnded
 from ...models import TERMINAL_EVENTS, Event, EventDraft, Task, utc_now_iso
-from ...projection import settle
+from ...projection import bounded, settle
 from ...store import LogHead
 
 Item = dict[str, dict[str, Any]]
@@ -120,8 +120,9 @@ def event_from_item(item: Mapping[str, Mapping[str, Any]]) -> Event:
 
 
 def task_item(task: Task, *, expires: int) -> Item:
-    """The task item: the Task's fields (the projection), its TTL, and while open the ``open_tasks`` key."""
-    doc = {**task.model_dump(mode="json"), "expires_at": expires}
+    """The task item: the Task's fields (the projection, bounded: results stay in the log), its TTL, and
+    while open the ``open_tasks`` key."""
+    doc = {**bounded(task).model_dump(mode="json"), "expires_at": expires}
     if not task.terminal:
         doc[OPEN_FIELD] = OPEN_VALUE
     return to_item(doc)
@@ -181,19 +182,19 @@ def task_from_item(item: Mapping[str, Mapping[str, Any]]) -> Task:
 
 def projection_item(task: Task) -> Item:
     """The projection fields of ``task`` as attribute values, for ``save_projection``."""
-    return to_item(task.model_dump(mode="json", include=set(PROJECTION_FIELDS)))
+    return to_item(bounded(task).model_dump(mode="json", include=set(PROJECTION_FIELDS)))
 
 
 def projection_changes(task: Task, before: Task | None) -> dict[tuple[str, ...], Any]:
     """The attribute paths of ``task``'s projection that differ from ``before`` (all of them without one).
 
     An agent's view is one path (``agents.<id>``), so a fold that moved one agent rewrites that agent,
-    not the whole map: the projection item grows to tens of KB as results arrive.
+    not the whole map. Both sides are compared bounded (``projection.bounded``): the item never holds results.
     """
-    now = task.model_dump(mode="json", include=set(PROJECTION_FIELDS))
+    now = bounded(task).model_dump(mode="json", include=set(PROJECTION_FIELDS))
     if before is None:
         return {(name,): value for name, value in now.items()}
-    old = before.model_dump(mode="json", include=set(PROJECTION_FIELDS))
+    old = bounded(before).model_dump(mode="json", include=set(PROJECTION_FIELDS))
     changes: dict[tuple[str, ...], Any] = {}
     for name, value in now.items():
         if name == "agents" and old.get("agents"):

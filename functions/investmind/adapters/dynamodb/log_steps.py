@@ -124,3 +124,31 @@ def read_steps(t: Tables, task_id: str, after: int, limit: int) -> Steps[list[Ev
 def head_steps(t: Tables, task_id: str) -> Steps[LogHead]:
     reply = yield Call("get_item", log_state_params(t, task_id))
     return codec.log_head(task_id, reply.get("Item"))
+
+
+MAX_BATCH_GET = 100
+"""Keys per BatchGetItem (DynamoDB's limit)."""
+
+
+def events_at_steps(t: Tables, task_id: str, seqs: Sequence[int]) -> Steps[dict[int, Event]]:
+    """The events of ``task_id`` at ``seqs`` (those that exist), strongly consistent: BatchGetItem by key.
+
+    How the agents' results are read back (they live in their outcome events): exactly the items needed,
+    whatever the length of the log around them.
+    """
+    found: dict[int, Event] = {}
+    wanted = sorted(set(seqs))
+    for start in range(0, len(wanted), MAX_BATCH_GET):
+        keys = [{"task_id": {"S": task_id}, "seq": codec.attr(seq)} for seq in wanted[start : start + MAX_BATCH_GET]]
+        attempt = 0
+        while keys:
+            reply = yield Call("batch_get_item", {"RequestItems": {t.events: {"Keys": keys, "ConsistentRead": True}}})
+            for item in reply.get("Responses", {}).get(t.events, []):
+                event = codec.event_from_item(item)
+                found[event.seq] = event
+            # Unprocessed: throttled, or past the 16 MB a reply holds; DynamoDB asks for a backoff before the rest.
+            keys = reply.get("UnprocessedKeys", {}).get(t.events, {}).get("Keys", [])
+            if keys:
+                yield Sleep(backoff(attempt))
+                attempt += 1
+    return found

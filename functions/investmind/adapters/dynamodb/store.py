@@ -6,10 +6,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ...models import Event, EventDraft, Task, TaskStatus
+from ...models import AgentResult, Event, EventDraft, ResultRef, Task, TaskStatus
+from ...projection import results_of
 from ...store import LogHead, notify
 from .. import aws
-from .log_steps import append_steps, head_steps, read_steps
+from .log_steps import append_steps, events_at_steps, head_steps, read_steps
 from .steps import Sleep, Steps, T, Tables
 from .task_steps import (
     create_steps,
@@ -89,8 +90,8 @@ class DynamoTaskStore:
     def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
         return run(self._client, create_steps(self._tables, task, first, idempotency_key))
 
-    def get(self, task_id: str, owner: str | None = None) -> Task:
-        return run(self._client, get_steps(self._tables, task_id, owner))
+    def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
+        return run(self._client, get_steps(self._tables, task_id, owner, results))
 
     def get_projection(self, task_id: str) -> Task:
         return run(self._client, get_projection_steps(self._tables, task_id))
@@ -110,3 +111,17 @@ class DynamoTaskStore:
 
     def list_open(self, limit: int = 100, cursor: str | None = None) -> tuple[list[str], str | None]:
         return run(self._client, list_open_steps(self._tables, limit, cursor))
+
+
+class DynamoResultStore:
+    """:class:`~investmind.services.ports.ResultStore` on the Events table: each result is read from its outcome
+    event (``agent_completed`` / ``agent_failed``) by key, one BatchGetItem for all of a stage's inputs."""
+
+    def __init__(self, events_table: str, client: Any = None) -> None:
+        self._tables = Tables(tasks="", events=events_table)
+        self._client = client if client is not None else aws.client("dynamodb")
+
+    def load(self, task_id: str, refs: Sequence[ResultRef]) -> dict[str, AgentResult]:
+        seqs = [ref.seq for ref in refs if ref.seq is not None]
+        events = run(self._client, events_at_steps(self._tables, task_id, seqs)) if seqs else {}
+        return results_of(refs, events)

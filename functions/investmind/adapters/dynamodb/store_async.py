@@ -64,8 +64,8 @@ class AsyncDynamoTaskStore:
     async def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
         return await arun(self._client, create_steps(self._tables, task, first, idempotency_key))
 
-    async def get(self, task_id: str, owner: str | None = None) -> Task:
-        return await arun(self._client, get_steps(self._tables, task_id, owner))
+    async def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
+        return await arun(self._client, get_steps(self._tables, task_id, owner, results))
 
     async def get_projection(self, task_id: str) -> Task:
         return await arun(self._client, get_projection_steps(self._tables, task_id))

@@ -8,7 +8,9 @@ from botocore.exceptions import ClientError
 
 from ...errors import Conflict, NotFound
 from ...models import TERMINAL_STATUSES, EventDraft, Task, TaskStatus
+from ...projection import result_seqs, with_results
 from . import codec
+from .log_steps import events_at_steps
 from .steps import (
     MAX_CREATE_ATTEMPTS,
     RETRYABLE_REASONS,
@@ -70,13 +72,16 @@ def get_projection_steps(t: Tables, task_id: str, owner: str | None = None) -> S
     return codec.visible_task(task_id, reply.get("Item"), owner)
 
 
-def get_steps(t: Tables, task_id: str, owner: str | None) -> Steps[Task]:
+def get_steps(t: Tables, task_id: str, owner: str | None, results: bool = True) -> Steps[Task]:
     task = yield from get_projection_steps(t, task_id, owner)
-    if task.terminal:  # a terminal projection is final: nothing can settle it further
-        return task
-    # Read after the projection: a terminal event the projection lacks is then in the head (invariant 8).
-    reply = yield Call("get_item", _terminal_params(t, task_id))
-    return codec.settled(task, reply.get("Item"))
+    if not task.terminal:  # a terminal projection is final: nothing can settle it further
+        # Read after the projection: a terminal event the projection lacks is then in the head (invariant 8).
+        reply = yield Call("get_item", _terminal_params(t, task_id))
+        task = codec.settled(task, reply.get("Item"))
+    # The agents' results live in their outcome events, not in the (bounded) task item: read them back.
+    seqs = result_seqs(task) if results else []
+    events = (yield from events_at_steps(t, task_id, seqs)) if seqs else {}
+    return with_results(task, events)
 
 
 def _terminal_params(t: Tables, task_id: str) -> dict[str, Any]:

@@ -13,7 +13,16 @@ from ...models import AnalysisRequest, Event, EventType, Task, TaskStatus, TaskS
 from ...roster import AGENT_IDS
 from ...services.analyses import EventFilter, Submitted
 from ...services.quotas import Quota
-from ..deps import AnalysesDep, BackendDep, CallerDep, CatalogDep, OwnedTaskDep, SettingsDep, StreamTaskDep
+from ..deps import (
+    AnalysesDep,
+    BackendDep,
+    CallerDep,
+    CatalogDep,
+    OwnedTaskDep,
+    SettingsDep,
+    StreamTaskDep,
+    WholeTaskDep,
+)
 from ..errors import ERROR_RESPONSES, ErrorResponse, described
 from ..sse import tail
 
@@ -109,7 +118,7 @@ async def list_analyses(
 
 
 @router.get("/{task_id}")
-async def get_analysis(task: OwnedTaskDep) -> Task:
+async def get_analysis(task: WholeTaskDep) -> Task:
     return task
 
 
