@@ -294,6 +294,11 @@ class EventDraft(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+MAX_SEQ = 2**53 - 1
+"""The largest seq a client may name (``after``, ``Last-Event-ID``): exact in JavaScript and within what
+DynamoDB's number type holds (38 digits); no log comes near it."""
+
+
 class Event(EventDraft):
     seq: Annotated[int, Field(ge=1)]
     task_id: str

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from ..adapters import aws
 from ..adapters.dynamodb import AsyncDynamoEventLog, AsyncDynamoTaskStore
 from ..adapters.dynamodb.keys import AsyncDynamoKeyStore
+from ..adapters.dynamodb.leases import AsyncDynamoStreamLeases
 from ..adapters.sqs import TaskQueue
 from ..adapters.stepfunctions import ExecutionStopper
 from ..api import create_app
@@ -30,5 +31,6 @@ async def open_aws_backend(settings: Settings) -> Backend:
         queue=TaskQueue(clients["sqs"], settings.queue_urls),
         executions=ExecutionStopper(clients["stepfunctions"], settings.state_machine_arn),
         keys=AsyncDynamoKeyStore(settings.keys_table, clients["dynamodb"]) if settings.keys_table else None,
+        leases=AsyncDynamoStreamLeases(settings.tasks_table, clients["dynamodb"]),
         aclose=clients.close,
     )

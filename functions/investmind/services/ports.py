@@ -1,4 +1,5 @@
-"""The ports the use cases take: tasks and the log (``store``), the start queue, executions, market data.
+"""The ports the use cases take: tasks and the log (``store``), the start queue, executions, market data,
+stream leases.
 
 Adapters implement them (``investmind.adapters``; ``investmind.adapters.memory`` for tests); the
 composition roots (``investmind.composition``) choose which.
@@ -21,6 +22,7 @@ __all__ = [
     "LogHead",
     "SnapshotLoader",
     "StartQueue",
+    "StreamLeases",
     "TaskStore",
 ]
 
@@ -49,3 +51,24 @@ class SnapshotLoader(Protocol):
     """The market data of one stock at one date (``market.Snapshot``)."""
 
     def __call__(self, symbol: str, as_of: dt.date | None) -> Any: ...
+
+
+class StreamLeases(Protocol):
+    """Leases on open streams, counted per owner across every API process (``services.streams``).
+
+    A lease names one open stream and ends at an epoch second unless renewed; one whose holder died
+    simply runs out, so a crashed process cannot keep an owner's slots.
+    """
+
+    async def acquire(self, owner: str, lease_id: str, limit: int, ttl_s: int) -> float | None:
+        """Take a lease if the owner holds fewer than ``limit`` live ones: None when taken, else the
+        seconds until the soonest live lease runs out."""
+        ...
+
+    async def renew(self, owner: str, lease_id: str, ttl_s: int) -> bool:
+        """Extend a held lease by ``ttl_s`` from now; False if it is gone (expired and pruned)."""
+        ...
+
+    async def release(self, owner: str, lease_id: str) -> None:
+        """End a lease (a no-op for an unknown one)."""
+        ...

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 
 from ...errors import InvalidRequest
-from ...models import AnalysisRequest, Event, EventType, Task, TaskStatus, TaskSummary
+from ...models import MAX_SEQ, AnalysisRequest, Event, EventType, Task, TaskStatus, TaskSummary
 from ...roster import AGENT_IDS
 from ...services.analyses import EventFilter, Submitted
 from ...services.quotas import Quota
 from ..deps import AnalysesDep, BackendDep, CallerDep, CatalogDep, OwnedTaskDep, SettingsDep, StreamTaskDep
 from ..errors import ERROR_RESPONSES, ErrorResponse, described
-from ..sse import tail
+from ..sse import leased, tail
 
 router = APIRouter(prefix="/v1/analyses", tags=["analyses"], responses=ERROR_RESPONSES)
 
@@ -57,6 +59,22 @@ class EventPage(BaseModel):
     events: list[Event]
     next_after: int | None
     """The last seq this page scanned (filtered pages advance too); null when the log had no more."""
+
+
+_SEQ = re.compile(r"[0-9]{1,16}")
+"""ASCII digits only (``str.isdigit`` accepts ``²``, which ``int`` refuses), and few enough to be a seq."""
+
+
+def _resume_position(last_event_id: str | None, after: int) -> int:
+    """Where a stream resumes: ``Last-Event-ID`` when the client sent one (EventSource does), else ``after``."""
+    if last_event_id is None or not last_event_id.strip():
+        return after
+    value = last_event_id.strip()
+    if not _SEQ.fullmatch(value) or int(value) > MAX_SEQ:
+        raise InvalidRequest(
+            f"Last-Event-ID must be an event seq from 0 to {MAX_SEQ}", {"last_event_id": value[:32]}
+        )  # the details echo at most a prefix: a 5,000-digit header is not repeated back
+    return int(value)
 
 
 def _accepted(request: Request, submitted: Submitted) -> Accepted:
@@ -130,7 +148,7 @@ async def create_stream_token(
 async def list_analysis_events(
     task: OwnedTaskDep,
     analyses: AnalysesDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     types: Annotated[list[EventType] | None, Query(alias="type", description="keep only these types")] = None,
     agent: Annotated[Literal[AGENT_IDS] | None, Query(description="keep only this agent's events")] = None,
@@ -157,20 +175,18 @@ async def stream_analysis_events(
     analyses: AnalysesDep,
     backend: BackendDep,
     settings: SettingsDep,
-    after: Annotated[int, Query(ge=0, description="resume after this seq (Last-Event-ID wins)")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="resume after this seq (Last-Event-ID wins)")] = 0,
     last_event_id: Annotated[str | None, Header(description="the last seq received")] = None,
 ) -> Response:
-    cursor = after
-    if last_event_id is not None and last_event_id.strip():
-        if not last_event_id.strip().isdigit():
-            raise InvalidRequest("Last-Event-ID must be an event seq", {"last_event_id": last_event_id})
-        cursor = int(last_event_id)
+    cursor = _resume_position(last_event_id, after)
     if await analyses.ended_by(task.task_id, cursor, task):
         return Response(status_code=204)  # EventSource does not reconnect after a 204
 
     async def finished(position: int) -> bool:
         return await analyses.ended_by(task.task_id, position)
 
-    body = tail(backend.hub, task.task_id, cursor, settings, finished)
+    stream = await backend.stream_cap(settings).open(task.owner)  # 429 beyond the owner's open streams
+    body = leased(tail(backend.hub, task.task_id, cursor, settings, finished), stream)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return EventStreamResponse(body, headers=headers)
+    # The background close covers a response cancelled before its body began (the body's finally never ran).
+    return EventStreamResponse(body, headers=headers, background=BackgroundTask(stream.close))
