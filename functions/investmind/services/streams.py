@@ -48,10 +48,13 @@ class OpenStream:
 class StreamCap:
     """At most ``limit`` open streams per owner, each leased for ``ttl_s`` seconds at a time."""
 
-    def __init__(self, leases: StreamLeases, limit: int, ttl_s: int) -> None:
+    def __init__(
+        self, leases: StreamLeases, limit: int, ttl_s: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.leases = leases
         self.limit = limit
         self.ttl_s = ttl_s
+        self._clock = clock
 
     async def open(self, owner: str) -> OpenStream:
         lease_id = uuid.uuid4().hex
@@ -61,4 +64,4 @@ class StreamCap:
             raise TooManyRequests(
                 f"at most {self.limit} open streams per owner", retry_after, {"limit": self.limit}
             )
-        return OpenStream(self.leases, owner, lease_id, self.ttl_s)
+        return OpenStream(self.leases, owner, lease_id, self.ttl_s, self._clock)
