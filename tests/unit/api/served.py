@@ -23,6 +23,8 @@ from .conftest import FakeExecutions, FakeQueue
 SERVED_SETTINGS = {
     "sse_mode": "bounded", "sse_bounded_wait_s": 0.01, "sse_linger_s": 0.0, "sse_poll_ms": 10,
     "max_active_per_owner": 10_000, "max_daily_per_owner": 10_000,
+    # The bundled data's first load takes ~20 s on a busy machine, past the 8 s a provider gets by default.
+    "data_timeout_s": 120.0,
 }  # fmt: skip
 
 

@@ -61,7 +61,22 @@ class EventPage(BaseModel):
     """The last seq this page scanned (filtered pages advance too); null when the log had no more."""
 
 
-_SEQ = re.compile(r"[0-9]{1,16}")
+SSE_EVENT_SCHEMA = {
+    "title": "EventFrame", "type": "object", "required": ["id", "event", "data"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[1-9][0-9]{0,14}$", "description": "the event's seq"},
+        "event": {"$ref": "#/components/schemas/EventType"},
+        "data": {
+            "type": "string", "description": "the event's envelope, as JSON",
+            "contentMediaType": "application/json", "contentSchema": {"$ref": "#/components/schemas/Event"},
+        },
+    },
+}  # fmt: skip
+"""One event of the stream as a Server-Sent Events parser (WHATWG) yields it. Before OpenAPI 3.2 (``itemSchema``)
+a ``text/event-stream`` schema describes each event, not the body; ``retry:`` and ``: heartbeat`` frames are
+no events (they carry no data). ``sse.frame`` writes them; the components named are the events route's."""
+
+_SEQ = re.compile(r"[0-9]{1,15}")
 """ASCII digits only (``str.isdigit`` accepts ``²``, which ``int`` refuses), and few enough to be a seq."""
 
 
@@ -117,7 +132,13 @@ async def list_analyses(
     analyses: AnalysesDep,
     status: TaskStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=1000, description="`next_cursor` of the previous page (opaque)",
+            json_schema_extra={"pattern": "^[A-Za-z0-9_-]*$"},
+        ),
+    ] = None,
 ) -> TaskPage:
     items, next_cursor = await analyses.list(caller, status, limit, cursor)
     return TaskPage(items=items, next_cursor=next_cursor)
@@ -163,11 +184,14 @@ async def list_analysis_events(
     response_class=Response,  # so the error responses stay documented as JSON
     responses={
         200: {
-            "description": "`retry:`, then one frame per event: `id: <seq>`, `event: <type>`, `data: <envelope>`",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "`retry:`, then one frame per event: `id: <seq>`, `event: <type>`, `data: <envelope>`, "
+            "and `: heartbeat` comments. The schema is of each event (OpenAPI 3.1 reading), its `data` the "
+            "envelope's JSON",
+            "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
         },
         204: {"description": "The analysis has ended and nothing follows the given position"},
         400: {"model": ErrorResponse, "description": "Malformed `Last-Event-ID`"},
+        429: described("The owner has its most open streams (`too_many_requests`); `Retry-After` says when"),
     },
 )
 async def stream_analysis_events(
@@ -176,7 +200,10 @@ async def stream_analysis_events(
     backend: BackendDep,
     settings: SettingsDep,
     after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="resume after this seq (Last-Event-ID wins)")] = 0,
-    last_event_id: Annotated[str | None, Header(description="the last seq received")] = None,
+    last_event_id: Annotated[
+        str | None,
+        Header(description="the last seq received", json_schema_extra={"pattern": r"^\s*([0-9]{1,15})?\s*$"}),
+    ] = None,
 ) -> Response:
     cursor = _resume_position(last_event_id, after)
     if await analyses.ended_by(task.task_id, cursor, task):
