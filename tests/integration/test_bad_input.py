@@ -34,14 +34,14 @@ def everything_queued(aws_client, stack_outputs) -> int:
 
 @pytest.mark.parametrize(("case", "body", "status", "code"), CASES, ids=[c[0] for c in CASES])
 def test_bad_submission_is_refused_and_creates_nothing(api, aws_client, stack_outputs, case, body, status, code):
-    before = api.get("/v1/analyses", params={"limit": 100}).json()["items"]
+    before = [t["task_id"] for t in api.get("/v1/analyses", params={"limit": 100}).json()["items"]]
 
     response = api.post("/v1/analyses", content=body, headers={"content-type": "application/json"})
 
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert error["code"] == code and error["message"]
-    assert api.get("/v1/analyses", params={"limit": 100}).json()["items"] == before
+    assert [t["task_id"] for t in api.get("/v1/analyses", params={"limit": 100}).json()["items"]] == before
     if "MotoEndpoint" in stack_outputs or "AwsEndpoint" in stack_outputs:  # a stack nobody else uses
         assert everything_queued(aws_client, stack_outputs) == 0
 
