@@ -14,13 +14,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import APIKeyQuery, HTTPBearer
 
-from ..adapters.memory_leases import MemoryStreamLeases
 from ..auth import ApiKeys, Caller, Identity, JwtVerifier, KeyStore, StreamTokens
 from ..errors import NotFound, ServiceUnavailable
 from ..models import Task
 from ..services.analyses import Analyses
 from ..services.ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue, StreamLeases
-from ..services.streams import StreamCap
+from ..services.streams import MemoryStreamLeases, StreamCap
 from ..settings import Settings, get_settings
 from .sse import EventHub
 

@@ -8,6 +8,7 @@ within ``ttl_s``; a live stream renews it as it sends.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 import uuid
@@ -65,3 +66,41 @@ class StreamCap:
                 f"at most {self.limit} open streams per owner", retry_after, {"limit": self.limit}
             )
         return OpenStream(self.leases, owner, lease_id, self.ttl_s, self._clock)
+
+
+class MemoryStreamLeases:
+    """:class:`~investmind.services.ports.StreamLeases` in this process (tests, and the default when the composition
+    root gives none); ``clock`` gives epoch seconds. The DynamoDB adapter's rules in a dict."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._leases: dict[str, dict[str, float]] = {}
+        self._lock = asyncio.Lock()
+
+    async def acquire(self, owner: str, lease_id: str, limit: int, ttl_s: int) -> float | None:
+        async with self._lock:
+            now = self._clock()
+            live = {lid: end for lid, end in self._leases.get(owner, {}).items() if end > now}
+            if len(live) >= limit and lease_id not in live:
+                self._leases[owner] = live
+                return min(live.values()) - now
+            live[lease_id] = now + ttl_s
+            self._leases[owner] = live
+            return None
+
+    async def renew(self, owner: str, lease_id: str, ttl_s: int) -> bool:
+        async with self._lock:
+            mine = self._leases.get(owner, {})
+            if lease_id not in mine:
+                return False
+            mine[lease_id] = self._clock() + ttl_s
+            return True
+
+    async def release(self, owner: str, lease_id: str) -> None:
+        async with self._lock:
+            self._leases.get(owner, {}).pop(lease_id, None)
+
+    def held(self, owner: str) -> int:
+        """Live leases of ``owner`` (for tests and inspection)."""
+        now = self._clock()
+        return sum(1 for end in self._leases.get(owner, {}).values() if end > now)
