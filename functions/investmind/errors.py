@@ -31,6 +31,12 @@ class UnprocessableRequest(InvestMindError):
     status = 422
 
 
+class IdempotencyKeyReused(UnprocessableRequest):
+    """The caller's ``Idempotency-Key`` already names a task submitted with a different request."""
+
+    code = "idempotency_key_reused"
+
+
 class UnknownSymbol(UnprocessableRequest):
     """The symbol is well-formed but the deployment's data sources do not hold it."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -187,6 +188,9 @@ class AgentResult(BaseModel):
         return value
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 class AnalysisRequest(BaseModel):
     """Body of ``POST /v1/analyses``."""
 
@@ -197,7 +201,11 @@ class AnalysisRequest(BaseModel):
     as_of: Annotated[dt.date | None, Field(description="analyse as of this date; default: latest data")] = None
     priority: Priority = Priority.normal
     agents: Annotated[
-        list[str] | None, Field(description=f"a subset of the stage-1 analysts: {', '.join(STAGE1_IDS)}")
+        list[str] | None,
+        Field(
+            description=f"a subset of the stage-1 analysts: {', '.join(STAGE1_IDS)}",
+            json_schema_extra={"items": {"type": "string", "enum": list(STAGE1_IDS)}, "minItems": 1},
+        ),
     ] = None
 
     @model_validator(mode="after")
@@ -205,6 +213,16 @@ class AnalysisRequest(BaseModel):
         self.symbol = normalize_symbol(self.symbol, self.market)
         self.market = self.symbol.split(".")[1]
         return self
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _spelt_as_a_date(cls, value: object) -> object:
+        # Lax pydantic reads 0, 1.7e9 or "1700000000" as seconds since 1970: only a date, spelt YYYY-MM-DD.
+        if value is None or isinstance(value, dt.date):
+            return value
+        if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+            raise ValueError("as_of must be a date spelt YYYY-MM-DD")
+        return value
 
     @field_validator("as_of")
     @classmethod
@@ -318,6 +336,11 @@ class EventDraft(BaseModel):
     stage: int | None = None
     agent_id: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+MAX_SEQ = 10**15 - 1
+"""The largest seq a client may name (``after``, ``Last-Event-ID``): 15 digits, exact in JavaScript (under
+2**53) and well within DynamoDB's number type (38 digits); no log comes near it."""
 
 
 class Event(EventDraft):

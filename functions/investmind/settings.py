@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     sse_mode: Literal["stream", "bounded"] = "stream"
     """``bounded`` under Mangum (Lambda buffers responses; API Gateway cuts at ~30 s)."""
     sse_poll_ms: int = Field(default=100, ge=10)
+    """The stream's first poll interval, and the one after every event (backing off to ``sse_poll_max_ms``)."""
     sse_heartbeat_s: float = Field(default=15.0, gt=0)
     sse_bounded_wait_s: float = Field(default=20.0, gt=0)
     sse_linger_s: float = Field(default=0.3, ge=0)
@@ -62,6 +63,12 @@ class Settings(BaseSettings):
     """Quota: one owner's analyses queued or running at once (429 beyond)."""
     max_daily_per_owner: int = Field(default=200, ge=1)
     """Quota: one owner's analyses submitted in any 24 hours (429 beyond)."""
+    max_streams_per_owner: int = Field(default=10, ge=1)
+    """Capacity: one owner's streams open at once, across every API process (429 beyond)."""
+    stream_lease_s: int = Field(default=60, ge=10, le=3600)
+    """A stream's lease runs out this long after its last renewal (a dead process frees its slots by then)."""
+    sse_poll_max_ms: int = Field(default=1600, ge=10)
+    """The stream's log poll backs off from ``sse_poll_ms`` to this while nothing happens."""
 
     cors_allow_origins: str = ""
     """Comma-separated origins of browser frontends served elsewhere that may call the API (CORS); empty: none

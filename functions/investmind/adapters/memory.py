@@ -33,10 +33,14 @@ class MemoryTaskStore:
         self.tables = _Tables()
         self.ttl_days = ttl_days
 
-    def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
+    def create(
+        self, task: Task, first: EventDraft, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> tuple[Task, bool]:
         t = self.tables
         with t.lock:
-            if idempotency_key is not None and codec.idem_id(task.owner, idempotency_key) in t.tasks:
+            idem = codec.idem_id(task.owner, idempotency_key) if idempotency_key is not None else None
+            if idem is not None and idem in t.tasks:
+                codec.check_same_request(t.tasks[idem], idempotency_key, fingerprint)
                 return self._existing(task.owner, idempotency_key), False
             if task.task_id in t.tasks:
                 raise Conflict(f"analysis {task.task_id} already exists")
@@ -48,7 +52,7 @@ class MemoryTaskStore:
             )
             t.events[task.task_id] = {1: codec.event_item(event, expires)}
             if idempotency_key is not None:
-                item = codec.idem_item(task.owner, idempotency_key, task.task_id, expires)
+                item = codec.idem_item(task.owner, idempotency_key, task.task_id, expires, fingerprint)
                 t.tasks[item["task_id"]["S"]] = item
             return task, True
 
@@ -193,8 +197,10 @@ class AsyncMemoryTaskStore:
     def __init__(self, store: MemoryTaskStore | None = None) -> None:
         self.sync = store if store is not None else MemoryTaskStore()
 
-    async def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
-        return self.sync.create(task, first, idempotency_key)
+    async def create(
+        self, task: Task, first: EventDraft, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> tuple[Task, bool]:
+        return self.sync.create(task, first, idempotency_key, fingerprint)
 
     async def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
         return self.sync.get(task_id, owner, results=results)

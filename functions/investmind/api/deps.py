@@ -19,8 +19,9 @@ from ..auth import ApiKeys, Caller, Identity, JwtVerifier, KeyStore, StreamToken
 from ..errors import NotFound, ServiceUnavailable
 from ..models import Task
 from ..services.analyses import Analyses
-from ..services.ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue
+from ..services.ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue, StreamLeases
 from ..services.reconcile import ReconcileReport
+from ..services.streams import MemoryStreamLeases, StreamCap
 from ..settings import Settings, get_settings
 from .sse import EventHub
 
@@ -40,6 +41,8 @@ class Backend:
     executions: ExecutionStopper
     keys: KeyStore | None = None
     """The API keys; None: this deployment accepts none (JWTs only)."""
+    leases: StreamLeases | None = None
+    """The open streams' leases (DynamoDB on AWS); None: counted in this process alone."""
     aclose: Callable[[], Awaitable[None]] | None = None
     reconciler: Callable[[], ReconcileReport] | None = None
     """One reconciler pass (``services.reconcile``, synchronous: the route runs it on a worker thread); None: none."""
@@ -49,7 +52,13 @@ class Backend:
 
     def __post_init__(self) -> None:
         self.hub = EventHub(self.events)
+        if self.leases is None:
+            self.leases = MemoryStreamLeases()
         self.analyses = Analyses(self.tasks, self.events, self.queue, self.executions)
+
+    def stream_cap(self, settings: Settings) -> StreamCap:
+        assert self.leases is not None
+        return StreamCap(self.leases, settings.max_streams_per_owner, settings.stream_lease_s)
 
     def identity(self, settings: Settings) -> Identity:
         keys = ApiKeys(self.keys, settings.admins) if self.keys is not None else None

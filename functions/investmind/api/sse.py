@@ -6,8 +6,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import anyio
 
 from ..models import Event
+from ..services.streams import OpenStream
 from ..settings import Settings
 from ..store import AsyncEventLog, notify
 
@@ -27,6 +31,38 @@ def frame(event: Event) -> bytes:
     return f"id: {event.seq}\nevent: {event.type.value}\ndata: {event.model_dump_json()}\n\n".encode()
 
 
+Pause = Callable[[asyncio.Event, float], Awaitable[None]]
+"""Waits until the event is set or the seconds have passed (the feed's idle wait; tests pass a fake clock's)."""
+
+
+async def wait_or_wake(wake: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(wake.wait(), seconds)
+    except TimeoutError:
+        pass
+
+
+@dataclass
+class PollBackoff:
+    """The idle wait between log reads: ``base_s`` after a read that found events, doubling up to ``max_s``
+    while reads find nothing (a quiet stream reads the log ~40 times a minute instead of 600)."""
+
+    base_s: float
+    max_s: float
+    _next: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.max_s = max(self.max_s, self.base_s)
+        self._next = self.base_s
+
+    def after(self, found: bool) -> float:
+        """The wait before the next read, given whether the last one found events."""
+        if found:
+            self._next = self.base_s
+        wait, self._next = self._next, min(self._next * 2, self.max_s)
+        return wait
+
+
 class FeedError(Exception):
     """The shared poller of a task failed; subscribers end their stream and the client reconnects."""
 
@@ -38,10 +74,11 @@ class _Feed:
     lives (a task's log is small) and the feed goes away with its last subscriber.
     """
 
-    def __init__(self, log: AsyncEventLog, task_id: str, start: int, poll_s: float) -> None:
+    def __init__(self, log: AsyncEventLog, task_id: str, start: int, backoff: PollBackoff, pause: Pause) -> None:
         self.log = log
         self.task_id = task_id
-        self.poll_s = poll_s
+        self.backoff = backoff
+        self._pause = pause
         self.lo = start
         self.buffer: list[Event] = []
         self.changed = asyncio.Condition()
@@ -50,7 +87,7 @@ class _Feed:
         self.refs = 0
         self.poller: asyncio.Task[None] | None = None
         self.wake = asyncio.Event()
-        """Set by a same-process append (``store.notify``): read now rather than after ``poll_s``."""
+        """Set by a same-process append (``store.notify``): read now rather than after the back-off."""
 
     @property
     def hi(self) -> int:
@@ -63,11 +100,9 @@ class _Feed:
                 async with self.changed:
                     if self._extend(got):
                         self.changed.notify_all()
-                if len(got) < PAGE:
-                    try:
-                        await asyncio.wait_for(self.wake.wait(), self.poll_s)
-                    except TimeoutError:
-                        pass
+                wait = self.backoff.after(found=bool(got))
+                if len(got) < PAGE and not self.ended:
+                    await self._pause(self.wake, wait)
                     self.wake.clear()
         except Exception as exc:
             logger.exception("event feed failed", extra={"task_id": self.task_id})
@@ -137,8 +172,9 @@ class Subscription:
 class EventHub:
     """Shares one log poller per task among the subscribers of this process (50 streams, one query loop)."""
 
-    def __init__(self, log: AsyncEventLog) -> None:
+    def __init__(self, log: AsyncEventLog, pause: Pause = wait_or_wake) -> None:
         self._log = log
+        self._pause = pause
         self._feeds: dict[str, _Feed] = {}
         self._stop_listening: Callable[[], None] | None = None
 
@@ -161,12 +197,17 @@ class EventHub:
         return len(self._feeds)
 
     @asynccontextmanager
-    async def subscribe(self, task_id: str, after: int, poll_s: float) -> AsyncIterator[Subscription]:
+    async def subscribe(
+        self, task_id: str, after: int, poll_s: float, poll_max_s: float | None = None
+    ) -> AsyncIterator[Subscription]:
+        """A cursor at ``after`` into the task's feed; the feed reads the log every ``poll_s``, backing off to
+        ``poll_max_s`` while nothing happens (a feed shared with earlier subscribers keeps its pace)."""
         if self._stop_listening is None:
             self._listen()
         feed = self._feeds.get(task_id)
         if feed is None or feed.error is not None:
-            feed = self._feeds[task_id] = _Feed(self._log, task_id, after, poll_s)
+            backoff = PollBackoff(poll_s, poll_max_s if poll_max_s is not None else poll_s)
+            feed = self._feeds[task_id] = _Feed(self._log, task_id, after, backoff, self._pause)
         feed.refs += 1
         try:
             async with feed.changed:
@@ -185,6 +226,17 @@ class EventHub:
                     await asyncio.wait({feed.poller})
 
 
+async def leased(body: AsyncIterator[bytes], stream: OpenStream) -> AsyncIterator[bytes]:
+    """``body``, renewing the stream's lease as it sends and releasing it when it ends, however it ends."""
+    try:
+        async for chunk in body:
+            await stream.keep_alive()
+            yield chunk
+    finally:
+        with anyio.CancelScope(shield=True):  # a disconnect cancels the response: release all the same
+            await stream.close()
+
+
 async def tail(
     hub: EventHub,
     task_id: str,
@@ -198,7 +250,7 @@ async def tail(
     so that a stream opened past the terminal event does not wait forever).
     """
     yield RETRY_FRAME
-    async with hub.subscribe(task_id, after, settings.sse_poll_ms / 1000) as sub:
+    async with hub.subscribe(task_id, after, settings.sse_poll_ms / 1000, settings.sse_poll_max_ms / 1000) as sub:
         body = _bounded(sub, settings) if settings.sse_mode == "bounded" else _streaming(sub, settings, finished)
         try:
             async for chunk in body:

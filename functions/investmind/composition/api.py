@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from ..adapters import aws
 from ..adapters.dynamodb import AsyncDynamoEventLog, AsyncDynamoTaskStore
 from ..adapters.dynamodb.keys import AsyncDynamoKeyStore
+from ..adapters.dynamodb.leases import AsyncDynamoStreamLeases
 from ..adapters.sqs import TaskQueue
 from ..adapters.stepfunctions import ExecutionStopper
 from ..api import create_app
@@ -33,5 +34,6 @@ async def open_aws_backend(settings: Settings) -> Backend:
         keys=AsyncDynamoKeyStore(settings.keys_table, clients["dynamodb"]) if settings.keys_table else None,
         # The same pass as ReconcileFunction's, on the functions' boto3 clients (run on a worker thread).
         reconciler=reconciler(settings) if settings.state_machine_arn else None,
+        leases=AsyncDynamoStreamLeases(settings.tasks_table, clients["dynamodb"]),
         aclose=clients.close,
     )

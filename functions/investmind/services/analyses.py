@@ -6,6 +6,8 @@ no AWS, only the ports (``services.ports``).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Collection
@@ -87,6 +89,8 @@ class Analyses:
     ) -> Submitted:
         """Create the task with its first event and queue it; a replayed key returns the first task.
 
+        A key replayed with a different request raises ``IdempotencyKeyReused`` (422) and creates nothing.
+
         Over ``quota``, ``TooManyRequests`` is raised and nothing is created.
 
         A task whose message cannot be sent ends FAILED at once (and ``ServiceUnavailable`` is raised),
@@ -98,7 +102,8 @@ class Analyses:
         if quota is not None:
             await check_quota(self.tasks, owner, quota)
         task, queued = _new_task(owner, request)
-        task, created = await self.tasks.create(task, queued, idempotency_key)
+        fingerprint = request_fingerprint(request) if idempotency_key is not None else None
+        task, created = await self.tasks.create(task, queued, idempotency_key, fingerprint)
         start = StartRequest(
             task_id=task.task_id, owner=task.owner, symbol=task.symbol, as_of=task.as_of, priority=task.priority,
             agents=task.agents_requested,
@@ -200,6 +205,13 @@ class Analyses:
             await self.events.append(task_id, [draft])
         except Exception:
             logger.exception("could not record the enqueue failure", extra={"task_id": task_id})
+
+
+def request_fingerprint(request: AnalysisRequest) -> str:
+    """SHA-256 of the request as validated: canonical, so ``600519`` and ``600519.SH``, or an omitted
+    default and the default spelt out, are the same request."""
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _new_task(owner: str, request: AnalysisRequest) -> tuple[Task, EventDraft]:

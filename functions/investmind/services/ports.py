@@ -1,4 +1,5 @@
-"""The ports the use cases take: tasks and the log (``store``), the start queue, executions, market data.
+"""The ports the use cases take: tasks and the log (``store``), the start queue, executions, market data,
+stream leases.
 
 Adapters implement them (``investmind.adapters``; ``investmind.adapters.memory`` for tests); the
 composition roots (``investmind.composition``) choose which.
@@ -24,6 +25,7 @@ __all__ = [
     "ResultStore",
     "SnapshotLoader",
     "StartQueue",
+    "StreamLeases",
     "TaskStore",
 ]
 
@@ -74,4 +76,25 @@ class ResultStore(Protocol):
     def load(self, task_id: str, refs: Sequence[ResultRef]) -> dict[str, AgentResult]:
         """The results ``refs`` point at, by agent id (a ref without a seq, refused because the task had
         ended, has none); ``LookupError`` when the log lacks one it names."""
+        ...
+
+
+class StreamLeases(Protocol):
+    """Leases on open streams, counted per owner across every API process (``services.streams``).
+
+    A lease names one open stream and ends at an epoch second unless renewed; one whose holder died
+    simply runs out, so a crashed process cannot keep an owner's slots.
+    """
+
+    async def acquire(self, owner: str, lease_id: str, limit: int, ttl_s: int) -> float | None:
+        """Take a lease if the owner holds fewer than ``limit`` live ones: None when taken, else the
+        seconds until the soonest live lease runs out."""
+        ...
+
+    async def renew(self, owner: str, lease_id: str, ttl_s: int) -> bool:
+        """Extend a held lease by ``ttl_s`` from now; False if it is gone (expired and pruned)."""
+        ...
+
+    async def release(self, owner: str, lease_id: str) -> None:
+        """End a lease (a no-op for an unknown one)."""
         ...

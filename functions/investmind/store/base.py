@@ -47,11 +47,15 @@ class EventLog(Protocol):
 class TaskStore(Protocol):
     """Tasks: created by the API, folded from the log by ProgressFunction."""
 
-    def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
+    def create(
+        self, task: Task, first: EventDraft, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> tuple[Task, bool]:
         """Write the task and its first event (seq 1) in one transaction.
 
         With ``idempotency_key``, a second create by the same owner with the same key writes
-        nothing and returns ``(existing task, False)``; otherwise ``(task, True)``.
+        nothing and returns ``(existing task, False)``; otherwise ``(task, True)``. ``fingerprint``
+        (the request's hash) is kept with the key: a second create whose fingerprint differs writes
+        nothing and raises ``IdempotencyKeyReused``.
         """
         ...
 
@@ -109,7 +113,9 @@ class AsyncEventLog(Protocol):
 
 
 class AsyncTaskStore(Protocol):
-    async def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]: ...
+    async def create(
+        self, task: Task, first: EventDraft, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> tuple[Task, bool]: ...
 
     async def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task: ...
 

@@ -116,7 +116,9 @@ async def test_create_analysis_same_idempotency_key_returns_same_task(client, wo
     headers = {"Idempotency-Key": "key-1"}
 
     first = await client.post("/v1/analyses", json=VALID, headers=headers)
-    second = await client.post("/v1/analyses", json={"symbol": "000001"}, headers=headers)
+    # The same request, spelt otherwise: the fingerprint is of the validated request, not of its bytes.
+    same = {"priority": "normal", "symbol": VALID["symbol"] + ".SH"}
+    second = await client.post("/v1/analyses", json=same, headers=headers)
 
     assert first.status_code == second.status_code == 202
     assert first.json()["task_id"] == second.json()["task_id"]
@@ -124,6 +126,25 @@ async def test_create_analysis_same_idempotency_key_returns_same_task(client, wo
     assert world.seqs(first.json()["task_id"]) == [1]
     # Still QUEUED, so the replay sends the original request again (the starter ignores duplicates).
     assert [(s.task_id, s.symbol) for s in world.queue.sent] == [(first.json()["task_id"], "600519.SH")] * 2
+
+
+@pytest.mark.parametrize(
+    "other",
+    [{"symbol": "000001"}, {"symbol": "600519", "priority": "high"}, {"symbol": "600519", "agents": ["macro"]},
+     {"symbol": "600519", "as_of": "2024-01-02"}],
+)  # fmt: skip
+async def test_create_analysis_reused_idempotency_key_other_body_is_422_and_creates_nothing(
+    client, world, expect_error, other
+):
+    headers = {"Idempotency-Key": "key-reused"}
+    first = await client.post("/v1/analyses", json=VALID, headers=headers)
+
+    second = await client.post("/v1/analyses", json=other, headers=headers)
+
+    error = expect_error(second, 422, "idempotency_key_reused")
+    assert error["details"] == {"idempotency_key": "key-reused"}
+    assert world.task_count() == 1 and len(world.queue.sent) == 1
+    assert world.seqs(first.json()["task_id"]) == [1]
 
 
 async def test_create_analysis_replay_after_enqueue_failure_returns_failed_without_send(client, world):

@@ -99,6 +99,28 @@ def test_openapi_stream_is_documented_as_event_stream(doc):
     assert "text/event-stream" in stream["responses"]["200"]["content"]
     assert {"after", "last-event-id"} <= {p["name"].lower() for p in stream["parameters"]}
     assert doc["components"]["securitySchemes"]["stream_token"]["in"] == "query"
+    assert "429" in stream["responses"]  # past the owner's open streams
+
+
+def test_openapi_stream_event_schema_describes_the_frames_the_route_writes(doc):
+    """Each event as an SSE parser yields it (OpenAPI 3.1 reading), ``data`` the envelope, against a real frame."""
+    import json
+
+    import jsonschema
+
+    from investmind.api.sse import frame
+    from investmind.models import Event
+
+    stream = _operations(doc)[("get", "/v1/analyses/{task_id}/stream")]
+    schema = stream["responses"]["200"]["content"]["text/event-stream"]["schema"]
+    envelope = Event(seq=12, task_id="a" * 32, type="log", ts="2025-01-02T03:04:05.000Z", data={"level": "info"})
+    fields = dict(line.split(": ", 1) for line in frame(envelope).decode().strip().split("\n"))
+    resolver = {**doc, **schema}  # the schema's $refs point into the document's components
+
+    jsonschema.validate(fields, resolver)
+    jsonschema.validate(json.loads(fields["data"]), {**doc, **schema["properties"]["data"]["contentSchema"]})
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**fields, "id": "0"}, resolver)  # seqs start at 1
 
 
 def test_openapi_every_v1_operation_declares_bearer_auth_and_401(doc):

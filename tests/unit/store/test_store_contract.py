@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from investmind.errors import Conflict, InvalidRequest, NotFound, TaskEnded
+from investmind.errors import Conflict, IdempotencyKeyReused, InvalidRequest, NotFound, TaskEnded
 from investmind.models import EventDraft, EventType, Progress, Task, TaskStatus
 
 
@@ -61,6 +61,20 @@ def test_create_same_idempotency_key_returns_existing_task(backend):
     with pytest.raises(NotFound):
         backend.tasks.get(second.task_id)
     assert backend.log.read(second.task_id) == []
+    assert [t.task_id for t in backend.tasks.list(first.owner)[0]] == [first.task_id]
+
+
+def test_create_same_idempotency_key_other_fingerprint_raises_and_writes_nothing(backend):
+    first = new_task()
+    second = new_task(owner=first.owner)
+    backend.tasks.create(first, queued(first), idempotency_key="k-fp", fingerprint="a" * 64)
+
+    with pytest.raises(IdempotencyKeyReused):
+        backend.tasks.create(second, queued(second), idempotency_key="k-fp", fingerprint="b" * 64)
+
+    assert backend.tasks.create(second, queued(second), idempotency_key="k-fp", fingerprint="a" * 64) == (first, False)
+    with pytest.raises(NotFound):
+        backend.tasks.get(second.task_id)
     assert [t.task_id for t in backend.tasks.list(first.owner)[0]] == [first.task_id]
 
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import math
+import re
 import time
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -13,7 +14,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from ...errors import InvalidRequest, NotFound, TaskEnded
+from ...errors import IdempotencyKeyReused, InvalidRequest, NotFound, TaskEnded
 from ...models import TERMINAL_EVENTS, Event, EventDraft, Task, utc_now_iso
 from ...projection import bounded, settle
 from ...store import LogHead
@@ -238,9 +239,25 @@ def visible_task(task_id: str, item: Mapping[str, Mapping[str, Any]] | None, own
     return task_from_item(item)
 
 
-def idem_item(owner: str, key: str, task_id: str, expires: int) -> Item:
-    """The Idempotency-Key item: no ``owner``/``created_at`` attributes, so it stays out of ``by_owner``."""
-    return to_item({"task_id": idem_id(owner, key), "target": task_id, "expires_at": expires})
+def idem_item(owner: str, key: str, task_id: str, expires: int, fingerprint: str | None = None) -> Item:
+    """The Idempotency-Key item: no ``owner``/``created_at`` attributes, so it stays out of ``by_owner``.
+
+    ``fingerprint`` is the hash of the request the key first came with (``services.analyses``)."""
+    fields: dict[str, Any] = {"task_id": idem_id(owner, key), "target": task_id, "expires_at": expires}
+    if fingerprint is not None:
+        fields["fingerprint"] = fingerprint
+    return to_item(fields)
+
+
+def check_same_request(item: Item, key: str, fingerprint: str | None) -> None:
+    """``IdempotencyKeyReused`` when the key's item records another request than ``fingerprint``.
+
+    An item without a fingerprint (written before they were kept) matches any request."""
+    stored = from_item(item).get("fingerprint")
+    if fingerprint is not None and stored is not None and stored != fingerprint:
+        raise IdempotencyKeyReused(
+            "the Idempotency-Key was used with a different request", {"idempotency_key": key}
+        )
 
 
 def idem_id(owner: str, key: str) -> str:
@@ -308,6 +325,9 @@ def decode_cursor(cursor: str, owner: str) -> dict[str, str]:
         and set(key) == _CURSOR_KEYS
         and all(isinstance(v, str) for v in key.values())
         and key["owner"] == owner
+        # Keys DynamoDB accepts as ExclusiveStartKey (it refuses an empty key string with a 400 of its own).
+        and re.fullmatch(r"[0-9a-f]{32}", key["task_id"]) is not None
+        and 0 < len(key["created_at"]) <= 64
     )
     if not valid:
         raise InvalidRequest("invalid cursor", {"cursor": cursor})

@@ -87,8 +87,10 @@ class DynamoTaskStore:
         self._tables = Tables(tasks=table_name, events=events_table, ttl_days=ttl_days)
         self._client = client if client is not None else aws.client("dynamodb")
 
-    def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
-        return run(self._client, create_steps(self._tables, task, first, idempotency_key))
+    def create(
+        self, task: Task, first: EventDraft, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> tuple[Task, bool]:
+        return run(self._client, create_steps(self._tables, task, first, idempotency_key, fingerprint))
 
     def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
         return run(self._client, get_steps(self._tables, task_id, owner, results))

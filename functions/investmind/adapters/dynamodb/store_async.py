@@ -61,8 +61,10 @@ class AsyncDynamoTaskStore:
         self._tables = Tables(tasks=table_name, events=events_table, ttl_days=ttl_days)
         self._client = client
 
-    async def create(self, task: Task, first: EventDraft, idempotency_key: str | None = None) -> tuple[Task, bool]:
-        return await arun(self._client, create_steps(self._tables, task, first, idempotency_key))
+    async def create(
+        self, task: Task, first: EventDraft, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> tuple[Task, bool]:
+        return await arun(self._client, create_steps(self._tables, task, first, idempotency_key, fingerprint))
 
     async def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
         return await arun(self._client, get_steps(self._tables, task_id, owner, results))

@@ -28,7 +28,9 @@ from .steps import (
 OPEN_STATUSES = frozenset({TaskStatus.QUEUED, TaskStatus.RUNNING})
 
 
-def create_steps(t: Tables, task: Task, first: EventDraft, idempotency_key: str | None) -> Steps[tuple[Task, bool]]:
+def create_steps(
+    t: Tables, task: Task, first: EventDraft, idempotency_key: str | None, fingerprint: str | None = None
+) -> Steps[tuple[Task, bool]]:
     event = codec.number_events(task.task_id, [first], 1)[0]
     expires = codec.expires_at(t.ttl_days)
     items = [
@@ -39,7 +41,8 @@ def create_steps(t: Tables, task: Task, first: EventDraft, idempotency_key: str 
         ),
     ]
     if idempotency_key is not None:
-        items.append(put_new(t.tasks, codec.idem_item(task.owner, idempotency_key, task.task_id, expires), "task_id"))
+        idem = codec.idem_item(task.owner, idempotency_key, task.task_id, expires, fingerprint)
+        items.append(put_new(t.tasks, idem, "task_id"))
     for attempt in range(MAX_CREATE_ATTEMPTS):
         try:
             yield Call("transact_write_items", {"TransactItems": items})
@@ -50,7 +53,7 @@ def create_steps(t: Tables, task: Task, first: EventDraft, idempotency_key: str 
                 raise
         failed = [code == "ConditionalCheckFailed" for code in codes] + [False] * len(items)
         if idempotency_key is not None and failed[3]:
-            existing = yield from _existing_steps(t, task.owner, idempotency_key)
+            existing = yield from _existing_steps(t, task.owner, idempotency_key, fingerprint)
             return existing, False
         if failed[0]:
             raise Conflict(f"analysis {task.task_id} already exists")
@@ -58,8 +61,9 @@ def create_steps(t: Tables, task: Task, first: EventDraft, idempotency_key: str 
     raise Conflict(f"could not create analysis {task.task_id}: concurrent transactions")
 
 
-def _existing_steps(t: Tables, owner: str, key: str) -> Steps[Task]:
+def _existing_steps(t: Tables, owner: str, key: str, fingerprint: str | None) -> Steps[Task]:
     reply = yield Call("get_item", get_params(t, codec.idem_id(owner, key)))
+    codec.check_same_request(reply.get("Item", {}), key, fingerprint)
     target = codec.from_item(reply.get("Item", {})).get("target")
     try:
         return (yield from get_steps(t, target or "", owner))

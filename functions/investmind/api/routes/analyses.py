@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 
 from ...errors import InvalidRequest
-from ...models import AnalysisRequest, Event, EventType, Task, TaskStatus, TaskSummary
+from ...models import MAX_SEQ, AnalysisRequest, Event, EventType, Task, TaskStatus, TaskSummary
 from ...roster import AGENT_IDS
 from ...services.analyses import EventFilter, Submitted
 from ...services.quotas import Quota
@@ -24,7 +26,7 @@ from ..deps import (
     WholeTaskDep,
 )
 from ..errors import ERROR_RESPONSES, ErrorResponse, described
-from ..sse import tail
+from ..sse import leased, tail
 
 router = APIRouter(prefix="/v1/analyses", tags=["analyses"], responses=ERROR_RESPONSES)
 
@@ -68,6 +70,37 @@ class EventPage(BaseModel):
     """The last seq this page scanned (filtered pages advance too); null when the log had no more."""
 
 
+SSE_EVENT_SCHEMA = {
+    "title": "EventFrame", "type": "object", "required": ["id", "event", "data"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[1-9][0-9]{0,14}$", "description": "the event's seq"},
+        "event": {"$ref": "#/components/schemas/EventType"},
+        "data": {
+            "type": "string", "description": "the event's envelope, as JSON",
+            "contentMediaType": "application/json", "contentSchema": {"$ref": "#/components/schemas/Event"},
+        },
+    },
+}  # fmt: skip
+"""One event of the stream as a Server-Sent Events parser (WHATWG) yields it. Before OpenAPI 3.2 (``itemSchema``)
+a ``text/event-stream`` schema describes each event, not the body; ``retry:`` and ``: heartbeat`` frames are
+no events (they carry no data). ``sse.frame`` writes them; the components named are the events route's."""
+
+_SEQ = re.compile(r"[0-9]{1,15}")
+"""ASCII digits only (``str.isdigit`` accepts ``²``, which ``int`` refuses), and few enough to be a seq."""
+
+
+def _resume_position(last_event_id: str | None, after: int) -> int:
+    """Where a stream resumes: ``Last-Event-ID`` when the client sent one (EventSource does), else ``after``."""
+    if last_event_id is None or not last_event_id.strip():
+        return after
+    value = last_event_id.strip()
+    if not _SEQ.fullmatch(value) or int(value) > MAX_SEQ:
+        raise InvalidRequest(
+            f"Last-Event-ID must be an event seq from 0 to {MAX_SEQ}", {"last_event_id": value[:32]}
+        )  # the details echo at most a prefix: a 5,000-digit header is not repeated back
+    return int(value)
+
+
 def _accepted(request: Request, submitted: Submitted) -> Accepted:
     base = f"{request.scope.get('root_path', '')}/v1/analyses/{submitted.task_id}"
     links = Links(self=base, events=f"{base}/events", stream=f"{base}/stream", cancel=f"{base}/cancel")
@@ -108,7 +141,13 @@ async def list_analyses(
     analyses: AnalysesDep,
     status: TaskStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=1000, description="`next_cursor` of the previous page (opaque)",
+            json_schema_extra={"pattern": "^[A-Za-z0-9_-]*$"},
+        ),
+    ] = None,
     symbol: Annotated[
         str | None, Query(min_length=1, max_length=16, description="only this symbol's analyses: 600519, 600519.SH, …")
     ] = None,
@@ -142,7 +181,7 @@ async def create_stream_token(
 async def list_analysis_events(
     task: OwnedTaskDep,
     analyses: AnalysesDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     types: Annotated[list[EventType] | None, Query(alias="type", description="keep only these types")] = None,
     agent: Annotated[Literal[AGENT_IDS] | None, Query(description="keep only this agent's events")] = None,
@@ -157,11 +196,14 @@ async def list_analysis_events(
     response_class=Response,  # so the error responses stay documented as JSON
     responses={
         200: {
-            "description": "`retry:`, then one frame per event: `id: <seq>`, `event: <type>`, `data: <envelope>`",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "`retry:`, then one frame per event: `id: <seq>`, `event: <type>`, `data: <envelope>`, "
+            "and `: heartbeat` comments. The schema is of each event (OpenAPI 3.1 reading), its `data` the "
+            "envelope's JSON",
+            "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
         },
         204: {"description": "The analysis has ended and nothing follows the given position"},
         400: {"model": ErrorResponse, "description": "Malformed `Last-Event-ID`"},
+        429: described("The owner has its most open streams (`too_many_requests`); `Retry-After` says when"),
     },
 )
 async def stream_analysis_events(
@@ -169,20 +211,21 @@ async def stream_analysis_events(
     analyses: AnalysesDep,
     backend: BackendDep,
     settings: SettingsDep,
-    after: Annotated[int, Query(ge=0, description="resume after this seq (Last-Event-ID wins)")] = 0,
-    last_event_id: Annotated[str | None, Header(description="the last seq received")] = None,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="resume after this seq (Last-Event-ID wins)")] = 0,
+    last_event_id: Annotated[
+        str | None,
+        Header(description="the last seq received", json_schema_extra={"pattern": r"^\s*([0-9]{1,15})?\s*$"}),
+    ] = None,
 ) -> Response:
-    cursor = after
-    if last_event_id is not None and last_event_id.strip():
-        if not last_event_id.strip().isdigit():
-            raise InvalidRequest("Last-Event-ID must be an event seq", {"last_event_id": last_event_id})
-        cursor = int(last_event_id)
+    cursor = _resume_position(last_event_id, after)
     if await analyses.ended_by(task.task_id, cursor, task):
         return Response(status_code=204)  # EventSource does not reconnect after a 204
 
     async def finished(position: int) -> bool:
         return await analyses.ended_by(task.task_id, position)
 
-    body = tail(backend.hub, task.task_id, cursor, settings, finished)
+    stream = await backend.stream_cap(settings).open(task.owner)  # 429 beyond the owner's open streams
+    body = leased(tail(backend.hub, task.task_id, cursor, settings, finished), stream)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return EventStreamResponse(body, headers=headers)
+    # The background close covers a response cancelled before its body began (the body's finally never ran).
+    return EventStreamResponse(body, headers=headers, background=BackgroundTask(stream.close))

@@ -14,7 +14,8 @@ router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES)
 
 
 class KeyRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[\x20-\x7e]+$")
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$")
+    """Printable ASCII, not only blanks."""
     owner: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
     """Whose key it is: the caller by default; another owner's, or an admin key, needs an admin."""
     role: Literal["user", "admin"] = "user"
