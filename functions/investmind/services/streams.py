@@ -62,9 +62,7 @@ class StreamCap:
         wait_s = await self.leases.acquire(owner, lease_id, self.limit, self.ttl_s)
         if wait_s is not None:
             retry_after = min(max(1, math.ceil(wait_s)), self.ttl_s)
-            raise TooManyRequests(
-                f"at most {self.limit} open streams per owner", retry_after, {"limit": self.limit}
-            )
+            raise TooManyRequests(f"at most {self.limit} open streams per owner", retry_after, {"limit": self.limit})
         return OpenStream(self.leases, owner, lease_id, self.ttl_s, self._clock)
 
 

@@ -40,9 +40,10 @@ async def processes(request: pytest.FixtureRequest) -> Any:
         yield clock, shared, shared  # one process: memory leases do not cross processes
         return
     tasks_table, _ = request.getfixturevalue("server_tables")
-    async with aio_client(request.getfixturevalue("moto_server")) as one, aio_client(
-        request.getfixturevalue("moto_server")
-    ) as two:
+    async with (
+        aio_client(request.getfixturevalue("moto_server")) as one,
+        aio_client(request.getfixturevalue("moto_server")) as two,
+    ):
         yield clock, AsyncDynamoStreamLeases(tasks_table, one, clock), AsyncDynamoStreamLeases(tasks_table, two, clock)
 
 

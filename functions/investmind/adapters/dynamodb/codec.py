@@ -255,9 +255,7 @@ def check_same_request(item: Item, key: str, fingerprint: str | None) -> None:
     An item without a fingerprint (written before they were kept) matches any request."""
     stored = from_item(item).get("fingerprint")
     if fingerprint is not None and stored is not None and stored != fingerprint:
-        raise IdempotencyKeyReused(
-            "the Idempotency-Key was used with a different request", {"idempotency_key": key}
-        )
+        raise IdempotencyKeyReused("the Idempotency-Key was used with a different request", {"idempotency_key": key})
 
 
 def idem_id(owner: str, key: str) -> str:

@@ -104,4 +104,3 @@ class AsyncDynamoStreamLeases:
             )  # fmt: skip
         except self._client.exceptions.ConditionalCheckFailedException:
             pass  # already released, or run out and pruned
-

@@ -144,7 +144,9 @@ async def list_analyses(
     cursor: Annotated[
         str | None,
         Query(
-            min_length=1, max_length=1000, description="`next_cursor` of the previous page (opaque)",
+            min_length=1,
+            max_length=1000,
+            description="`next_cursor` of the previous page (opaque)",
             json_schema_extra={"pattern": "^[A-Za-z0-9_-]*$"},
         ),
     ] = None,
