@@ -133,6 +133,7 @@ def embedded_runtime(directory: Path, settings: dict[str, str]) -> Iterator[dict
         # The suite submits many analyses as one admin; the quotas themselves are tested in tests/unit/api.
         "INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000",
         "INVESTMIND_MAX_DAILY_PER_OWNER": "10000",
+        "INVESTMIND_MAX_STREAMS_PER_OWNER": "1000",  # the load run's 20 readers are one owner's
         "INVESTMIND_LOCAL_VISIBILITY_TIMEOUT_S": str(VISIBILITY_TIMEOUT_S),
         "PYTHONUNBUFFERED": "1",
         **settings,

@@ -23,7 +23,10 @@ def start_queued(start: StartRequest, log: EventLog, executions: ExecutionStarte
     """
     try:
         if log.head(start.task_id).ended:
-            logger.info("task already ended (cancelled while queued); not starting", extra={"task_id": start.task_id})
+            logger.info(
+                "task already ended (cancelled, or a message delivered again after it ran); not starting",
+                extra={"task_id": start.task_id},
+            )
             return False
     except NotFound:
         logger.warning("start message for an unknown task; discarded", extra={"task_id": start.task_id})

@@ -57,11 +57,12 @@ def refusals_beyond_the_schema(case: Any) -> dict[int, set[str]] | None:
 
     A submission: a well-formed symbol the data does not hold, an ``as_of`` in the future, a symbol whose spelt
     market contradicts ``market``, an ``Idempotency-Key`` an earlier case sent with another body.
-    A list page: a cursor in the cursor alphabet that this API did not issue.
+    A list page: a cursor in the cursor alphabet that this API did not issue, or a ``symbol`` filter that is no
+    stock symbol (its spellings and the markets inferred from a code's first digits are no pattern a schema holds).
     """
     if case.operation.label == "POST /v1/analyses":
         return {422: {"validation_error", "unknown_symbol", "idempotency_key_reused"}}
-    if case.operation.label == "GET /v1/analyses" and (case.query or {}).get("cursor"):
+    if case.operation.label == "GET /v1/analyses" and {"cursor", "symbol"} & set(case.query or {}):
         return {400: {"invalid_request"}}
     return None
 

@@ -116,11 +116,12 @@ def test_codec_numbers_round_trip_and_unrepresentable_become_null_or_zero():
 
 
 def test_codec_cursor_round_trip_for_its_owner_only():
-    task = Task(task_id="t1", owner="me", symbol="600519.SH", created_at="c", updated_at="c")
+    task_id = "0123456789abcdef0123456789abcdef"
+    task = Task(task_id=task_id, owner="me", symbol="600519.SH", created_at="c", updated_at="c")
 
     cursor = codec.encode_cursor(task)
 
-    assert codec.decode_cursor(cursor, "me") == {"owner": "me", "created_at": "c", "task_id": "t1"}
+    assert codec.decode_cursor(cursor, "me") == {"owner": "me", "created_at": "c", "task_id": task_id}
     assert "=" not in cursor
     with pytest.raises(InvalidRequest):
         codec.decode_cursor(cursor, "you")
