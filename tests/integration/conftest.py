@@ -44,7 +44,7 @@ QUOTAS = {"INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000", "INVESTMIND_MAX_DAILY_PER_O
 # On LocalStack each bounded SSE response holds an ApiFunction environment (one request at a time) for up
 # to this long when nothing happens: short, so that a dropped stream frees its environment for the next
 # request within the bridge's 30 s integration limit (on AWS, another environment would take it at once).
-LOCALSTACK_SSE_BOUNDED_WAIT_S = "5"
+LOCALSTACK_SSE_BOUNDED_WAIT_S = "10"
 EMBEDDED_ONLY = {
     "IssuerKeyPath": "the embedded runtime's local issuer (the tests pin its key and the API serves its JWKS); "
     "a deployed stack trusts its JwtIssuer's tokens only",
@@ -265,3 +265,24 @@ def aws_client(aws_session: boto3.session.Session, aws_endpoint: str | None):
         return aws_session.client(service, endpoint_url=aws_endpoint)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_execution_outlives_its_test(stack_outputs: dict[str, str], aws_client) -> Iterator[None]:
+    """On LocalStack, the executions a test leaves running are stopped when it ends.
+
+    Several tests submit analyses they do not follow to the end. The embedded runtime runs those on as
+    cheap threads; LocalStack runs every concurrent invocation of a function in a process of its own
+    (about 150 MB, started from cold), so leftovers of earlier tests piled up to dozens of processes, over
+    4 GB and functions timing out on a 2-core machine. Stopping them is what an operator's cleanup would
+    do; every assertion of the test has run by then.
+    """
+    yield
+    if "AwsEndpoint" not in stack_outputs:
+        return
+    sfn = aws_client("stepfunctions")
+    pages = sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=stack_outputs["AnalysisStateMachineArn"], statusFilter="RUNNING"
+    )
+    for execution in [e for page in pages for e in page["executions"]]:
+        sfn.stop_execution(executionArn=execution["executionArn"], error="TestEnded", cause="stopped after its test")
