@@ -225,13 +225,16 @@ LAMBDA_PYTHON313 ?= $(shell for p in python3.13 $(wildcard $(PYENV_VERSIONS)/3.1
 # DISABLE_EVENTS: no analytics, whose shutdown hook otherwise retries an unreachable host for minutes.
 # The event source mappings poll every second, as LocalStack's do while busy: after an empty poll they
 # otherwise back off up to 10 s, so each submission and each quiet moment of the stream waited that long
-# (AWS long-polls SQS and reads a stream several times a second).
+# (AWS long-polls SQS and reads a stream several times a second). On the host, an idle execution
+# environment (a process of about 150 MB) is stopped after 2 minutes, not LocalStack's 10: the extra ones
+# that concurrent analyses start would otherwise hold over 3 GB between the tests that need them.
 LOCALSTACK_SETTINGS = GATEWAY_LISTEN=127.0.0.1:$(LOCALSTACK_PORT) LOCALSTACK_HOST=127.0.0.1:$(LOCALSTACK_PORT) \
 	PERSISTENCE=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
 	LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC=1
 LOCALSTACK_HOST_SETTINGS = $(LOCALSTACK_SETTINGS) DNS_ADDRESS=0 \
 	PROVIDER_OVERRIDE_DYNAMODB=moto PROVIDER_OVERRIDE_DYNAMODBSTREAMS=moto PROVIDER_OVERRIDE_CLOUDFORMATION=engine-legacy-host \
 	LAMBDA_RUNTIME_EXECUTOR=host HOST_LAMBDA_PYTHON3_13=$(LAMBDA_PYTHON313) LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT=90 \
+	LAMBDA_KEEPALIVE_MS=120000 \
 	TMPDIR=$(abspath $(LOCALSTACK_DIR))/tmp
 LOCALSTACK_ANSWERS = $(PY) -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/_localstack/health', timeout=3)" \
 	$(LOCALSTACK_ENDPOINT) 2>/dev/null
