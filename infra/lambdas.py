@@ -20,7 +20,7 @@ from typing import Any
 
 from investmind.settings import function_environment
 
-from .faults import FaultPlan
+from .faults import FaultKind, FaultPlan, Firing, batch_records, record_scope, task_and_symbol
 from .meter import meter
 
 logger = logging.getLogger(__name__)
@@ -118,14 +118,19 @@ class LocalLambda:
         with self._lock:
             self.invocations[function.logical_id] = self.invocations.get(function.logical_id, 0) + 1
         fault = self.faults.take(function.fault_target, event)
-        if fault is not None:
-            answer = fault.answer(function.timeout_s)
-            logger.info("%s: %s", function.logical_id, answer.message)
-            if answer.api_status is not None:
-                payload = {"Type": "User", "message": answer.message}
-                return Invocation(payload, api_error=answer.error_type, status=answer.api_status)
-            return Invocation.error(answer.error_type, answer.message)
-        return self._run_with_timeout(function, event)
+        if fault is None:
+            return self._run_with_timeout(function, event)
+        # A warning, so that it reaches the runtime's log: the tests read there which faults fired.
+        logger.warning("%s: injected %s fault (%s)", function.logical_id, fault.rule.error.value, _scope(event, fault))
+        if fault.runs_handler:
+            ran = self._run_with_timeout(function, fault.event_for_handler(event))
+            if fault.rule.error is FaultKind.undecodable:
+                return ran
+        answer = fault.answer(function.timeout_s)
+        if answer.api_status is not None:
+            payload = {"Type": "User", "message": answer.message}
+            return Invocation(payload, api_error=answer.error_type, status=answer.api_status)
+        return Invocation.error(answer.error_type, answer.message)
 
     def _run_with_timeout(self, function: LocalFunction, event: Any) -> Invocation:
         context = LambdaContext(function.name, function.arn, function.memory_mb, function.timeout_s)
@@ -166,3 +171,13 @@ class LocalLambda:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _scope(event: Any, fault: Firing) -> str:
+    """Which task a fault hit, for the log line: ``task <id>`` (and the batch record's position)."""
+    records = batch_records(event)
+    if records is None or fault.record is None:
+        return f"task {task_and_symbol(event)[0]}"
+    record = records[fault.record]
+    identifier = record.get("eventID") or record.get("messageId")
+    return f"task {record_scope(record)[0]}, record {fault.record + 1} of {len(records)}, id {identifier}"

@@ -1,4 +1,4 @@
-"""Event source mappings, emulated as AWS runs them: SQS batches, DynamoDB streams, an EventBridge rule."""
+"""Event source mappings, emulated as AWS runs them: SQS batches, DynamoDB streams, EventBridge rules and schedules."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import threading
+import uuid
 from typing import Any
 
 import boto3
@@ -126,6 +128,7 @@ class StreamPoller(Poller):
         max_retries: int,
         region: str,
         filters: list[dict] | None = None,
+        on_failure_url: str | None = None,
     ) -> None:
         from moto.events.models import EventPattern
 
@@ -134,6 +137,8 @@ class StreamPoller(Poller):
         self.batch_size, self.max_retries, self.region = batch_size, max_retries, region
         self.filters = [EventPattern(json.dumps(f), f) for f in filters or []]
         self.streams = boto3.client("dynamodbstreams", region_name=region)
+        self.on_failure_url = on_failure_url
+        self.sqs = boto3.client("sqs", region_name=region) if on_failure_url else None
 
     def run(self) -> None:
         shard = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"][0]
@@ -154,6 +159,7 @@ class StreamPoller(Poller):
                     logger.error(
                         "%s: giving up on records from %s after %d retries", self.function, retry_from, attempts
                     )
+                    self._record_failure(shard["ShardId"], records, attempts + 1)
                 attempts = 0
                 iterator = response["NextShardIterator"]
                 continue
@@ -165,6 +171,35 @@ class StreamPoller(Poller):
                 ShardIteratorType="AT_SEQUENCE_NUMBER",
                 SequenceNumber=retry_from,
             )["ShardIterator"]
+
+    def _record_failure(self, shard_id: str, records: list[dict], invocations: int) -> None:
+        """The mapping's ``DestinationConfig.OnFailure``: the batch's bounds (not its records), as Lambda sends them."""
+        if self.sqs is None:
+            return
+        first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+
+        def arrival(body: dict) -> str:
+            created = body.get("ApproximateCreationDateTime")
+            when = created if isinstance(created, dt.datetime) else dt.datetime.now(dt.UTC)
+            return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+        function = self.lambdas.functions[self.function]
+        message = {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()), "functionArn": function.arn,
+                "condition": "RetryAttemptsExhausted", "approximateInvokeCount": invocations,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": arrival({}),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": first["SequenceNumber"], "endSequenceNumber": last["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": arrival(first), "approximateArrivalOfLastRecord": arrival(last),
+                "batchSize": len(records), "streamArn": self.stream_arn,
+            },
+        }  # fmt: skip
+        self.sqs.send_message(QueueUrl=self.on_failure_url, MessageBody=json.dumps(message))
 
     def _deliver(self, records: list[dict]) -> str | None:
         """Invoke once; the sequence number to resume from, or None when all succeeded."""
@@ -232,7 +267,9 @@ class ExecutionEndedRule(Poller):
                 if execution["executionArn"] in self.seen:
                     continue
                 self.seen.add(execution["executionArn"])
-                self.lambdas.invoke(self.function, self._event(execution, status))
+                answer = self.lambdas.invoke(self.function, self._event(execution, status))
+                if answer.failed:  # EventBridge's async invocation would retry, then drop it: the reconciler settles
+                    logger.warning("%s failed on %s: %s", self.function, execution["name"], answer.payload)
 
     def _event(self, execution: dict[str, Any], status: str) -> dict:
         return {
@@ -249,3 +286,32 @@ class ExecutionEndedRule(Poller):
                 "status": status,
             },
         }
+
+
+class ScheduleRule(Poller):
+    """A function's ``Schedule`` event (an EventBridge rule ``rate(...)``): invokes it every ``period_s``,
+    with the scheduled event's shape. The first invocation is one period after the start, as on AWS."""
+
+    def __init__(self, lambdas: LocalLambda, function: str, period_s: float, region: str) -> None:
+        super().__init__(f"schedule:{function}")
+        self.lambdas, self.function, self.period_s, self.region = lambdas, function, period_s, region
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.period_s):
+            now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            event = {
+                "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+                "time": now, "region": self.region, "resources": [], "detail": {},
+            }  # fmt: skip
+            answer = self.lambdas.invoke(self.function, event)
+            if answer.failed:
+                logger.warning("%s failed on its schedule: %s", self.function, answer.payload)
+
+
+def rate_seconds(expression: str) -> float:
+    """``rate(5 minutes)`` → 300; the only schedule form the template uses (a cron would raise)."""
+    match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expression.strip())
+    if match is None:
+        raise NotImplementedError(f"the embedded runtime runs rate(...) schedules only, not {expression!r}")
+    unit = {"minute": 60, "hour": 3600, "day": 86_400}[match.group(2).rstrip("s")]
+    return int(match.group(1)) * unit

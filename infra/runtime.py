@@ -8,9 +8,11 @@ template needs no edit here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -19,10 +21,10 @@ from typing import Any
 import boto3
 
 from .emulator import MotoEmulator, free_port
-from .faults import FaultPlan
+from .faults import CrashingQueue, FaultPlan
 from .lambdas import LocalFunction, LocalLambda
 from .local_identity import LocalIssuer, check_exposure, configured_key, create_admin_key
-from .pollers import ExecutionEndedRule, Poller, SqsPoller, StreamPoller
+from .pollers import ExecutionEndedRule, Poller, ScheduleRule, SqsPoller, StreamPoller, rate_seconds
 from .template import ROOT, Template, create_table_request
 
 logger = logging.getLogger(__name__)
@@ -201,6 +203,13 @@ class EmbeddedRuntime:
             for k, v in props.items()
             if k in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "DelaySeconds")
         }
+        # Tests only: how long a batch whose function crashed stays invisible before it is delivered
+        # again (the template's, 180 s, would make a crashed-starter test wait three minutes).
+        visibility = self.extra_env.get("INVESTMIND_LOCAL_VISIBILITY_TIMEOUT_S") or os.environ.get(
+            "INVESTMIND_LOCAL_VISIBILITY_TIMEOUT_S"
+        )
+        if visibility and "VisibilityTimeout" in attributes:
+            attributes["VisibilityTimeout"] = visibility
         url = boto3.client("sqs", region_name=REGION).create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         self.template.refs[logical_id] = url
         self.template.attrs[(logical_id, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
@@ -297,12 +306,12 @@ class EmbeddedRuntime:
                 reports = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
                 if event["Type"] == "SQS":
                     queue_arn = props["Queue"]
-                    queue_name = queue_arn.rsplit(":", 1)[-1]
-                    url = next(u for u in t.refs.values() if isinstance(u, str) and u.endswith("/" + queue_name))
+                    url = self._queue_url(queue_arn)
                     self.pollers.append(
                         SqsPoller(self.lambdas, name, url, queue_arn, int(props.get("BatchSize", 10)), reports, REGION)
                     )
                 elif event["Type"] == "DynamoDB":
+                    on_failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
                     self.pollers.append(
                         StreamPoller(
                             self.lambdas,
@@ -312,8 +321,13 @@ class EmbeddedRuntime:
                             int(props.get("MaximumRetryAttempts", 10)),
                             REGION,
                             [json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])],
+                            on_failure_url=self._queue_url(on_failure) if on_failure else None,
                         )
                     )
+                elif event["Type"] == "Schedule":
+                    # Tests shorten every schedule to seconds (INVESTMIND_SCHEDULE_PERIOD_S); else the template's rate.
+                    period = os.environ.get("INVESTMIND_SCHEDULE_PERIOD_S") or rate_seconds(props["Schedule"])
+                    self.pollers.append(ScheduleRule(self.lambdas, name, float(period), REGION))
                 elif event["Type"] == "EventBridgeRule":
                     pattern = props["Pattern"]
                     if pattern.get("source") == ["aws.states"]:
@@ -324,11 +338,23 @@ class EmbeddedRuntime:
         for poller in self.pollers:
             poller.start()
 
-    def _start_api(self) -> None:
+    def _queue_url(self, queue_arn: str) -> str:
+        name = queue_arn.rsplit(":", 1)[-1]
+        return next(u for u in self.template.refs.values() if isinstance(u, str) and u.endswith("/" + name))
+
+    def _start_api(self, fresh: bool = False) -> None:
         import uvicorn
 
-        api = self.lambdas.by_logical_id("ApiFunction")
-        app = api.handler().app  # the Mangum handler wraps the ASGI app; uvicorn serves it directly
+        if fresh:  # a new process's app: its own backend clients, nothing kept from the last one
+            from investmind.composition.api import create_aws_app
+
+            app = create_aws_app()
+        else:
+            app = self.lambdas.by_logical_id("ApiFunction").handler().app  # Mangum wraps it; uvicorn serves it
+        if self.lambdas.faults.crashes_api:
+            from investmind.api.deps import BackendHolder
+
+            app.state.backend = BackendHolder(opener=self._crashing_backend)
         self.issuer.serve_jwks(app)
         config = uvicorn.Config(app, host=self.host, port=self.api_port, log_level="warning", lifespan="on")
         self._uvicorn = uvicorn.Server(config)
@@ -339,6 +365,32 @@ class EmbeddedRuntime:
             time.sleep(0.02)
         if not self._uvicorn.started:
             raise RuntimeError(f"the API could not start on port {self.api_port}")
+
+    async def _crashing_backend(self) -> Any:
+        """The API's backend with the plan's ``api.send`` faults on its start queue (infra/faults.py)."""
+        from investmind.composition.api import open_aws_backend
+        from investmind.settings import get_settings
+
+        backend = await open_aws_backend(get_settings())
+        return dataclasses.replace(backend, queue=CrashingQueue(backend.queue, self.lambdas.faults))
+
+    def restart_api(self) -> None:
+        """The API process dying and coming back (tests: SIGHUP to ``serve``): every open connection is
+        cut at once, SSE streams mid-event included, as a crash would, and a fresh app serves the same
+        port. Clients reconnect (an EventSource with ``Last-Event-ID``); the functions run on."""
+        server = self._uvicorn
+        loop = server.servers[0].get_loop()
+
+        def crash() -> None:
+            for connection in list(server.server_state.connections):
+                connection.transport.abort()
+            server.force_exit = server.should_exit = True
+
+        loop.call_soon_threadsafe(crash)
+        if self._api_thread:
+            self._api_thread.join(timeout=30)
+        self._start_api(fresh=True)
+        logger.warning("the API restarted on %s", self.api_url)
 
     def write_outputs(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -354,6 +406,8 @@ def serve(port: int | None = None, outputs_path: Path | None = None, host: str |
     print(f"INVESTMIND_API_KEY={runtime.admin_key}", flush=True)
     print(f"InvestMind is serving on {runtime.api_url}  (console: {runtime.api_url}/, Ctrl-C to stop)", flush=True)
     stop = threading.Event()
+    # SIGHUP restarts the API (the tests of clients streaming through an API restart send it).
+    signal.signal(signal.SIGHUP, lambda *_: threading.Thread(target=runtime.restart_api, name="api-restart").start())
     try:
         stop.wait()
     except KeyboardInterrupt:

@@ -129,6 +129,21 @@ def _keys_parser(commands: Any) -> None:
     revoke.set_defaults(handler=_keys_revoke)
 
 
+def _reconcile(api: Api, args: argparse.Namespace, console: Console) -> int:
+    report = api.call("POST", "/v1/admin/reconcile")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
+    print(f"examined {report['examined']} open, rebuilt {len(report['rebuilt'])}, settled {len(report['settled'])}")
+    for task_id in report["rebuilt"]:
+        print(f"{task_id} rebuilt from its log")
+    for settled in report["settled"]:
+        print(f"{settled['task_id']} FAILED {settled['error_type']}: {settled['reason']}")
+    for task_id, error in report["errors"].items():
+        print(f"{task_id} not reconciled: {error}")
+    return 1 if report["errors"] else 0
+
+
 def _local(port: int) -> int:
     try:
         from infra.runtime import serve
@@ -177,6 +192,12 @@ def _parser(default_url: str, default_port: int) -> argparse.ArgumentParser:
     listing.set_defaults(handler=_list)
 
     _keys_parser(commands)
+
+    reconcile = commands.add_parser(
+        "reconcile", help="an admin: heal projections and settle stuck analyses now (as the schedule does)"
+    )
+    reconcile.add_argument("--json", action="store_true", help="the report as the API returns it")
+    reconcile.set_defaults(handler=_reconcile)
 
     local = commands.add_parser("local", help="run the whole system on this machine (embedded runtime)")
     local.add_argument("--port", type=int, default=default_port, help="INVESTMIND_PORT; default %(default)s")

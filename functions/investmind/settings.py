@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     max_daily_per_owner: int = Field(default=200, ge=1)
     """Quota: one owner's analyses submitted in any 24 hours (429 beyond)."""
 
+    # The reconciler (services/reconcile.py, docs/reliability.md). Its deadlines count from the task's creation and
+    # sit beyond what the normal paths settle by: a failing start message reaches its DLQ after 3 receives of
+    # 180 s (540 s), and the state machine times itself out 1800 s after its start (its TimeoutSeconds).
+    reconcile_start_deadline_s: int = Field(default=900, ge=1)
+    """A task still QUEUED with no execution this long after its creation never started: it ends FAILED."""
+    reconcile_deadline_s: int = Field(default=3600, ge=1)
+    """No task stays open longer: past it the execution is stopped and the task ends FAILED."""
+    reconcile_max_tasks: int = Field(default=1000, ge=1)
+    """Open tasks one reconciler run examines at most, oldest first: a bound on one run's work."""
+
     @property
     def admins(self) -> frozenset[str]:
         return frozenset(name.strip() for name in self.admin_owners.split(",") if name.strip())

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 import boto3
@@ -38,6 +39,10 @@ FAULTS = [
     {"target": "industry", "error": "timeout", "symbol": "002572.SZ"},
     {"target": "macro", "error": "throttle", "times": 1, "symbol": "300027.SZ"},
     {"target": "fundamental", "error": "transient", "times": 2, "symbol": "000783.SZ"},
+    {"target": "prepare", "error": "permanent", "symbol": "600887.SH"},
+    {"target": "starter", "error": "crash", "times": 1, "symbol": "601012.SH"},
+    {"target": "progress", "error": "transient", "times": 3, "symbol": "600276.SH"},
+    {"target": "progress", "error": "undecodable", "symbol": "000333.SZ"},
 ]
 # The suite submits many analyses as one admin; the quotas themselves are tested in tests/unit/api.
 QUOTAS = {"INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000", "INVESTMIND_MAX_DAILY_PER_OWNER": "10000"}
@@ -59,6 +64,11 @@ class DeployedOutputs(dict):
         if key in EMBEDDED_ONLY:
             pytest.skip(f"needs {EMBEDDED_ONLY[key]}")
         raise KeyError(key)
+
+
+# How long a batch whose function crashed stays invisible before the queue delivers it again (the
+# template's 180 s, shortened so that the crashed-starter test waits seconds, not minutes).
+VISIBILITY_TIMEOUT_S = 10
 
 
 def _localstack_endpoint() -> str | None:
@@ -166,7 +176,14 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     if stack:
         yield _stack_outputs(stack)
         return
-    outputs_path = tmp_path_factory.mktemp("runtime") / "outputs.json"
+    with embedded_runtime(tmp_path_factory.mktemp("runtime"), {"INVESTMIND_FAULTS": json.dumps(FAULTS)}) as outputs:
+        yield outputs
+
+
+@contextmanager
+def embedded_runtime(directory: Path, settings: dict[str, str]) -> Iterator[dict[str, str]]:
+    """An embedded runtime in its own process, with these settings over the suite's; its outputs while it runs."""
+    outputs_path = directory / "outputs.json"
     port = free_port()
     env = {
         **os.environ,
@@ -174,8 +191,9 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         "INVESTMIND_LOCAL_ISSUER_KEY": str(_issuer_key(outputs_path.with_name("issuer.pem"))),
         "INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS),
         **QUOTAS,
-        "INVESTMIND_FAULTS": json.dumps(FAULTS),
+        "INVESTMIND_LOCAL_VISIBILITY_TIMEOUT_S": str(VISIBILITY_TIMEOUT_S),
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     env.pop("AWS_ENDPOINT_URL", None)
     log_path = outputs_path.with_name("runtime.log")
@@ -201,16 +219,24 @@ def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
             if not line:
                 log.flush()
                 raise RuntimeError(f"embedded runtime did not start:\n{log_path.read_text()[-3000:]}")
-            # Keep draining its stdout (the functions' JSON logs) so the runtime never blocks on a full pipe.
-            threading.Thread(target=shutil.copyfileobj, args=(process.stdout, log), daemon=True).start()
+            # Keep draining its stdout (the functions' JSON logs) so the runtime never blocks on a full pipe,
+            # a line at a time, so that the fault tests read a function's log line as soon as it is written.
+            threading.Thread(target=_drain, args=(process.stdout, log), daemon=True).start()
             yield {**json.loads(outputs_path.read_text()), "AdminApiKey": admin_key,
-                   "IssuerKeyPath": env["INVESTMIND_LOCAL_ISSUER_KEY"], "LogPath": str(log_path)}  # fmt: skip
+                   "IssuerKeyPath": env["INVESTMIND_LOCAL_ISSUER_KEY"], "LogPath": str(log_path),
+                   "RuntimePid": str(process.pid)}  # fmt: skip
         finally:
             process.terminate()
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def _drain(source: IO[str], log: IO[str]) -> None:
+    for line in source:
+        log.write(line)
+        log.flush()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pytest
 from investmind.roster import AGENTS, STAGE1_IDS, STAGES
 from tests.conftest import wait_until
 
+from .checks import assert_each_agent_once, assert_gap_free, folded
 from .sse import read_stream
 
 pytestmark = pytest.mark.integration
@@ -32,10 +33,6 @@ def submit(api, symbol: str, **body) -> str:
 
 def by_type(events: list[dict], kind: str) -> list[dict]:
     return [e for e in events if e["type"] == kind]
-
-
-def assert_gap_free(events: list[dict]) -> None:
-    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
 
 
 def test_full_analysis_streams_every_step_in_order_with_parallel_stages(api):
@@ -132,8 +129,10 @@ def test_agent_timeout_degrades_the_analysis_with_the_timeout_as_its_reason(api,
     events = read_stream(api, task_id)
 
     assert_gap_free(events)
+    assert not assert_each_agent_once(events)  # a timeout is not retried: no warning, no second attempt
     failed = by_type(events, "agent_failed")
     assert [e["agent_id"] for e in failed] == ["industry"]
+    assert "industry" not in {e["agent_id"] for e in by_type(events, "agent_started")}  # it never got to run
     assert failed[0]["data"]["error_type"] == "Sandbox.Timedout"
     assert "Task timed out after" in failed[0]["data"]["error"]
     assert "industry" not in {e["agent_id"] for e in by_type(events, "agent_completed")}
@@ -155,23 +154,36 @@ def test_throttled_agent_is_retried_as_lambda_throttling_and_the_analysis_is_not
 
     assert_gap_free(events)
     assert not by_type(events, "agent_failed")
-    assert [e["agent_id"] for e in by_type(events, "agent_started")].count("macro") == 1
+    # Retried once: the second attempt runs, says so in a warning, and writes the agent's events once.
+    assert assert_each_agent_once(events) == {"macro": [2]}
+    macro_started = [e for e in by_type(events, "agent_started") if e["agent_id"] == "macro"]
+    assert [e["data"]["attempt"] for e in macro_started] == [2]
     assert events[-1]["type"] == "task_completed" and events[-1]["data"]["degraded"] is False
     # Step Functions saw the Invoke API's error under the name its Retry matches.
     [(error, cause)] = lambda_failures(aws_client, stack_outputs, task_id)
     assert error == "Lambda.TooManyRequestsException" and "Rate Exceeded" in cause
+    task = folded(api, task_id, events[-1]["seq"])
+    completed = next(e for e in by_type(events, "agent_completed") if e["agent_id"] == "macro")
+    assert (
+        task["agents"]["macro"]["state"] == "succeeded"
+        and task["agents"]["macro"]["result"] == completed["data"]["result"]
+    )
 
 
 def test_uncaught_error_ends_the_task_failed_with_its_reason(api, fault_plan):
     task_id = submit(api, "300750")  # Finalize fails for this symbol
     events = read_stream(api, task_id)
 
-    assert events[-1]["type"] == "task_failed"
+    assert_gap_free(events)
+    assert events[-1]["type"] == "task_failed" and not by_type(events, "task_completed")
     assert "injected permanent fault in finalize" in events[-1]["data"]["error"]
-    task = wait_until(
-        lambda: (t := api.get(f"/v1/analyses/{task_id}").json())["status"] == "FAILED" and t, timeout=30, what="FAILED"
-    )
-    assert "finalize" in task["error"]
+    # Every agent ran, once; only the last step failed, and no decision was made up for it.
+    assert not assert_each_agent_once(events)
+    assert {e["agent_id"] for e in by_type(events, "agent_completed")} == {a.agent_id for a in AGENTS}
+    assert api.get(f"/v1/analyses/{task_id}").json()["status"] == "FAILED"  # at once, by the log head
+    task = folded(api, task_id, events[-1]["seq"])
+    assert task["status"] == "FAILED" and "finalize" in task["error"] and task["decision"] is None
+    assert all(view["state"] == "succeeded" for view in task["agents"].values())
 
 
 def test_symbol_without_data_at_as_of_fails_with_the_reason(api):

@@ -9,8 +9,9 @@ import pytest
 
 from tests.conftest import wait_until
 
+from .checks import assert_each_agent_once, assert_gap_free
 from .sse import read_stream
-from .test_pipeline import assert_gap_free, by_type, fault_plan, submit  # noqa: F401 - the fixture
+from .test_pipeline import by_type, fault_plan, submit  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.integration
 
@@ -43,6 +44,7 @@ def test_transient_errors_n_times_write_each_agent_event_once_and_each_retry_as_
     events = read_stream(api, task_id)
 
     assert_gap_free(events)
+    assert assert_each_agent_once(events) == {"fundamental": [2, 3]}  # and no other agent retried
     mine = [e for e in events if e.get("agent_id") == "fundamental"]
     assert [e["data"]["attempt"] for e in by_type(mine, "agent_started")] == [3]
     assert len(by_type(mine, "agent_completed")) == 1 and not by_type(mine, "agent_failed")

@@ -234,6 +234,41 @@ def concurrency(count: int, simulated_llm_ms: int) -> dict[str, Any]:
     return {"all_done_s": max(ends), "cpu_s": cpu, "peak_rss_mb": after.ru_maxrss / 1024}
 
 
+def load(analyses: int, readers: int, simulated_llm_ms: int) -> dict[str, Any]:
+    """``analyses`` at once with ``readers`` SSE readers each, half resuming mid-run (``tests/load.py``).
+
+    The runtime serves from a process of its own (``python -m infra serve``), as in the integration
+    suite: two hundred readers' threads in its process would take the GIL from the system they measure.
+    """
+    import os
+    import shutil
+    import subprocess
+
+    from infra.emulator import free_port
+    from tests.load import run_load
+
+    port, log = free_port(), Path(tempfile.mkdtemp()) / "runtime.log"
+    env = {**os.environ, "INVESTMIND_SIMULATED_LLM_MS": str(simulated_llm_ms), "PYTHONUNBUFFERED": "1",
+           "INVESTMIND_MAX_ACTIVE_PER_OWNER": "100000", "INVESTMIND_MAX_DAILY_PER_OWNER": "100000"}  # fmt: skip
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "infra", "serve", "--port", str(port)], env=env,
+                                   stdout=subprocess.PIPE, stderr=out, text=True)  # fmt: skip
+        try:
+            key = ""
+            for line in process.stdout:  # its admin key, then its URL once everything is up
+                key = line.strip().partition("=")[2] if line.startswith("INVESTMIND_API_KEY=") else key
+                if "serving on" in line:
+                    break
+            else:
+                raise RuntimeError(f"the runtime did not start: {log}")
+            threading.Thread(target=shutil.copyfileobj, args=(process.stdout, out), daemon=True).start()
+            headers = {"Authorization": f"Bearer {key}"}
+            return run_load(f"http://127.0.0.1:{port}", headers, analyses, readers, timeout=1800).as_dict()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
 def cost() -> dict[str, Any]:
     """The billable usage of one analysis (L = 0), priced by ``infra/cost.py``."""
     import boto3

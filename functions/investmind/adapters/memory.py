@@ -101,7 +101,26 @@ class MemoryTaskStore:
             if codec.from_item({"applied_seq": item["applied_seq"]})["applied_seq"] != expected_applied_seq:
                 return False
             item.update(codec.projection_item(task))
+            if task.terminal:
+                item.pop(codec.OPEN_FIELD, None)
             return True
+
+    def list_open(self, limit: int = 100, cursor: str | None = None) -> tuple[list[str], str | None]:
+        # The open_tasks index: only items carrying the open key, by created_at (then task_id, as DynamoDB
+        # orders equal sort keys by the base table's key).
+        start = codec.from_item(codec.decode_open_cursor(cursor)) if cursor is not None else None
+        with self.tables.lock:
+            keys = sorted(
+                (codec.from_item({"c": i["created_at"]})["c"], i["task_id"]["S"])
+                for i in self.tables.tasks.values()
+                if codec.is_open_item(i)
+            )
+        if start is not None:
+            keys = [k for k in keys if k > (start["created_at"], start["task_id"])]
+        page = keys[:limit]
+        more = len(keys) > limit
+        last = {"created_at": codec.attr(page[-1][0]), "task_id": codec.attr(page[-1][1])} if more else None
+        return [task_id for _, task_id in page], codec.encode_open_cursor(last) if last else None
 
 
 def _owned_by(item: codec.Item, owner: str) -> bool:

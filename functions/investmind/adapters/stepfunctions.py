@@ -51,12 +51,12 @@ class ExecutionStarter:
             raise
         return True
 
-    def stop(self, task_id: str, cause: str) -> bool:
-        """Stop the task's execution (one started after its task ended); False when there is none."""
+    def stop(self, task_id: str, cause: str, error: str = "Cancelled") -> bool:
+        """Stop the task's execution (started after its task ended, or past its deadline); False when there is none."""
         try:
             self._sfn.stop_execution(
                 executionArn=execution_arn(self._state_machine_arn, task_id),
-                error="Cancelled",
+                error=error,
                 cause=cause[:_MAX_CAUSE],
             )
         except Exception as exc:
@@ -64,6 +64,16 @@ class ExecutionStarter:
                 return False
             raise
         return True
+
+    def status(self, task_id: str) -> str | None:
+        """The execution's status (the reconciler's question); None when the task has no execution."""
+        try:
+            reply = self._sfn.describe_execution(executionArn=execution_arn(self._state_machine_arn, task_id))
+        except Exception as exc:
+            if error_code(exc) == "ExecutionDoesNotExist":
+                return None
+            raise
+        return str(reply["status"])
 
 
 class ExecutionStopper:

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ..auth import KeyStore
 from ..services.ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue
+from ..services.reconcile import ReconcileReport
 from .deps import Backend, BackendHolder
 from .errors import BodySizeLimit, install_error_handlers
 from .routes import ROUTERS
@@ -32,6 +33,7 @@ def create_app(
     queue: StartQueue | None = None,
     executions: ExecutionStopper | None = None,
     keys: KeyStore | None = None,
+    reconciler: Callable[[], ReconcileReport] | None = None,
     open_backend: Callable[[], Awaitable[Backend]] | None = None,
 ) -> FastAPI:
     """The API app.
@@ -42,6 +44,8 @@ def create_app(
         All four (tests: memory stores and fakes), or none and ``open_backend`` instead.
     keys
         With the four: the API keys' store (without it, only a configured issuer's JWTs get in).
+    reconciler
+        With the four: one reconciler pass, for ``POST /v1/admin/reconcile`` (without it, 503).
     open_backend
         Opens the backend (``composition.api``: the AWS one) at start-up, or on the first request when
         no lifespan runs (Mangum with ``lifespan="off"``); it is closed at shutdown.
@@ -56,7 +60,9 @@ def create_app(
     else:
         assert tasks is not None and events is not None and queue is not None and executions is not None
         holder = BackendHolder(
-            backend=Backend(tasks=tasks, events=events, queue=queue, executions=executions, keys=keys)
+            backend=Backend(
+                tasks=tasks, events=events, queue=queue, executions=executions, keys=keys, reconciler=reconciler
+            )
         )
 
     @asynccontextmanager

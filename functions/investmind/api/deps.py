@@ -19,6 +19,7 @@ from ..errors import NotFound, ServiceUnavailable
 from ..models import Task
 from ..services.analyses import Analyses
 from ..services.ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue
+from ..services.reconcile import ReconcileReport
 from ..settings import Settings, get_settings
 from .sse import EventHub
 
@@ -37,6 +38,8 @@ class Backend:
     keys: KeyStore | None = None
     """The API keys; None: this deployment accepts none (JWTs only)."""
     aclose: Callable[[], Awaitable[None]] | None = None
+    reconciler: Callable[[], ReconcileReport] | None = None
+    """One reconciler pass (``services.reconcile``, synchronous: the route runs it on a worker thread); None: none."""
     hub: EventHub = field(init=False)
     analyses: Analyses = field(init=False)
     _stream_secret: str | None = field(init=False, default=None)

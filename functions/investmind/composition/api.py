@@ -12,6 +12,7 @@ from ..adapters.stepfunctions import ExecutionStopper
 from ..api import create_app
 from ..api.deps import Backend
 from ..settings import Settings, get_settings
+from .lambdas import reconciler
 
 
 def create_aws_app() -> FastAPI:
@@ -30,5 +31,7 @@ async def open_aws_backend(settings: Settings) -> Backend:
         queue=TaskQueue(clients["sqs"], settings.queue_urls),
         executions=ExecutionStopper(clients["stepfunctions"], settings.state_machine_arn),
         keys=AsyncDynamoKeyStore(settings.keys_table, clients["dynamodb"]) if settings.keys_table else None,
+        # The same pass as ReconcileFunction's, on the functions' boto3 clients (run on a worker thread).
+        reconciler=reconciler(settings) if settings.state_machine_arn else None,
         aclose=clients.close,
     )

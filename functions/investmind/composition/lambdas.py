@@ -6,11 +6,13 @@ invocation; the clients honour ``AWS_ENDPOINT_URL`` (moto server, LocalStack).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 
 from ..adapters import aws
 from ..adapters.dynamodb import DynamoEventLog, DynamoTaskStore
 from ..adapters.stepfunctions import ExecutionStarter
+from ..services.reconcile import Deadlines, ReconcileReport, reconcile
 from ..settings import Settings
 
 
@@ -37,6 +39,14 @@ def event_log(settings: Settings) -> DynamoEventLog:
 @lru_cache(maxsize=8)
 def _starter(state_machine_arn: str) -> ExecutionStarter:
     return ExecutionStarter(aws.client("stepfunctions"), state_machine_arn)
+
+
+def reconciler(settings: Settings) -> Callable[[], ReconcileReport]:
+    """One reconciler pass on the deployment's stores and state machine (ReconcileFunction, the admin route)."""
+    tasks, log = stores(settings)
+    executions = execution_starter(settings)
+    deadlines = Deadlines(start_s=settings.reconcile_start_deadline_s, overall_s=settings.reconcile_deadline_s)
+    return partial(reconcile, tasks, log, executions, deadlines, settings.reconcile_max_tasks)
 
 
 def execution_starter(settings: Settings) -> ExecutionStarter:

@@ -64,6 +64,10 @@ class ExecutionEnded(BaseModel):
     name: str = Field(description="the execution's name: the task id")
     status: str
 
+    def describe(self) -> tuple[str, str]:
+        """(error type, message) of the ``task_failed`` it ends its task with: ``ExecutionTimedOut``, …"""
+        return "Execution" + self.status.title().replace("_", ""), f"the execution ended {self.status}"
+
 
 def record_agent_failure(failure: AgentFailure, log: EventLog) -> AgentResult:
     """The failed agent's result, recorded as ``agent_failed`` (with its stage's boundary if it was first)."""
@@ -132,5 +136,4 @@ def record_execution_ended(ended: ExecutionEnded, log: EventLog) -> bool:
     Every failure the state machine handles ends its execution SUCCEEDED (FailTask ends in a Succeed
     state), so the rule reports only these; a cancel also aborts, and then the log has ended already.
     """
-    error_type = "Execution" + ended.status.title().replace("_", "")
-    return record_task_failure(ended.name, error_type, f"the execution ended {ended.status}", log)
+    return record_task_failure(ended.name, *ended.describe(), log)

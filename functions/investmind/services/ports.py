@@ -16,6 +16,7 @@ __all__ = [
     "AsyncEventLog",
     "AsyncTaskStore",
     "EventLog",
+    "ExecutionControl",
     "ExecutionStarter",
     "ExecutionStopper",
     "LogHead",
@@ -43,6 +44,16 @@ class ExecutionStarter(Protocol):
     def start(self, start: StartRequest) -> bool: ...
 
     def stop(self, task_id: str, cause: str) -> bool: ...
+
+
+class ExecutionControl(Protocol):
+    """A task's execution as the reconciler sees it: its status (None: never started), and stopping it."""
+
+    def status(self, task_id: str) -> str | None:
+        """``RUNNING``, ``SUCCEEDED``, ``FAILED``, ``TIMED_OUT`` or ``ABORTED``; None when there is no execution."""
+        ...
+
+    def stop(self, task_id: str, cause: str, error: str = "Cancelled") -> bool: ...
 
 
 class SnapshotLoader(Protocol):

@@ -13,6 +13,7 @@ from .ports import EventLog, TaskStore
 logger = logging.getLogger(__name__)
 
 MAX_SAVE_ATTEMPTS = 5
+_PAGE = 1000
 
 
 # --- ProgressFunction ----------------------------------------------------------------------------------------
@@ -55,6 +56,22 @@ def apply_events(tasks: TaskStore, log: EventLog, events: Sequence[Event]) -> No
         raise Conflict(f"could not save the projection of analysis {task_id}")
     if any(e.type != EventType.progress for e in pending) and not after.terminal and _moved(before, after):
         _announce(log, after)
+
+
+def fold_from_log(tasks: TaskStore, log: EventLog, task_id: str) -> int:
+    """Fold what the projection lacks straight from the log (the reconciler's rebuild); how many events were new.
+
+    The same write path as the stream's (``apply_events``), so a projection ProgressFunction could not
+    fold (its records dropped after their retries) heals to exactly what the stream would have written.
+    """
+    start = applied = tasks.get_projection(task_id).applied_seq
+    while events := log.read(task_id, after=applied, limit=_PAGE):
+        apply_events(tasks, log, events)
+        moved = tasks.get_projection(task_id).applied_seq
+        if moved <= applied:  # nothing could be folded (it moved under us, or vanished): no loop on it
+            break
+        applied = moved
+    return applied - start
 
 
 def _through(log: EventLog, applied_seq: int, pending: list[Event]) -> list[Event]:

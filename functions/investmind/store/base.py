@@ -87,8 +87,14 @@ class TaskStore(Protocol):
         With ``before`` (the projection as read), only what changed since is written.
 
         Returns False when another writer moved it first (the caller re-reads and folds again).
-        Never touches the log's own bookkeeping (``next_seq``, ended marker, markers).
+        Never touches the log's own bookkeeping (``next_seq``, ended marker, markers). A terminal
+        projection leaves the open-tasks index (``list_open``).
         """
+        ...
+
+    def list_open(self, limit: int = 100, cursor: str | None = None) -> tuple[list[str], str | None]:
+        """Ids of tasks whose projection is open (QUEUED or RUNNING), oldest first, a page at a time, and the
+        cursor of the next page (or None). A sparse index, not a scan: its size is the number of open tasks."""
         ...
 
 

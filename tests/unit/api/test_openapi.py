@@ -17,6 +17,7 @@ CONTRACT_OPERATIONS = {
     ("post", "/v1/keys"),
     ("get", "/v1/keys"),
     ("delete", "/v1/keys/{key_id}"),
+    ("post", "/v1/admin/reconcile"),
     ("get", "/v1/agents"),
     ("get", "/healthz"),
 }

@@ -149,3 +149,68 @@ def test_a_handlers_exception_is_a_function_error_and_an_unknown_function_an_api
     assert broken.function_error == "Unhandled"
     missing = lambdas.invoke("stack-nothing", {})
     assert missing.api_error == "ResourceNotFoundException" and missing.status == 404 and missing.failed
+
+
+def _sqs_batch(*starts: tuple[str, str]) -> dict:
+    return {"Records": [{"messageId": f"m{i}", "body": json.dumps({"task_id": t, "symbol": s})}
+                        for i, (t, s) in enumerate(starts)]}  # fmt: skip
+
+
+def _stream_batch(*events: tuple[str, int, str | None]) -> dict:
+    def image(task_id: str, seq: int, symbol: str | None) -> dict:
+        data = {"M": {"symbol": {"S": symbol}}} if symbol else {"M": {}}
+        return {"task_id": {"S": task_id}, "seq": {"N": str(seq)}, "type": {"S": "task_queued"}, "data": data}
+
+    return {"Records": [{"eventID": str(i), "dynamodb": {"SequenceNumber": str(i), "NewImage": image(*e)}}
+                        for i, e in enumerate(events)]}  # fmt: skip
+
+
+@pytest.fixture
+def batch_lambdas(lambdas):
+    for logical_id in ("StarterFunction", "ProgressFunction"):
+        lambdas.add(LocalFunction(logical_id, f"stack-{logical_id}", "arn:b", f"{functions.__name__}.record", 30, 512))
+    return lambdas
+
+
+def test_a_symbol_scopes_a_batch_by_its_records_and_times_count_per_that_records_task(batch_lambdas):
+    batch_lambdas.faults = plan({"target": "starter", "error": "transient", "times": 1, "symbol": "002594.SZ"})
+    healthy = _sqs_batch(("a", "600519.SH"), ("b", "000001.SZ"))
+    faulty = _sqs_batch(("a", "600519.SH"), ("c", "002594.SZ"))
+
+    assert batch_lambdas.invoke("stack-StarterFunction", healthy).payload == {"ran": True}
+    assert batch_lambdas.invoke("stack-StarterFunction", faulty).payload["errorType"] == "TransientAgentError"
+    assert batch_lambdas.invoke("stack-StarterFunction", faulty).payload == {"ran": True}  # once for task c
+    assert batch_lambdas.invoke("stack-StarterFunction", _sqs_batch(("d", "002594.SZ"))).failed  # task d: its own once
+
+
+def test_a_crash_runs_the_batch_through_the_matched_record_then_loses_the_answer(batch_lambdas):
+    batch_lambdas.faults = plan({"target": "starter", "error": "crash", "times": 1, "symbol": "002594.SZ"})
+    batch = _sqs_batch(("a", "600519.SH"), ("c", "002594.SZ"), ("b", "000001.SZ"))
+
+    answer = batch_lambdas.invoke("stack-StarterFunction", batch)
+    assert answer.function_error == "Unhandled" and answer.payload["errorType"] == "Runtime.ExitError"
+    assert [r["messageId"] for r in functions.calls[0]["Records"]] == ["m0", "m1"]  # m2 never reached
+    assert batch_lambdas.invoke("stack-StarterFunction", batch).payload == {"ran": True}  # the redelivery
+    assert [r["messageId"] for r in functions.calls[1]["Records"]] == ["m0", "m1", "m2"]
+
+
+def test_a_crash_outside_a_batch_runs_the_handler_and_answers_runtime_exit(lambdas):
+    lambdas.faults = plan({"target": "technical", "error": "crash", "times": 1})
+    answer = lambdas.invoke("stack-technical", AGENT_EVENT)
+    assert answer.payload["errorType"] == "Runtime.ExitError" and functions.calls == [AGENT_EVENT]
+
+
+def test_an_undecodable_record_is_garbled_alone_and_the_handler_answers_for_the_batch(batch_lambdas):
+    from investmind.adapters.dynamodb.codec import event_from_item
+
+    batch_lambdas.faults = plan({"target": "progress", "error": "undecodable", "symbol": "002594.SZ"})
+    batch = _stream_batch(("a", 1, "600519.SH"), ("c", 1, "002594.SZ"), ("c", 2, None))
+
+    assert batch_lambdas.invoke("stack-ProgressFunction", batch).payload == {"ran": True}
+    delivered = functions.calls[0]["Records"]
+    assert delivered[0] == batch["Records"][0] and delivered[2] == batch["Records"][2]
+    assert delivered[1]["eventID"] == "1" and delivered[1]["dynamodb"]["SequenceNumber"] == "1"
+    with pytest.raises(ValueError):
+        event_from_item(delivered[1]["dynamodb"]["NewImage"])
+    assert batch_lambdas.invoke("stack-ProgressFunction", _stream_batch(("a", 2, None))).payload == {"ran": True}
+    assert functions.calls[1] == _stream_batch(("a", 2, None))  # a batch without the symbol is untouched

@@ -50,6 +50,7 @@ def create_tables(client: Any, tasks: str, events: str) -> None:
             {"AttributeName": "task_id", "AttributeType": "S"},
             {"AttributeName": "owner", "AttributeType": "S"},
             {"AttributeName": "created_at", "AttributeType": "S"},
+            {"AttributeName": "open", "AttributeType": "S"},
         ],
         KeySchema=[{"AttributeName": "task_id", "KeyType": "HASH"}],
         GlobalSecondaryIndexes=[
@@ -60,7 +61,15 @@ def create_tables(client: Any, tasks: str, events: str) -> None:
                     {"AttributeName": "created_at", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
-            }
+            },
+            {
+                "IndexName": "open_tasks",
+                "KeySchema": [
+                    {"AttributeName": "open", "KeyType": "HASH"},
+                    {"AttributeName": "created_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
         ],
     )
     client.create_table(

@@ -45,6 +45,12 @@ PROJECTION_FIELDS: tuple[str, ...] = (
 LOG_FIELDS: tuple[str, ...] = ("next_seq", "ended", "markers")
 """The log's bookkeeping on its head item (read before an append, never part of the Task model)."""
 
+OPEN_FIELD = "open"
+"""Present on a task item only while its projection is open (QUEUED or RUNNING): the key of the sparse
+``open_tasks`` index, so the reconciler finds open tasks with a Query instead of a Scan of every task."""
+OPEN_VALUE = "1"
+OPEN_INDEX = "open_tasks"
+
 TERMINAL_FIELD = "terminal"
 """The head's copy of the terminal event, written with it: reads settle the task by it (invariant 8)."""
 
@@ -114,8 +120,11 @@ def event_from_item(item: Mapping[str, Mapping[str, Any]]) -> Event:
 
 
 def task_item(task: Task, *, expires: int) -> Item:
-    """The task item: the Task's fields (the projection) and its TTL."""
-    return to_item({**task.model_dump(mode="json"), "expires_at": expires})
+    """The task item: the Task's fields (the projection), its TTL, and while open the ``open_tasks`` key."""
+    doc = {**task.model_dump(mode="json"), "expires_at": expires}
+    if not task.terminal:
+        doc[OPEN_FIELD] = OPEN_VALUE
+    return to_item(doc)
 
 
 def log_head_id(task_id: str) -> str:
@@ -165,7 +174,7 @@ def settled(task: Task, head_item: Mapping[str, Mapping[str, Any]] | None) -> Ta
 
 def task_from_item(item: Mapping[str, Mapping[str, Any]]) -> Task:
     doc = from_item(item)
-    for name in (*LOG_FIELDS, "expires_at"):
+    for name in (*LOG_FIELDS, "expires_at", OPEN_FIELD):
         doc.pop(name, None)
     return Task.model_validate(doc)
 
@@ -192,6 +201,28 @@ def projection_changes(task: Task, before: Task | None) -> dict[tuple[str, ...],
         elif value != old.get(name) or name == "applied_seq":
             changes[(name,)] = value
     return changes
+
+
+def is_open_item(item: Mapping[str, Any] | None) -> bool:
+    """True for a task item still in the ``open_tasks`` index."""
+    return is_task_item(item) and OPEN_FIELD in item  # type: ignore[operator]
+
+
+def encode_open_cursor(key: Mapping[str, Mapping[str, Any]]) -> str:
+    """The ``open_tasks`` query's ``LastEvaluatedKey`` as an opaque cursor."""
+    doc = from_item({name: key[name] for name in ("task_id", "created_at") if name in key})
+    return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode()
+
+
+def decode_open_cursor(cursor: str) -> Item:
+    """The ``ExclusiveStartKey`` a cursor of :func:`encode_open_cursor` names; ``InvalidRequest`` if malformed."""
+    try:
+        doc = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(doc, dict) or set(doc) != {"task_id", "created_at"}:
+            raise ValueError(cursor)
+    except (ValueError, binascii.Error) as exc:
+        raise InvalidRequest("malformed cursor", {"cursor": cursor}) from exc
+    return to_item({**doc, OPEN_FIELD: OPEN_VALUE})
 
 
 def is_task_item(item: Mapping[str, Any] | None) -> bool:

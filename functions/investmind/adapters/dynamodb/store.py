@@ -11,7 +11,14 @@ from ...store import LogHead, notify
 from .. import aws
 from .log_steps import append_steps, head_steps, read_steps
 from .steps import Sleep, Steps, T, Tables
-from .task_steps import create_steps, get_projection_steps, get_steps, list_steps, save_projection_steps
+from .task_steps import (
+    create_steps,
+    get_projection_steps,
+    get_steps,
+    list_open_steps,
+    list_steps,
+    save_projection_steps,
+)
 
 
 def run(client: Any, steps: Steps[T]) -> T:
@@ -100,3 +107,6 @@ class DynamoTaskStore:
 
     def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         return run(self._client, save_projection_steps(self._tables, task, expected_applied_seq, before))
+
+    def list_open(self, limit: int = 100, cursor: str | None = None) -> tuple[list[str], str | None]:
+        return run(self._client, list_open_steps(self._tables, limit, cursor))

@@ -169,10 +169,14 @@ def save_projection_steps(t: Tables, task: Task, expected_applied_seq: int, befo
             placeholders.append(placeholder)
         values[f":v{index}"] = codec.attr(value)
         assignments.append(f"{'.'.join(placeholders)} = :v{index}")
+    update = "SET " + ", ".join(assignments)
+    if task.terminal:  # out of the sparse open_tasks index: the reconciler has nothing left to do here
+        names["#open"] = codec.OPEN_FIELD
+        update += " REMOVE #open"
     params = {
         "TableName": t.tasks,
         "Key": key(task.task_id),
-        "UpdateExpression": "SET " + ", ".join(assignments),
+        "UpdateExpression": update,
         # Optimistic: a replayed or concurrent fold that read an older projection must not overwrite a newer one.
         "ConditionExpression": "#applied_seq = :expected",
         "ExpressionAttributeNames": names,
@@ -188,3 +192,20 @@ def save_projection_steps(t: Tables, task: Task, expected_applied_seq: int, befo
             raise NotFound(f"analysis {task.task_id} not found") from exc
         return False
     return True
+
+
+def list_open_steps(t: Tables, limit: int, cursor: str | None) -> Steps[tuple[list[str], str | None]]:
+    """One page of the sparse ``open_tasks`` index, oldest first: the ids of tasks whose projection is open."""
+    params: dict[str, Any] = {
+        "TableName": t.tasks,
+        "IndexName": codec.OPEN_INDEX,
+        "KeyConditionExpression": "#open = :open",
+        "ExpressionAttributeNames": {"#open": codec.OPEN_FIELD},
+        "ExpressionAttributeValues": {":open": {"S": codec.OPEN_VALUE}},
+        "Limit": limit,
+    }
+    if cursor is not None:
+        params["ExclusiveStartKey"] = codec.decode_open_cursor(cursor)
+    reply = yield Call("query", params)
+    last = reply.get("LastEvaluatedKey")
+    return [item["task_id"]["S"] for item in reply.get("Items", [])], codec.encode_open_cursor(last) if last else None
