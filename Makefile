@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: setup demo run test lint e2e-setup bench asl requirements clean build build-host lambda-package localstack-up localstack-down localstack-check localstack-deploy test-localstack FORCE
+.PHONY: setup demo run test lint e2e-setup bench asl requirements clean build build-host lambda-package localstack-package localstack-up localstack-down localstack-check localstack-admin-key localstack-deploy test-localstack FORCE
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -239,37 +239,59 @@ LOCALSTACK_PYTHON ?= $(shell for p in python3.13 $(wildcard $(PYENV_VERSIONS)/3.
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; done)
 LAMBDA_PYTHON313 ?= $(shell for p in python3.13 $(wildcard $(PYENV_VERSIONS)/3.13*/bin/python3) python3; do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null && { command -v "$$p"; break; }; done)
-# engine-legacy: the default CloudFormation engine churned over 7 minutes and 2.2 GB on this template.
+# engine-legacy: the default CloudFormation engine churned over 7 minutes and 2.2 GB on this template; on
+# the host, engine-legacy-host is that engine with a recursion guard that reads no source files
+# (localstack_host/recursion_guard.py: the guard took 5-13 s per resource here).
 # DISABLE_EVENTS: no analytics, whose shutdown hook otherwise retries an unreachable host for minutes.
+# The event source mappings poll every second, as LocalStack's do while busy: after an empty poll they
+# otherwise back off up to 10 s, so each submission and each quiet moment of the stream waited that long
+# (AWS long-polls SQS and reads a stream several times a second). On the host, an idle execution
+# environment (a process of about 150 MB) is stopped after 2 minutes, not LocalStack's 10: the extra ones
+# that concurrent analyses start would otherwise hold over 3 GB between the tests that need them.
 LOCALSTACK_SETTINGS = GATEWAY_LISTEN=127.0.0.1:$(LOCALSTACK_PORT) LOCALSTACK_HOST=127.0.0.1:$(LOCALSTACK_PORT) \
-	PERSISTENCE=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 PROVIDER_OVERRIDE_CLOUDFORMATION=engine-legacy
+	PERSISTENCE=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
+	LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC=1
 LOCALSTACK_HOST_SETTINGS = $(LOCALSTACK_SETTINGS) DNS_ADDRESS=0 \
-	PROVIDER_OVERRIDE_DYNAMODB=moto PROVIDER_OVERRIDE_DYNAMODBSTREAMS=moto \
+	PROVIDER_OVERRIDE_DYNAMODB=moto PROVIDER_OVERRIDE_DYNAMODBSTREAMS=moto PROVIDER_OVERRIDE_CLOUDFORMATION=engine-legacy-host \
 	LAMBDA_RUNTIME_EXECUTOR=host HOST_LAMBDA_PYTHON3_13=$(LAMBDA_PYTHON313) LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT=90 \
+	LAMBDA_KEEPALIVE_MS=120000 \
 	TMPDIR=$(abspath $(LOCALSTACK_DIR))/tmp
 LOCALSTACK_ANSWERS = $(PY) -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/_localstack/health', timeout=3)" \
 	$(LOCALSTACK_ENDPOINT) 2>/dev/null
 SAMLOCAL_VERSION := 1.71.0
 SAMLOCAL := DISABLE_DEPRECATION_NOTICE=1 AWS_ENDPOINT_URL=$(LOCALSTACK_ENDPOINT) \
 	$(UV) run --no-sync --with aws-sam-cli-local==$(SAMLOCAL_VERSION) samlocal
-# The host executor runs the functions here: the package built for this machine, each function in its
-# built folder in place (mounted_code.py: no zip per function to make, upload and unpack again). In
-# Docker, Lambda's own architecture, zipped and uploaded as on AWS.
-LOCALSTACK_BUILD := $(if $(filter docker,$(LOCALSTACK_RUNNER)),build,build-host)
-LOCALSTACK_BUILT := $(if $(filter docker,$(LOCALSTACK_RUNNER)),.aws-sam,.aws-sam/$(HOST_ARCH))/build/template.yaml
-LOCALSTACK_TEMPLATE := $(if $(filter docker,$(LOCALSTACK_RUNNER)),$(LOCALSTACK_BUILT),.aws-sam/$(HOST_ARCH)/build/template.localstack.yaml)
+# The host executor runs the functions here: the package built for this machine, and no `sam build` (its
+# sixteen makefile builds took minutes): template.yaml itself, every function's CodeUri mounting that one
+# folder in place (mounted_code.py --package: no zip per function to make, upload and unpack again). The
+# package is rebuilt only when the lock or a source changes (lambda-package), and compiled to bytecode by
+# python3.13 only then. In Docker, Lambda's own architecture, zipped and uploaded as on AWS.
+LOCALSTACK_HOST_OUT := .aws-sam/$(HOST_ARCH)
+LOCALSTACK_BUILD := $(if $(filter docker,$(LOCALSTACK_RUNNER)),build,localstack-package)
+LOCALSTACK_TEMPLATE := $(if $(filter docker,$(LOCALSTACK_RUNNER)),.aws-sam/build/template.yaml,$(LOCALSTACK_HOST_OUT)/template.localstack.yaml)
+localstack-package: setup
+	@test -n "$(LAMBDA_PYTHON313)" || { echo "the functions run python3.13: none found (set LAMBDA_PYTHON313)"; exit 1; }
+	@$(MAKE) --no-print-directory lambda-package LAMBDA_ARCH=$(HOST_ARCH)
+	@if [ ! -e $(LOCALSTACK_HOST_OUT)/lambda-bytecode.ok ] || [ $(LOCALSTACK_HOST_OUT)/lambda-code.ok -nt $(LOCALSTACK_HOST_OUT)/lambda-bytecode.ok ]; then \
+		echo "compiling $(LOCALSTACK_HOST_OUT)/lambda-package with $(LAMBDA_PYTHON313)"; \
+		$(LAMBDA_PYTHON313) -m compileall -q -j 0 $(LOCALSTACK_HOST_OUT)/lambda-package > /dev/null && touch $(LOCALSTACK_HOST_OUT)/lambda-bytecode.ok; fi
+	$(PY) localstack_host/src/localstack_host/mounted_code.py template.yaml $(LOCALSTACK_TEMPLATE) --package $(LOCALSTACK_HOST_OUT)/lambda-package
+# The deployed stack's first admin key (infra/keys.py), printed alone on the last line.
+LOCALSTACK_AWS := AWS_ENDPOINT_URL=$(LOCALSTACK_ENDPOINT) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+LOCALSTACK_ADMIN_KEY = $(LOCALSTACK_AWS) $(PY) -m infra keys bootstrap --stack $(LOCALSTACK_STACK)
 
 $(LOCALSTACK_VENV)/.installed: $(LOCALSTACK_CONSTRAINTS) localstack_host/pyproject.toml $(shell find localstack_host/src -name '*.py')
 	@test -n "$(LOCALSTACK_PYTHON)" || { echo "LocalStack $(LOCALSTACK_VERSION) needs Python >= 3.12: none found (set LOCALSTACK_PYTHON)"; exit 1; }
 	test -x $(LOCALSTACK_PY) || $(LOCALSTACK_PYTHON) -m venv $(LOCALSTACK_VENV)
-	$(LOCALSTACK_PY) -m pip install --quiet --disable-pip-version-check -c $(LOCALSTACK_CONSTRAINTS) \
-		"localstack-core[runtime]==$(LOCALSTACK_VERSION)"
-	$(LOCALSTACK_PY) -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall ./localstack_host
+	@# uv, not the venv's pip: the same versions (the constraints pin all 111), 2 minutes instead of 13 here.
+	$(UV) pip install --quiet --python $(LOCALSTACK_PY) -c $(LOCALSTACK_CONSTRAINTS) "localstack-core[runtime]==$(LOCALSTACK_VERSION)"
+	$(UV) pip install --quiet --python $(LOCALSTACK_PY) --no-deps --reinstall ./localstack_host
 	@touch $@
 
 LOCALSTACK_COMMAND := $(if $(filter docker,$(LOCALSTACK_RUNNER)),docker run --rm -p 127.0.0.1:$(LOCALSTACK_PORT):4566 \
 	-v /var/run/docker.sock:/var/run/docker.sock -e PERSISTENCE=0 -e DISABLE_EVENTS=1 -e LOCALSTACK_HOST=127.0.0.1:$(LOCALSTACK_PORT) \
-	-e PROVIDER_OVERRIDE_CLOUDFORMATION=engine-legacy $(LOCALSTACK_IMAGE),$(abspath $(LOCALSTACK_PY)) -m localstack.runtime.main)
+	-e PROVIDER_OVERRIDE_CLOUDFORMATION=engine-legacy -e LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC=1 \
+	$(LOCALSTACK_IMAGE),$(abspath $(LOCALSTACK_PY)) -m localstack.runtime.main)
 
 # In the background, its PID in .localstack/localstack.pid (in Docker: the `docker run` in the foreground,
 # which stops the container when stopped), ready once its health endpoint answers.
@@ -285,12 +307,14 @@ localstack-down: setup
 	@$(LOCALSTACK_CONTROL) stop --pid-file $(LOCALSTACK_DIR)/localstack.pid
 	rm -rf $(LOCALSTACK_DIR)/tmp
 
+localstack-admin-key: localstack-check
+	@$(LOCALSTACK_ADMIN_KEY)
+
 localstack-check: setup
 	@$(LOCALSTACK_ANSWERS) || { echo "no LocalStack answers at LOCALSTACK_ENDPOINT=$(LOCALSTACK_ENDPOINT): make localstack-up (docs/operations.md)"; exit 1; }
 
 localstack-deploy: localstack-check
 	$(MAKE) --no-print-directory $(LOCALSTACK_BUILD)
-	$(if $(filter docker,$(LOCALSTACK_RUNNER)),,$(PY) localstack_host/src/localstack_host/mounted_code.py $(LOCALSTACK_BUILT) $(LOCALSTACK_TEMPLATE))
 	$(SAMLOCAL) deploy --config-file $(abspath samconfig.toml) --config-env localstack --template-file $(LOCALSTACK_TEMPLATE)
 
 # Starts LocalStack if none answers, deploys, serves the stack's HTTP API through the bridge, runs the
@@ -302,5 +326,6 @@ test-localstack: setup
 	$(LOCALSTACK_CONTROL) start --pid-file $(LOCALSTACK_DIR)/bridge.pid --log $(LOCALSTACK_DIR)/bridge.log \
 		--ready-file $(LOCALSTACK_DIR)/api-url --timeout 60 -- $(LOCALSTACK_BRIDGE) \
 		--stack $(LOCALSTACK_STACK) --endpoint $(LOCALSTACK_ENDPOINT) --url-file $(LOCALSTACK_DIR)/api-url && \
+	key=$$($(LOCALSTACK_ADMIN_KEY) --name integration-tests | tail -n 1) && \
 	AWS_SAM_STACK_NAME=$(LOCALSTACK_STACK) LOCALSTACK_ENDPOINT=$(LOCALSTACK_ENDPOINT) LOCALSTACK_API_URL=$$(cat $(LOCALSTACK_DIR)/api-url) \
-		$(PY) -m pytest tests/integration -rs -p no:cacheprovider
+		INVESTMIND_API_KEY=$$key $(PY) -m pytest tests/integration -rs -p no:cacheprovider --durations=15

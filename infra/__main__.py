@@ -1,4 +1,5 @@
-"""``python -m infra serve|demo``: the embedded runtime from the command line."""
+"""``python -m infra serve|demo``: the embedded runtime from the command line; ``keys bootstrap``: a deployed
+stack's first admin key (infra/keys.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="start, analyse one symbol live, print the decision, stop")
     demo.add_argument("symbol", nargs="?", default="600519")
     demo.add_argument("--as-of", default=None)
+    from . import keys
+
+    keys.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "keys":
+        return keys.run(args)
     if args.command == "serve":
         from .runtime import serve as run_serve
 

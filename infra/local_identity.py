@@ -85,8 +85,9 @@ def check_exposure(host: str, configured_key: str) -> None:
         )
 
 
-def create_admin_key(keys_table: str, key: str | None) -> str:
-    """Register the admin key in the runtime's KeysTable (the given one, or a new one) and return it."""
+def create_admin_key(keys_table: str, key: str | None, owner: str = ADMIN_OWNER, name: str = "local admin") -> str:
+    """Register an admin key for ``owner`` in a KeysTable (the given key, or a new one) and return it: the
+    embedded runtime's, and a deployed stack's first (``python -m infra keys bootstrap``, infra/keys.py)."""
     from investmind.adapters import aws
     from investmind.adapters.dynamodb.keys import AsyncDynamoKeyStore
     from investmind.auth import ApiKeys, Caller
@@ -96,8 +97,8 @@ def create_admin_key(keys_table: str, key: str | None) -> str:
         await clients.start("dynamodb")
         try:
             keys = ApiKeys(AsyncDynamoKeyStore(keys_table, clients["dynamodb"]))
-            bootstrap = Caller(owner=ADMIN_OWNER, admin=True, via="api_key")
-            issued = await keys.create(bootstrap, ADMIN_OWNER, "local admin", role="admin", key=key or None)
+            bootstrap = Caller(owner=owner, admin=True, via="api_key")
+            issued = await keys.create(bootstrap, owner, name, role="admin", key=key or None)
             return issued.key
         finally:
             await clients.close()
@@ -105,9 +106,11 @@ def create_admin_key(keys_table: str, key: str | None) -> str:
     try:
         return asyncio.run(create())
     except Exception as exc:
-        if key and type(exc).__name__ == "InvalidRequest":
+        if type(exc).__name__ != "InvalidRequest":
+            raise
+        if key:
             raise SystemExit(f"INVESTMIND_API_KEY is not an InvestMind API key: {exc}") from None
-        raise
+        raise SystemExit(f"no admin key made: {exc}") from None
 
 
 def configured_key() -> str:

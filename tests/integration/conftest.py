@@ -50,6 +50,31 @@ FAULTS = [
 # down by a loaded machine would see its batch delivered again while it runs, and after three receives
 # the message would be dead-lettered and its task failed.
 VISIBILITY_TIMEOUT_S = 35
+# The suite submits many analyses as one admin; the quotas themselves are tested in tests/unit/api.
+# (The open-stream cap too: the load run's 20 readers are one owner's.)
+QUOTAS = {
+    "INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000",
+    "INVESTMIND_MAX_DAILY_PER_OWNER": "10000",
+    "INVESTMIND_MAX_STREAMS_PER_OWNER": "1000",
+}
+# On LocalStack each bounded SSE response holds an ApiFunction environment (one request at a time) for up
+# to this long when nothing happens: short, so that a dropped stream frees its environment for the next
+# request within the bridge's 30 s integration limit (on AWS, another environment would take it at once).
+LOCALSTACK_SSE_BOUNDED_WAIT_S = "10"
+EMBEDDED_ONLY = {
+    "IssuerKeyPath": "the embedded runtime's local issuer (the tests pin its key and the API serves its JWKS); "
+    "a deployed stack trusts its JwtIssuer's tokens only",
+    "LogPath": "the embedded runtime's whole log in one file; a deployed stack logs to CloudWatch Logs",
+}
+
+
+class DeployedOutputs(dict):
+    """A deployed stack's outputs: a test that needs what only the embedded runtime has skips, saying why."""
+
+    def __missing__(self, key: str) -> str:
+        if key in EMBEDDED_ONLY:
+            pytest.skip(f"needs {EMBEDDED_ONLY[key]}")
+        raise KeyError(key)
 
 
 def _localstack_endpoint() -> str | None:
@@ -75,7 +100,7 @@ def _stack_outputs(stack: str) -> dict[str, str]:
         aws_secret_access_key="test" if endpoint else None,
     )
     described = session.client("cloudformation", endpoint_url=endpoint).describe_stacks(StackName=stack)["Stacks"][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+    outputs = DeployedOutputs({o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]})
     outputs["Region"] = session.region_name
     if endpoint:
         # LocalStack's community edition has no API Gateway v2: `make test-localstack` serves the HTTP API
@@ -86,28 +111,72 @@ def _stack_outputs(stack: str) -> dict[str, str]:
             f"{local.scheme}://{api_id}.execute-api.localhost.localstack.cloud:{local.port or 4566}"
         )
         outputs["AwsEndpoint"] = endpoint
-        _set_test_settings(session, endpoint, stack)
+        _warm(session, endpoint, _set_test_settings(session, endpoint, stack))
     return outputs
 
 
-def _set_test_settings(session: boto3.session.Session, endpoint: str, stack: str) -> None:
+def _set_test_settings(session: boto3.session.Session, endpoint: str, stack: str) -> dict[str, str]:
     """On LocalStack, the session's test settings go where the embedded runtime puts them: into every
-    function's environment (the stack is this suite's own; a stack on AWS is never changed)."""
+    function's environment (the stack is this suite's own; a stack on AWS is never changed). Returns the
+    functions' names by logical id."""
     cloudformation, lambdas = (
         session.client("cloudformation", endpoint_url=endpoint),
         session.client("lambda", endpoint_url=endpoint),
     )
     # The fault plan is not among them: the embedded runtime's invoker applies it (infra/faults.py), and
     # LocalStack's Lambda service has no such hook, so the fault tests skip there (test_pipeline.py).
-    settings = {"INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS)}
+    settings = {"INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS), **QUOTAS,
+                "INVESTMIND_SSE_BOUNDED_WAIT_S": LOCALSTACK_SSE_BOUNDED_WAIT_S}  # fmt: skip
     resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
-    names = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::Lambda::Function"]
-    for name in names:
+    names = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in resources
+        if r["ResourceType"] == "AWS::Lambda::Function"
+    }
+    for name in names.values():
         variables = lambdas.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
         if any(variables.get(k) != v for k, v in settings.items()):
             lambdas.update_function_configuration(FunctionName=name, Environment={"Variables": variables | settings})
-    for name in names:
+    for name in names.values():
         lambdas.get_waiter("function_updated_v2").wait(FunctionName=name)
+    return names
+
+
+def _warm(session: boto3.session.Session, endpoint: str, names: dict[str, str]) -> None:
+    """Start every function's execution environment before the first test, ApiFunction's twice.
+
+    The embedded runtime's functions are threads of one warm process; LocalStack's are processes that
+    cold-start on first use (seconds each here). Left cold, the five analysts of stage 1 start seconds
+    apart as their imports compete for the CPU, and a request that finds ApiFunction's environment busy
+    with a bounded stream waits for a second one's cold start. After a settings change (above) LocalStack
+    has dropped every environment, so this comes last. Each is invoked with an event it does nothing with:
+    an empty batch, which the batch handlers answer with nothing done and the others refuse before any
+    read or write; ApiFunction, two overlapping ``GET /healthz``.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.config import Config
+
+    config = Config(read_timeout=120, max_pool_connections=32, retries={"total_max_attempts": 1})
+    lambdas = session.client("lambda", endpoint_url=endpoint, config=config)
+    http = {"method": "GET", "path": "/healthz", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "warm"}
+    context = {"http": http, "routeKey": "GET /{proxy+}", "stage": "$default", "requestId": "warm"}
+    healthz = {"version": "2.0", "routeKey": "GET /{proxy+}", "rawPath": "/healthz", "rawQueryString": "",
+               "headers": {}, "isBase64Encoded": False, "requestContext": context}  # fmt: skip
+    # ReconcileFunction is left cold: any event starts a pass, and it runs on its own schedule, so no test
+    # waits on its cold start.
+    cold = {"ApiFunction", "ReconcileFunction"}
+    calls = [(name, {"Records": []}) for logical_id, name in names.items() if logical_id not in cold]
+    calls += [(names["ApiFunction"], healthz)] * 2
+
+    def invoke(call: tuple[str, dict]) -> tuple[str, dict]:
+        reply = lambdas.invoke(FunctionName=call[0], Payload=json.dumps(call[1]).encode())
+        return call[0], json.loads(reply["Payload"].read() or b"null")
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        answers = list(pool.map(invoke, calls))
+    api = [answer for name, answer in answers if name == names["ApiFunction"]]
+    assert all(isinstance(a, dict) and a.get("statusCode") == 200 for a in api), f"ApiFunction's warm-up: {api}"
 
 
 @pytest.fixture(scope="session")
@@ -130,10 +199,7 @@ def embedded_runtime(directory: Path, settings: dict[str, str]) -> Iterator[dict
         **os.environ,
         # The local issuer's key is the tests' too, so they can mint the tokens it would (test_identity.py).
         "INVESTMIND_LOCAL_ISSUER_KEY": str(_issuer_key(outputs_path.with_name("issuer.pem"))),
-        # The suite submits many analyses as one admin; the quotas themselves are tested in tests/unit/api.
-        "INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000",
-        "INVESTMIND_MAX_DAILY_PER_OWNER": "10000",
-        "INVESTMIND_MAX_STREAMS_PER_OWNER": "1000",  # the load run's 20 readers are one owner's
+        **QUOTAS,
         "INVESTMIND_LOCAL_VISIBILITY_TIMEOUT_S": str(VISIBILITY_TIMEOUT_S),
         "PYTHONUNBUFFERED": "1",
         **settings,
@@ -234,3 +300,42 @@ def aws_client(aws_session: boto3.session.Session, aws_endpoint: str | None):
         return aws_session.client(service, endpoint_url=aws_endpoint)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_execution_outlives_its_test(stack_outputs: dict[str, str], aws_client) -> Iterator[None]:
+    """On LocalStack, the executions a test leaves running are stopped when it ends.
+
+    Several tests submit analyses they do not follow to the end. The embedded runtime runs those on as
+    cheap threads; LocalStack runs every concurrent invocation of a function in a process of its own
+    (about 150 MB, started from cold), so leftovers of earlier tests piled up to dozens of processes, over
+    4 GB and functions timing out on a 2-core machine. Stopping them is what an operator's cleanup would
+    do; every assertion of the test has run by then.
+    """
+    yield
+    if "AwsEndpoint" not in stack_outputs:
+        return
+    sfn = aws_client("stepfunctions")
+    pages = sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=stack_outputs["AnalysisStateMachineArn"], statusFilter="RUNNING"
+    )
+    for execution in [e for page in pages for e in page["executions"]]:
+        sfn.stop_execution(executionArn=execution["executionArn"], error="TestEnded", cause="stopped after its test")
+
+
+# Beyond what LocalStack's host executor can run here: it starts a process of about 150 MB for every
+# concurrent invocation of a function, so ten analyses at once need some 50 of them (over 7 GB on a
+# machine budgeted 3 GB). The load run stays on the embedded runtime and in `make bench`.
+LOCALSTACK_TOO_LARGE = {
+    "test_load.py": "ten analyses at once: LocalStack's host executor runs each concurrent invocation in a "
+    "process of its own (~150 MB), some 50 processes, beyond this machine's 3 GB budget for it"
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("LOCALSTACK_ENDPOINT"):
+        return
+    for item in items:
+        reason = LOCALSTACK_TOO_LARGE.get(item.path.name)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"on LocalStack: {reason}"))

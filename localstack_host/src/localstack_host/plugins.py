@@ -33,3 +33,16 @@ def dynamodbstreams_moto():
     from .dynamodb import MotoDynamoDBStreams, service
 
     return service(MotoDynamoDBStreams())
+
+
+@aws_provider(api="cloudformation", name="engine-legacy-host")
+def cloudformation_legacy():
+    """LocalStack's legacy engine (the default one churned for minutes on this template), with a recursion
+    guard that does not read source files (recursion_guard.py)."""
+    from localstack.services.cloudformation.provider import CloudformationProvider
+    from localstack.services.plugins import Service
+
+    from . import recursion_guard
+
+    recursion_guard.patch()
+    return Service.for_provider(CloudformationProvider())
