@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from investmind.roster import AGENTS
+from tests.conftest import wait_until
 
 from .checks import assert_each_agent_once, assert_gap_free, folded, injected, logged
 from .conftest import VISIBILITY_TIMEOUT_S
@@ -59,19 +60,27 @@ def test_a_starter_crashing_mid_batch_starts_each_execution_once_when_the_batch_
         assert folded(api, task_id, events[-1]["seq"])["status"] == "SUCCEEDED"
     log = stack_outputs["LogPath"]
     assert len(injected(log, "StarterFunction", crashed)) == 1
+
     # Its message came back after the crash and the starter ran for it again: StartExecution, idempotent
     # for a running execution of the same name and input, answered with the one execution it had; or, when
     # the analysis had already ended by then (a quiet machine, a visibility timeout longer than the run), the
     # starter read the ended log and started nothing.
-    again = [
-        *logged(log, "execution started", task_id=crashed),
-        *logged(log, "duplicate delivery; execution exists", task_id=crashed),
-        *logged(
-            log,
-            "task already ended (cancelled, or a message delivered again after it ran); not starting",
-            task_id=crashed,
-        ),  # fmt: skip
-    ]
+    def starter_runs() -> list[dict]:
+        return [
+            *logged(log, "execution started", task_id=crashed),
+            *logged(log, "duplicate delivery; execution exists", task_id=crashed),
+            *logged(
+                log,
+                "task already ended (cancelled, or a message delivered again after it ran); not starting",
+                task_id=crashed,
+            ),
+        ]
+
+    # The batch comes back after the visibility timeout, which may be after the analysis ended: awaited.
+    again = wait_until(
+        lambda: runs if len(runs := starter_runs()) >= 2 else None,
+        timeout=VISIBILITY_TIMEOUT_S * 3, what=f"the starter to run again for {crashed}",
+    )  # fmt: skip
     assert len(again) == 2
     executions = aws_client("stepfunctions").list_executions(
         stateMachineArn=stack_outputs["AnalysisStateMachineArn"]
