@@ -1,8 +1,11 @@
 """Stream leases on DynamoDB: one item per owner in TasksTable, ``leases#<owner>``, holding a map of its live
 leases (lease id → epoch second it runs out) and a version.
 
-Acquiring is optimistic: read the item (strongly consistent), drop the leases that ran out, and write
-the pruned map with the new lease only if the version is still the one read; a lost race reads again.
+Acquiring first tries one conditional update that adds the lease while the map holds fewer than the
+limit (``size(leases) < limit``): no read, no race between an owner's many streams opening at once. Only
+when that is refused (no item yet, or the map is full, perhaps of leases that ran out) is it optimistic:
+read the item (strongly consistent), drop the leases that ran out, and write the pruned map with the new
+lease only if the version is still the one read; a lost race reads again.
 Release and renew bump the version too, so an acquire that read before them cannot write a released
 lease back. The item has no ``owner``/``created_at`` attributes (it stays out of ``by_owner``) and
 carries ``expires_at`` for the table's TTL, a little after its last lease: an owner whose processes
@@ -41,6 +44,8 @@ class AsyncDynamoStreamLeases:
         return {"task_id": {"S": lease_item_id(owner)}}
 
     async def acquire(self, owner: str, lease_id: str, limit: int, ttl_s: int) -> float | None:
+        if await self._add_below_limit(owner, lease_id, limit, ttl_s):
+            return None
         for _ in range(_ATTEMPTS):
             reply = await self._client.get_item(TableName=self.table, Key=self._key(owner), ConsistentRead=True)
             item = reply.get("Item")
@@ -54,6 +59,24 @@ class AsyncDynamoStreamLeases:
                 return None
             await asyncio.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not a secret
         raise ServiceUnavailable("could not take a stream lease: too many concurrent requests")
+
+    async def _add_below_limit(self, owner: str, lease_id: str, limit: int, ttl_s: int) -> bool:
+        """Add the lease in one write if the owner's map exists and holds fewer than ``limit`` leases."""
+        end = self._clock() + ttl_s
+        try:
+            await self._client.update_item(
+                TableName=self.table, Key=self._key(owner),
+                UpdateExpression="SET #l.#id = :end, #v = #v + :one, expires_at = :ttl",
+                ConditionExpression="attribute_exists(#l) AND size(#l) < :limit",
+                ExpressionAttributeNames={"#l": "leases", "#id": lease_id, "#v": "version"},
+                ExpressionAttributeValues={
+                    ":end": {"N": f"{end:.3f}"}, ":one": {"N": "1"}, ":limit": {"N": str(limit)},
+                    ":ttl": {"N": str(int(end) + _TTL_MARGIN_S)},
+                },
+            )  # fmt: skip
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     async def _put(self, owner: str, live: dict[str, float], read: dict[str, Any] | None) -> bool:
         """Write ``live`` if the item is still as read (its version, or its absence)."""
