@@ -44,9 +44,9 @@ class AsyncDynamoStreamLeases:
         return {"task_id": {"S": lease_item_id(owner)}}
 
     async def acquire(self, owner: str, lease_id: str, limit: int, ttl_s: int) -> float | None:
-        if await self._add_below_limit(owner, lease_id, limit, ttl_s):
-            return None
         for _ in range(_ATTEMPTS):
+            if await self._add_below_limit(owner, lease_id, limit, ttl_s):
+                return None
             reply = await self._client.get_item(TableName=self.table, Key=self._key(owner), ConsistentRead=True)
             item = reply.get("Item")
             now = self._clock()
