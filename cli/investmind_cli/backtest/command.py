@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -29,6 +30,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report path (default %(default)s)")
     parser.add_argument("--reps", type=int, default=1000, help="bootstrap resamples (default %(default)s)")
     parser.add_argument("--rows", type=Path, help="also write every observation as CSV")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="analyses run at once, in processes (default %(default)s)"
+    )
 
 
 def run(args: argparse.Namespace, argv: list[str]) -> int:
@@ -44,6 +48,9 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     if args.start and args.end and args.start > args.end:
         print(f"error bad_request: --from {args.start} is after --to {args.end}", file=sys.stderr)
         return 2
+    if args.jobs < 1:
+        print(f"error bad_request: --jobs must be at least 1, not {args.jobs}", file=sys.stderr)
+        return 2
     try:
         plan = engine.default_plan(args.symbols, args.start, args.end, args.every)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -53,7 +60,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             def step(done: int, total: int, label: str) -> None:
                 bar.update(task, completed=done, total=total, description=label)
 
-            result = engine.run(plan, progress=step)
+            result = engine.run(plan, progress=step, jobs=args.jobs)
     except (DataUnavailable, ValueError) as exc:
         print(f"error bad_request: {exc}", file=sys.stderr)
         return 2

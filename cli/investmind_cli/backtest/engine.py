@@ -7,10 +7,13 @@ would analyse it; only then are the bars after the date read, to score the decis
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
+import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -159,8 +162,13 @@ def _levels(analysis: Analysis) -> tuple[float, float, float] | None:
     return None
 
 
-def run(plan: Plan, *, load: Loader = load_snapshot, progress: Progress | None = None) -> Run:
-    """Every (stock, rebalance date) of ``plan`` analysed and scored; see ``Run``."""
+def run(plan: Plan, *, load: Loader = load_snapshot, progress: Progress | None = None, jobs: int = 1) -> Run:
+    """Every (stock, rebalance date) of ``plan`` analysed and scored; see ``Run``.
+
+    ``jobs`` > 1 spreads the analyses over that many processes (each is independent: its data is cut
+    at its own date); the rows come back in the same order either way, so the report does not depend
+    on it. ``load`` must then be picklable (a module-level function such as ``load_snapshot``).
+    """
     symbols = tuple(normalize_symbol(s) for s in plan.symbols)
     histories = {s: History.of(load(s, None)) for s in symbols}
     calendar = market_calendar(histories.values())
@@ -168,26 +176,69 @@ def run(plan: Plan, *, load: Loader = load_snapshot, progress: Progress | None =
     dates = [d for d in rebalance_dates(calendar, plan.every, plan.start, plan.end) if d <= last_bar]
     steps = pd.Series(calendar.searchsorted(dates)).diff().dropna()
     result = Run(plan, pd.DataFrame(), dates, step_sessions=float(steps.median()) if len(steps) else 0.0)
-    rows, total, done = [], len(dates) * len(symbols), 0
+    work: list[tuple[str, pd.Timestamp, Any]] = []
     for position, day in enumerate(dates):
         nxt = dates[position + 1] if position + 1 < len(dates) else None
         for symbol in symbols:
-            done += 1
-            if progress:
-                progress(done, total, f"{symbol} {day.date().isoformat()}")
-            history = histories[symbol]
-            if day not in history.bars.index:
+            if day in histories[symbol].bars.index:
+                work.append((symbol, day, nxt))
+            else:
                 result.skipped["no bar on the date (not listed yet, suspended or data ended)"] += 1
+    observer = _Observer(load, histories, calendar)
+    rows = []
+    with _pool(jobs, observer) as pool:
+        outcomes = pool.map(_observe, work, chunksize=4) if pool else map(observer, work)
+        for done, ((symbol, day, _), (row, failed, skipped)) in enumerate(zip(work, outcomes, strict=True), 1):
+            if progress:
+                progress(done, len(work), f"{symbol} {day.date().isoformat()}")
+            if skipped:
+                result.skipped[skipped] += 1
                 continue
-            try:
-                analysis = analyse(symbol, day.date(), load)
-            except DataUnavailable as exc:
-                result.skipped[f"data unavailable: {exc}"] += 1
-                continue
-            result.agent_failures.update(a for a, r in analysis.results.items() if r.status == AgentStatus.failed)
-            rows.append(_row(analysis, history, day, calendar, nxt))
+            result.agent_failures.update(failed)
+            rows.append(row)
     result.rows = with_relative_returns(pd.DataFrame(rows))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class _Observer:
+    """One observation: the analysis of a stock at a date and what followed it."""
+
+    load: Loader
+    histories: dict[str, History]
+    calendar: pd.DatetimeIndex
+
+    def __call__(self, item: tuple[str, pd.Timestamp, Any]) -> tuple[dict | None, list[str], str | None]:
+        symbol, day, nxt = item
+        try:
+            analysis = analyse(symbol, day.date(), self.load)
+        except DataUnavailable as exc:
+            return None, [], f"data unavailable: {exc}"
+        failed = [a for a, r in analysis.results.items() if r.status == AgentStatus.failed]
+        return _row(analysis, self.histories[symbol], day, self.calendar, nxt), failed, None
+
+
+_worker_observer: _Observer | None = None
+
+
+def _start_worker(observer: _Observer) -> None:
+    global _worker_observer  # noqa: PLW0603 - one observer per worker process, sent once, not per item
+    _worker_observer = observer
+
+
+def _observe(item: tuple[str, pd.Timestamp, Any]) -> tuple[dict | None, list[str], str | None]:
+    return _worker_observer(item)
+
+
+@contextlib.contextmanager
+def _pool(jobs: int, observer: _Observer):
+    if jobs <= 1:
+        yield None
+        return
+    # Spawned, not forked: a forked child inherits the market reader's thread pool without its threads.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(observer,)) as pool:
+        yield pool
 
 
 def with_relative_returns(rows: pd.DataFrame, least: int = 3) -> pd.DataFrame:

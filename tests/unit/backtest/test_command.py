@@ -76,3 +76,18 @@ def test_weekly_rows_are_analysed_at_week_ends_and_scored_over_later_sessions() 
         adjusted[rows["date"][1]] / adjusted[rows["date"][0]] - index[rows["date"][1]] / index[rows["date"][0]]
     )
     assert isinstance(rows["date"].iloc[0], pd.Timestamp)
+
+
+def test_rows_do_not_depend_on_how_many_processes_ran_them() -> None:
+    plan = Plan(("600519.SH", "000858.SZ", "601318.SH"), dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    alone, spread = run(plan), run(plan, jobs=2)
+    assert len(alone.rows) == 9
+    pd.testing.assert_frame_equal(alone.rows, spread.rows)
+    assert alone.skipped == spread.skipped and alone.agent_failures == spread.agent_failures
+
+
+def test_jobs_below_one_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "backtest.md"
+    assert main(["backtest", "600519", "--jobs", "0", "--out", str(out)]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
+    assert not out.exists()
