@@ -18,6 +18,13 @@ import httpx
 
 from tests.integration.sse import TERMINAL, Follower
 
+QUOTAS = {
+    "INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000",
+    "INVESTMIND_MAX_DAILY_PER_OWNER": "10000",
+    "INVESTMIND_MAX_STREAMS_PER_OWNER": "1000",
+}
+"""A runtime's quotas when one owner (the tests' admin key) drives it with many analyses and readers at once."""
+
 # Bundled symbols (functions/investmind/market/data/selection_61.csv.gz) that no rule of the integration
 # suite's fault plan names: a load run there must meet healthy analyses only.
 SYMBOLS = (
@@ -167,7 +174,7 @@ def _report(runs: list, submitted: int, readers: int, wall_s: float) -> LoadRepo
 
 def assert_sound(report: LoadReport, analyses: int, readers: int) -> None:
     """What must hold whatever the load: every analysis ends, every reader gets every event once, in order,
-    and reads its task terminal at once."""
+    and reads its task terminal, with all of its log folded, at once."""
     assert report.submitted == report.completed == analyses, report.text()
     assert report.statuses == {"task_completed": analyses}, report.text()
     assert report.readers == analyses * readers, report.text()
@@ -175,3 +182,5 @@ def assert_sound(report: LoadReport, analyses: int, readers: int) -> None:
     assert report.events_lost == report.events_duplicated == report.readers_out_of_order == 0, report.text()
     assert report.events_delivered == report.events_expected, report.text()
     assert report.reads_not_terminal == 0, report.text()
+    # GET folds what the stream has not yet (invariant 8): at the terminal event it shows the whole log.
+    assert report.worst_projection_lag_events == 0, report.text()

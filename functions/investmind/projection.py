@@ -80,6 +80,24 @@ def settle(task: Task, terminal: Event | None) -> Task:
     return fold(task, terminal).model_copy(update={"applied_seq": task.applied_seq})
 
 
+CATCH_UP_EVENTS = 500
+"""Most events a read folds past the projection: far more than an analysis writes (about 60), so in practice
+all of them; a projection further behind than this is the reconciler's to heal."""
+
+
+def caught_up(task: Task, events: Sequence[Event]) -> Task:
+    """``task`` with the log's events after its ``applied_seq`` folded in, in order, up to the first gap.
+
+    The stream folds the log into the projection a batch at a time, so the stored projection may lag the
+    log; a read folds the rest itself (invariant 8), and shows the log's progress, not the stream's.
+    """
+    for event in events:
+        if event.seq != task.applied_seq + 1:
+            break
+        task = fold(task, event)
+    return task
+
+
 def _progress(task: Task) -> Progress:
     total = len(AGENTS)
     completed = sum(1 for view in task.agents.values() if view.state in _DONE)

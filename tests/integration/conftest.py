@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from infra.emulator import free_port
+from tests.load import QUOTAS
 
 ROOT = Path(__file__).resolve().parents[2]
 # Long enough that the five analysts of stage 1 visibly overlap even on a cold, loaded 2-core machine
@@ -50,13 +51,8 @@ FAULTS = [
 # down by a loaded machine would see its batch delivered again while it runs, and after three receives
 # the message would be dead-lettered and its task failed.
 VISIBILITY_TIMEOUT_S = 35
-# The suite submits many analyses as one admin; the quotas themselves are tested in tests/unit/api.
-# (The open-stream cap too: the load run's 20 readers are one owner's.)
-QUOTAS = {
-    "INVESTMIND_MAX_ACTIVE_PER_OWNER": "1000",
-    "INVESTMIND_MAX_DAILY_PER_OWNER": "10000",
-    "INVESTMIND_MAX_STREAMS_PER_OWNER": "1000",
-}
+# The suite submits many analyses as one admin (tests.load.QUOTAS raises its quotas; the quotas themselves
+# are tested in tests/unit/api, the open-stream cap too: the load run's 20 readers are one owner's).
 # On LocalStack each bounded SSE response holds an ApiFunction environment (one request at a time) for up
 # to this long when nothing happens: short, so that a dropped stream frees its environment for the next
 # request within the bridge's 30 s integration limit (on AWS, another environment would take it at once).

@@ -246,11 +246,10 @@ def load(analyses: int, readers: int, simulated_llm_ms: int) -> dict[str, Any]:
     import subprocess
 
     from infra.emulator import free_port
-    from tests.load import run_load
+    from tests.load import QUOTAS, run_load
 
     port, log = free_port(), Path(tempfile.mkdtemp()) / "runtime.log"
-    env = {**os.environ, "INVESTMIND_SIMULATED_LLM_MS": str(simulated_llm_ms), "PYTHONUNBUFFERED": "1",
-           "INVESTMIND_MAX_ACTIVE_PER_OWNER": "100000", "INVESTMIND_MAX_DAILY_PER_OWNER": "100000"}  # fmt: skip
+    env = {**os.environ, **QUOTAS, "INVESTMIND_SIMULATED_LLM_MS": str(simulated_llm_ms), "PYTHONUNBUFFERED": "1"}
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-m", "infra", "serve", "--port", str(port)], env=env,
                                    stdout=subprocess.PIPE, stderr=out, text=True)  # fmt: skip

@@ -29,7 +29,8 @@ def test_fifty_analyses_with_four_readers_each(report):
           f"{result.median_projection_lag_s:.2f} s", f"{result.median_analysis_s:.1f} s", f"{result.wall_s:.0f} s"]],
         f"Half the readers disconnect after their first agent result and resume with Last-Event-ID "
         f"({result.readers_resumed} of {result.readers}). Projection lag: from a reader having the terminal "
-        "event to GET's projection folded up to it (GET shows the terminal status at once regardless).",
+        "event to GET's task folded up to it (GET folds what the stream has not folded yet, so this is the API's "
+        "answer time, and the events behind must be 0).",
         result.as_dict(),
     )  # fmt: skip
     assert_sound(result, ANALYSES, READERS)

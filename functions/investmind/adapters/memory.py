@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..errors import Conflict, NotFound
 from ..models import AgentResult, Event, EventDraft, ResultRef, Task, TaskStatus
-from ..projection import result_seqs, results_of, with_results
+from ..projection import CATCH_UP_EVENTS, caught_up, result_seqs, results_of, with_results
 from ..store import LogHead, notify
 from .dynamodb import codec
 
@@ -45,6 +45,7 @@ class MemoryTaskStore:
             if task.task_id in t.tasks:
                 raise Conflict(f"analysis {task.task_id} already exists")
             event = codec.number_events(task.task_id, [first], 1)[0]
+            task = codec.with_first_event(task, event)
             expires = codec.expires_at(self.ttl_days)
             t.tasks[task.task_id] = codec.task_item(task, expires=expires)
             t.tasks[codec.log_head_id(task.task_id)] = codec.log_head_item(
@@ -66,6 +67,9 @@ class MemoryTaskStore:
     def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
         with self.tables.lock:
             task = codec.visible_task(task_id, self.tables.tasks.get(task_id), owner)
+            log = self.tables.events.get(task_id, {})
+            behind = [seq for seq in sorted(log) if seq > task.applied_seq][:CATCH_UP_EVENTS]
+            task = caught_up(task, [codec.event_from_item(log[seq]) for seq in behind])
             task = codec.settled(task, self.tables.tasks.get(codec.log_head_id(task_id)))
             return with_results(task, _events_at(self.tables, task_id, result_seqs(task))) if results else task
 

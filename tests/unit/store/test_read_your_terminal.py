@@ -1,12 +1,13 @@
 """Read-your-terminal (invariant 8, docs/architecture.md §4), on every backend: the moment the terminal event
-is in the log, get and list show it — with no projection fold at all (ProgressFunction paused)."""
+is in the log, get and list show it — with no projection fold at all (ProgressFunction paused) — and get
+shows the log's progress too, whatever the stream has folded."""
 
 from __future__ import annotations
 
 import pytest
 
 from investmind.errors import NotFound
-from investmind.models import Decision, EventDraft, EventType, TaskStatus
+from investmind.models import AgentResult, AgentState, AgentStatus, Decision, EventDraft, EventType, TaskStatus
 from investmind.services.progress import apply_events
 
 from .test_store_contract import created
@@ -42,13 +43,11 @@ def test_success_reads_terminal_with_its_decision_before_any_fold(backend):
     got = backend.tasks.get(task.task_id, task.owner)
 
     assert (got.status, got.decision, got.degraded, got.ended_at) == (TaskStatus.SUCCEEDED, decision(), True, end.ts)
-    assert (got.ended_seq, got.applied_seq, got.progress.percent, got.usage.llm_calls) == (end.seq, 2, 100, 3)
+    assert (got.ended_seq, got.applied_seq, got.progress.percent, got.usage.llm_calls) == (end.seq, end.seq, 100, 3)
     # the fold's own writer still sees the unfolded projection, and folding it agrees with what was read
     assert backend.tasks.get_projection(task.task_id).status == TaskStatus.RUNNING
     apply_events(backend.tasks, backend.log, [end])
-    folded = backend.tasks.get(task.task_id)
-    assert folded.model_dump(exclude={"applied_seq"}) == got.model_dump(exclude={"applied_seq"})
-    assert folded.applied_seq == end.seq
+    assert backend.tasks.get(task.task_id) == got
 
 
 @pytest.mark.parametrize(
@@ -109,3 +108,46 @@ def test_head_reports_end_and_markers_and_unknown_task(backend):
     assert backend.log.head(task.task_id).ended
     with pytest.raises(NotFound):
         backend.log.head("no-such-task")
+
+
+def agent_events(agent_id: str, stage: int, summary: str) -> list[EventDraft]:
+    result = AgentResult(agent_id=agent_id, stage=stage, status=AgentStatus.succeeded, score=-12.0, summary=summary)
+    return [
+        EventDraft(type=EventType.agent_started, stage=stage, agent_id=agent_id),
+        EventDraft(type=EventType.agent_completed, stage=stage, agent_id=agent_id,
+                   data={"result": result.model_dump(mode="json")}),
+    ]  # fmt: skip
+
+
+def test_get_shows_the_logs_progress_before_the_stream_folds_it(backend):
+    task = running(backend)
+    backend.log.append(task.task_id, [EventDraft(type=EventType.stage_started, stage=1)])
+    backend.log.append(task.task_id, agent_events("macro", 1, "宏观：流动性偏紧，立场看空。"))
+    last = backend.log.append(task.task_id, agent_events("funds", 1, "资金：主力净流出。")[:1])[-1]
+
+    got = backend.tasks.get(task.task_id, task.owner)
+
+    assert backend.tasks.get_projection(task.task_id).applied_seq == 2  # nothing folded by the stream
+    assert (got.status, got.stage, got.applied_seq, got.progress.completed) == (TaskStatus.RUNNING, 1, last.seq, 1)
+    macro, funds = got.agents["macro"], got.agents["funds"]
+    assert (macro.state, macro.score) == (AgentState.succeeded, -12.0)
+    assert macro.result.summary == "宏观：流动性偏紧，立场看空。"
+    assert funds.state == AgentState.running
+    # the stream's fold, when it comes, lands on what the read showed (and appends its progress event after)
+    apply_events(backend.tasks, backend.log, backend.log.read(task.task_id, after=2))
+    folded = backend.tasks.get(task.task_id, task.owner)
+    assert folded.applied_seq > last.seq
+    assert folded.model_dump(exclude={"applied_seq"}) == got.model_dump(exclude={"applied_seq"})
+
+
+def test_get_of_a_folded_projection_changes_nothing_but_the_seq_its_own_progress_event_took(backend):
+    task = running(backend)
+    backend.log.append(task.task_id, agent_events("macro", 1, "first"))
+    apply_events(backend.tasks, backend.log, backend.log.read(task.task_id, after=2))
+    folded = backend.tasks.get_projection(task.task_id)
+
+    got = backend.tasks.get(task.task_id)
+    [progress] = backend.log.read(task.task_id, after=folded.applied_seq)
+    assert progress.type == EventType.progress and got.applied_seq == progress.seq
+    assert got.model_dump(exclude={"applied_seq", "agents"}) == folded.model_dump(exclude={"applied_seq", "agents"})
+    assert got.agents["macro"].result.summary == "first"  # read back from its outcome event

@@ -8,7 +8,9 @@ import anyio
 import pytest
 
 from investmind.errors import NotFound, TaskEnded
-from investmind.models import EventDraft, EventType, Task, TaskStatus
+from investmind.models import EventDraft, EventType, Progress, Task, TaskStatus
+from investmind.projection import initial_agents
+from investmind.roster import AGENTS
 
 pytestmark = pytest.mark.anyio
 
@@ -24,12 +26,14 @@ async def test_async_store_create_get_list_save_round_trip(async_stores):
     tasks, _ = async_stores
     task = new_task(owner=f"caller-{uuid.uuid4().hex[:6]}")
 
-    assert await tasks.create(task, EventDraft(type=EventType.task_queued), idempotency_key="k") == (task, True)
+    stored = task.model_copy(update={"applied_seq": 1, "agents": initial_agents(task.agents_requested),
+                                     "progress": Progress(total=len(AGENTS))})  # its first event folded in
+    assert await tasks.create(task, EventDraft(type=EventType.task_queued), idempotency_key="k") == (stored, True)
     assert await tasks.create(new_task(task.owner), EventDraft(type=EventType.task_queued), idempotency_key="k") == (
-        task,
+        stored,
         False,
     )
-    assert await tasks.save_projection(task.model_copy(update={"status": TaskStatus.RUNNING, "applied_seq": 1}), 0)
+    assert await tasks.save_projection(task.model_copy(update={"status": TaskStatus.RUNNING, "applied_seq": 2}), 1)
 
     assert (await tasks.get(task.task_id, task.owner)).status == TaskStatus.RUNNING
     assert [t.task_id for t in (await tasks.list(task.owner, status=TaskStatus.RUNNING))[0]] == [task.task_id]

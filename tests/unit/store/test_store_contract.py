@@ -10,6 +10,7 @@ import pytest
 
 from investmind.errors import Conflict, IdempotencyKeyReused, InvalidRequest, NotFound, TaskEnded
 from investmind.models import EventDraft, EventType, Progress, Task, TaskStatus
+from investmind.projection import initial_agents
 
 
 def new_task(owner: str | None = None, created_at: str = "2025-01-02T03:04:05.000Z") -> Task:
@@ -30,6 +31,12 @@ def log_draft(message: str = "working") -> EventDraft:
     return EventDraft(type=EventType.log, data={"level": "info", "message": message})
 
 
+def stored(task: Task) -> Task:
+    """``task`` as a store keeps it on create: its first event (seq 1, ``task_queued``) folded in."""
+    agents = initial_agents(task.agents_requested)
+    return task.model_copy(update={"applied_seq": 1, "agents": agents, "progress": Progress(total=len(agents))})
+
+
 def created(backend, owner: str | None = None, created_at: str = "2025-01-02T03:04:05.000Z") -> Task:
     task, _ = backend.tasks.create(new_task(owner, created_at), queued(new_task()))
     return task
@@ -41,10 +48,10 @@ def created(backend, owner: str | None = None, created_at: str = "2025-01-02T03:
 def test_create_new_task_writes_task_and_first_event(backend):
     task = new_task()
 
-    stored, is_new = backend.tasks.create(task, queued(task))
+    got, is_new = backend.tasks.create(task, queued(task))
 
-    assert (stored, is_new) == (task, True)
-    assert backend.tasks.get(task.task_id, task.owner) == task
+    assert (got, is_new) == (stored(task), True)
+    assert backend.tasks.get(task.task_id, task.owner) == stored(task)
     [first] = backend.log.read(task.task_id)
     assert (first.seq, first.type, first.task_id, first.data["symbol"]) == (1, "task_queued", task.task_id, "600519.SH")
     assert first.ts.endswith("Z")
@@ -55,9 +62,9 @@ def test_create_same_idempotency_key_returns_existing_task(backend):
     second = new_task(owner=first.owner)
     backend.tasks.create(first, queued(first), idempotency_key="k-1")
 
-    stored, is_new = backend.tasks.create(second, queued(second), idempotency_key="k-1")
+    got, is_new = backend.tasks.create(second, queued(second), idempotency_key="k-1")
 
-    assert (stored, is_new) == (first, False)
+    assert (got, is_new) == (stored(first), False)
     with pytest.raises(NotFound):
         backend.tasks.get(second.task_id)
     assert backend.log.read(second.task_id) == []
@@ -72,7 +79,8 @@ def test_create_same_idempotency_key_other_fingerprint_raises_and_writes_nothing
     with pytest.raises(IdempotencyKeyReused):
         backend.tasks.create(second, queued(second), idempotency_key="k-fp", fingerprint="b" * 64)
 
-    assert backend.tasks.create(second, queued(second), idempotency_key="k-fp", fingerprint="a" * 64) == (first, False)
+    again = backend.tasks.create(second, queued(second), idempotency_key="k-fp", fingerprint="a" * 64)
+    assert again == (stored(first), False)
     with pytest.raises(NotFound):
         backend.tasks.get(second.task_id)
     assert [t.task_id for t in backend.tasks.list(first.owner)[0]] == [first.task_id]
@@ -82,9 +90,9 @@ def test_create_same_idempotency_key_other_owner_creates_new_task(backend):
     mine, theirs = new_task(), new_task()
     backend.tasks.create(mine, queued(mine), idempotency_key="shared")
 
-    stored, is_new = backend.tasks.create(theirs, queued(theirs), idempotency_key="shared")
+    got, is_new = backend.tasks.create(theirs, queued(theirs), idempotency_key="shared")
 
-    assert (stored, is_new) == (theirs, True)
+    assert (got, is_new) == (stored(theirs), True)
 
 
 def test_create_existing_task_id_raises_conflict(backend):
@@ -226,7 +234,7 @@ def test_list_status_filter_fills_short_pages(backend):
     tasks = [created(backend, owner, _created_at(i)) for i in range(7)]
     running = [t for i, t in enumerate(tasks) if i % 3 == 0]  # 0, 3, 6: two non-matching between each
     for task in running:
-        assert backend.tasks.save_projection(task.model_copy(update={"status": TaskStatus.RUNNING}), 0)
+        assert backend.tasks.save_projection(task.model_copy(update={"status": TaskStatus.RUNNING}), 1)
 
     page, cursor = backend.tasks.list(owner, status=TaskStatus.RUNNING, limit=2)
     rest, end = backend.tasks.list(owner, status=TaskStatus.RUNNING, limit=2, cursor=cursor)
@@ -243,7 +251,7 @@ def test_list_symbol_filter_pages_through_other_symbols_and_combines_with_status
     for i, symbol in enumerate(symbols):
         task = new_task(owner, _created_at(i)).model_copy(update={"symbol": symbol})
         tasks.append(backend.tasks.create(task, queued(task))[0])
-    assert backend.tasks.save_projection(tasks[3].model_copy(update={"status": TaskStatus.RUNNING}), 0)
+    assert backend.tasks.save_projection(tasks[3].model_copy(update={"status": TaskStatus.RUNNING}), 1)
 
     seen, cursor = [], None
     while True:
@@ -287,11 +295,11 @@ def test_list_cursor_of_other_owner_raises_invalid_request(backend):
 
 def test_save_projection_stale_expected_seq_returns_false(backend):
     task = created(backend)
-    first = task.model_copy(update={"status": TaskStatus.RUNNING, "applied_seq": 1, "progress": Progress(percent=10)})
-    second = task.model_copy(update={"status": TaskStatus.FAILED, "applied_seq": 1})
+    first = task.model_copy(update={"status": TaskStatus.RUNNING, "applied_seq": 2, "progress": Progress(percent=10)})
+    second = task.model_copy(update={"status": TaskStatus.FAILED, "applied_seq": 2})
 
-    assert backend.tasks.save_projection(first, expected_applied_seq=0) is True
-    assert backend.tasks.save_projection(second, expected_applied_seq=0) is False
+    assert backend.tasks.save_projection(first, expected_applied_seq=1) is True
+    assert backend.tasks.save_projection(second, expected_applied_seq=1) is False
     assert backend.tasks.get(task.task_id) == first
 
 
@@ -300,7 +308,7 @@ def test_save_projection_keeps_log_bookkeeping(backend):
     backend.log.append(task.task_id, [log_draft()], once="stage:2")
     backend.log.append(task.task_id, [EventDraft(type=EventType.task_failed, data={"error": "boom"})])
 
-    assert backend.tasks.save_projection(task.model_copy(update={"applied_seq": 3}), expected_applied_seq=0)
+    assert backend.tasks.save_projection(task.model_copy(update={"applied_seq": 3}), expected_applied_seq=1)
 
     with pytest.raises(TaskEnded):
         backend.log.append(task.task_id, [log_draft()])
@@ -309,4 +317,4 @@ def test_save_projection_keeps_log_bookkeeping(backend):
 
 def test_save_projection_unknown_task_raises_not_found(backend):
     with pytest.raises(NotFound):
-        backend.tasks.save_projection(new_task(), expected_applied_seq=0)
+        backend.tasks.save_projection(new_task(), expected_applied_seq=1)

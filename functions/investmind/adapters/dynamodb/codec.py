@@ -15,8 +15,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from ...errors import IdempotencyKeyReused, InvalidRequest, NotFound, TaskEnded
-from ...models import TERMINAL_EVENTS, Event, EventDraft, Task, utc_now_iso
-from ...projection import bounded, settle
+from ...models import TERMINAL_EVENTS, Event, EventDraft, EventType, Task, utc_now_iso
+from ...projection import bounded, fold, settle
 from ...store import LogHead
 
 Item = dict[str, dict[str, Any]]
@@ -155,6 +155,22 @@ def log_head(task_id: str, item: Mapping[str, Mapping[str, Any]] | None) -> LogH
     return LogHead(
         next_seq=state["next_seq"], ended=bool(state.get("ended")), markers=frozenset(state.get("markers") or ())
     )
+
+
+def with_first_event(task: Task, first: Event) -> Task:
+    """The new task as stored: its first event (``task_queued``) folded in, since both are written at once.
+
+    A read then has nothing of the log to catch up on, and the stream's fold of seq 1 changes nothing.
+    ``updated_at`` stays the task's own (the same moment as the event's).
+    """
+    if first.type != EventType.task_queued or first.seq != 1:
+        raise ValueError(f"a task's log starts with task_queued at seq 1, not {first.type} at {first.seq}")
+    return fold(task, first).model_copy(update={"updated_at": task.updated_at})
+
+
+def last_seq(item: Mapping[str, Mapping[str, Any]] | None) -> int:
+    """The seq of the last event the head item counts (0 without a head)."""
+    return int(item["next_seq"]["N"]) - 1 if item and "next_seq" in item else 0
 
 
 def terminal_attr(event: Event) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ...errors import Conflict, NotFound
-from ...models import TERMINAL_STATUSES, EventDraft, Task, TaskStatus
-from ...projection import result_seqs, with_results
+from ...models import TERMINAL_STATUSES, Event, EventDraft, Task, TaskStatus
+from ...projection import CATCH_UP_EVENTS, caught_up, result_seqs, with_results
 from . import codec
-from .log_steps import events_at_steps
+from .log_steps import events_at_steps, read_steps
 from .steps import (
     MAX_CREATE_ATTEMPTS,
     RETRYABLE_REASONS,
@@ -32,6 +32,7 @@ def create_steps(
     t: Tables, task: Task, first: EventDraft, idempotency_key: str | None, fingerprint: str | None = None
 ) -> Steps[tuple[Task, bool]]:
     event = codec.number_events(task.task_id, [first], 1)[0]
+    task = codec.with_first_event(task, event)
     expires = codec.expires_at(t.ttl_days)
     items = [
         put_new(t.tasks, codec.task_item(task, expires=expires), "task_id"),
@@ -78,23 +79,30 @@ def get_projection_steps(t: Tables, task_id: str, owner: str | None = None) -> S
 
 def get_steps(t: Tables, task_id: str, owner: str | None, results: bool = True) -> Steps[Task]:
     task = yield from get_projection_steps(t, task_id, owner)
+    events: dict[int, Event] = {}
     if not task.terminal:  # a terminal projection is final: nothing can settle it further
-        # Read after the projection: a terminal event the projection lacks is then in the head (invariant 8).
-        reply = yield Call("get_item", _terminal_params(t, task_id))
-        task = codec.settled(task, reply.get("Item"))
+        # Read after the projection: what the log holds past it is then in the head and the log (invariant 8).
+        reply = yield Call("get_item", _head_params(t, task_id))
+        head = reply.get("Item")
+        if codec.last_seq(head) > task.applied_seq:  # the stream has not folded it all yet: the read does
+            behind = yield from read_steps(t, task_id, task.applied_seq, CATCH_UP_EVENTS)
+            task = caught_up(task, behind)
+            events = {event.seq: event for event in behind}
+        task = codec.settled(task, head)
     # The agents' results live in their outcome events, not in the (bounded) task item: read them back.
-    seqs = result_seqs(task) if results else []
-    events = (yield from events_at_steps(t, task_id, seqs)) if seqs else {}
-    return with_results(task, events)
+    seqs = [seq for seq in result_seqs(task) if seq not in events] if results else []
+    if seqs:
+        events |= yield from events_at_steps(t, task_id, seqs)
+    return with_results(task, events) if results else task
 
 
-def _terminal_params(t: Tables, task_id: str) -> dict[str, Any]:
+def _head_params(t: Tables, task_id: str) -> dict[str, Any]:
     return {
         "TableName": t.tasks,
         "Key": key(codec.log_head_id(task_id)),
         "ConsistentRead": True,
-        "ProjectionExpression": "#terminal",
-        "ExpressionAttributeNames": {"#terminal": codec.TERMINAL_FIELD},
+        "ProjectionExpression": "#next, #terminal",
+        "ExpressionAttributeNames": {"#next": "next_seq", "#terminal": codec.TERMINAL_FIELD},
     }
 
 
