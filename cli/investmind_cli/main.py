@@ -130,10 +130,21 @@ def _keys_parser(commands: Any) -> None:
 
 
 def _reconcile(api: Api, args: argparse.Namespace, console: Console) -> int:
-    report = api.call("POST", "/v1/admin/reconcile")
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False))
-        return 0
+    """Passes until every open task was examined (a pass stops in time for API Gateway and says where)."""
+    errors, cursor = False, None
+    while True:
+        report = api.call("POST", "/v1/admin/reconcile", params={"cursor": cursor} if cursor else None)
+        errors = errors or bool(report["errors"])
+        if args.json:
+            print(json.dumps(report, ensure_ascii=False))
+        else:
+            _print_pass(report)
+        cursor = report.get("next_cursor")
+        if not cursor:
+            return 1 if errors else 0
+
+
+def _print_pass(report: dict) -> None:
     print(f"examined {report['examined']} open, rebuilt {len(report['rebuilt'])}, settled {len(report['settled'])}")
     for task_id in report["rebuilt"]:
         print(f"{task_id} rebuilt from its log")
@@ -141,7 +152,8 @@ def _reconcile(api: Api, args: argparse.Namespace, console: Console) -> int:
         print(f"{settled['task_id']} FAILED {settled['error_type']}: {settled['reason']}")
     for task_id, error in report["errors"].items():
         print(f"{task_id} not reconciled: {error}")
-    return 1 if report["errors"] else 0
+    if report.get("next_cursor"):
+        print("more open tasks: going on")
 
 
 def _local(port: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import socket
 import sys
@@ -11,6 +12,7 @@ import time
 import types
 import uuid
 from collections.abc import Callable
+from functools import partial
 
 import httpx
 import pytest
@@ -24,6 +26,7 @@ from investmind.auth import ApiKeys, Caller
 from investmind.composition.api import create_aws_app
 from investmind.models import AgentResult, Decision, EventDraft, EventType, Task, Usage, utc_now_iso
 from investmind.roster import STAGE_NAMES, STAGES
+from investmind.services.reconcile import Deadlines, reconcile
 from investmind.settings import Settings, get_settings
 from investmind_cli import main as cli
 
@@ -411,3 +414,25 @@ def test_commands_without_a_key_fail_with_the_servers_reason(server, world, caps
     code, _, err = run_main(capsys, "--url", server.url, "list")
 
     assert code == 1 and err.startswith("error unauthorized:")
+
+
+def test_reconcile_goes_on_pass_after_pass_until_every_open_task_was_examined(server, world, capsys):
+    long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    stuck = []
+    for _ in range(5):  # queued two hours ago, never started: each pass of two settles two
+        task = Task(task_id=uuid.uuid4().hex, owner="dana", symbol="600036.SH", created_at=long_ago,
+                    updated_at=long_ago)  # fmt: skip
+        world.tasks.create(task, EventDraft(type=EventType.task_queued, data={"symbol": task.symbol}))
+        stuck.append(task.task_id)
+    never_started = types.SimpleNamespace(status=lambda task_id: None, stop=lambda *args, **kwargs: False)
+    reconciler = partial(reconcile, world.tasks, world.log, never_started, Deadlines(start_s=900), 2)
+    app = create_app(tasks=AsyncMemoryTaskStore(world.tasks), events=AsyncMemoryEventLog(world.log), queue=world,
+                     executions=world, keys=world.keys, reconciler=reconciler)  # fmt: skip
+    server.switch.target = app
+
+    code, out, err = run_main(capsys, "--url", server.url, "reconcile")
+
+    assert code == 0, err
+    assert out.count("more open tasks: going on") == 2 and out.count("examined ") == 3
+    assert sorted(line.split()[0] for line in out.splitlines() if " FAILED NeverStarted" in line) == sorted(stuck)
+    assert all(world.log.head(task_id).ended for task_id in stuck)

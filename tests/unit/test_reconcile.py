@@ -200,6 +200,21 @@ def test_a_pass_examines_at_most_max_tasks_oldest_first(world):
 
     assert report.examined == 3 and [s.task_id for s in report.settled] == ids[:3]
     assert tasks.list_open()[0] == ids[3:]
+    assert report.next_cursor is not None
+
+
+def test_a_pass_out_of_time_stops_between_pages_and_its_cursor_goes_on_from_there(world):
+    tasks, log, executions = world
+    ids = [new_task(tasks, CREATED + dt.timedelta(seconds=i)) for i in range(130)]  # more than a page
+    executions.statuses.update(dict.fromkeys(ids, "RUNNING"))  # young and healthy: examined, left alone
+    ticks = iter([0.0, 5.0, 50.0])  # the start, after the first page, after the second
+
+    first = reconcile(tasks, log, executions, DEADLINES, now=at(60), budget_s=4, monotonic=lambda: next(ticks))
+    rest = reconcile(tasks, log, executions, DEADLINES, now=at(60), cursor=first.next_cursor)
+
+    assert 0 < first.examined < len(ids) and first.next_cursor is not None
+    assert first.examined + rest.examined == len(ids) and rest.next_cursor is None
+    assert first.settled == rest.settled == [] and first.errors == rest.errors == {}
 
 
 def test_a_projection_that_cannot_be_folded_is_reported_and_the_task_is_still_settled(world, monkeypatch):

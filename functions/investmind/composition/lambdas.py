@@ -53,7 +53,7 @@ def _starter(state_machine_arn: str) -> ExecutionStarter:
     return ExecutionStarter(aws.client("stepfunctions"), state_machine_arn)
 
 
-def reconciler(settings: Settings) -> Callable[[], ReconcileReport]:
+def reconciler(settings: Settings) -> Callable[..., ReconcileReport]:
     """One reconciler pass on the deployment's stores and state machine (ReconcileFunction, the admin route)."""
     tasks, log = stores(settings)
     executions = execution_starter(settings)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 
 from pydantic import BaseModel, Field
@@ -72,6 +73,8 @@ class ReconcileReport(BaseModel):
     """Tasks this run ended, each with the terminal event's reason."""
     errors: dict[str, str] = Field(default_factory=dict)
     """Tasks this run could not handle (by task id: the error); the next run tries again."""
+    next_cursor: str | None = None
+    """Set when the pass stopped at its task or time budget with open tasks left: pass it back to go on."""
 
 
 Clock = Callable[[], dt.datetime]
@@ -88,11 +91,21 @@ def reconcile(
     deadlines: Deadlines,
     max_tasks: int = 1000,
     now: Clock = _utc_now,
+    *,
+    cursor: str | None = None,
+    budget_s: float | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> ReconcileReport:
-    """One pass over the open tasks (at most ``max_tasks``, oldest first); one task's error never stops the pass."""
+    """One pass over the open tasks, oldest first (after ``cursor``, when given); one task's error never
+    stops the pass.
+
+    It stops after ``max_tasks`` or, between pages, once ``budget_s`` seconds have gone (the caller's own
+    limit: API Gateway's 30 s for the admin route, the function's remaining time for the schedule); the
+    report's ``next_cursor`` then says where to go on. A page of open tasks takes well under a second.
+    """
     report = ReconcileReport()
-    cursor: str | None = None
-    while report.examined < max_tasks:
+    deadline = monotonic() + budget_s if budget_s is not None else None
+    while True:
         task_ids, cursor = tasks.list_open(limit=min(_PAGE, max_tasks - report.examined), cursor=cursor)
         for task_id in task_ids:
             report.examined += 1
@@ -101,12 +114,15 @@ def reconcile(
             except Exception as exc:  # noqa: BLE001 - reported, and retried by the next run
                 logger.exception("could not reconcile", extra={"task_id": task_id})
                 report.errors[task_id] = f"{type(exc).__name__}: {exc}"[:500]
-        if cursor is None:
+        out_of_budget = report.examined >= max_tasks or (deadline is not None and monotonic() >= deadline)
+        if cursor is None or out_of_budget:
+            report.next_cursor = cursor
             break
     logger.info(
         "reconciled",
-        extra={"examined": report.examined, "rebuilt": len(report.rebuilt), "settled": len(report.settled)},
-    )
+        extra={"examined": report.examined, "rebuilt": len(report.rebuilt), "settled": len(report.settled),
+               "more": report.next_cursor is not None},
+    )  # fmt: skip
     return report
 
 

@@ -48,9 +48,9 @@ def _app(*, admin: bool, with_reconciler: bool = True):
     return app, task.task_id, log
 
 
-async def _post(app) -> httpx.Response:
+async def _post(app, params: dict | None = None) -> httpx.Response:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-        return await client.post("/v1/admin/reconcile")
+        return await client.post("/v1/admin/reconcile", params=params)
 
 
 async def test_an_admin_runs_one_pass_and_gets_its_report():
@@ -77,3 +77,10 @@ async def test_a_deployment_without_a_reconciler_answers_503():
     app, _, _ = _app(admin=True, with_reconciler=False)
 
     _expect_error(await _post(app), 503, "service_unavailable")
+
+
+async def test_a_malformed_cursor_is_refused_and_nothing_is_settled():
+    app, task_id, log = _app(admin=True)
+
+    _expect_error(await _post(app, {"cursor": "not a cursor"}), 400, "invalid_request")
+    assert [e.type for e in log.read(task_id)] == [EventType.task_queued]
