@@ -54,8 +54,10 @@ lint: setup $(CHECKOV)
 		npx --yes asl-validator@$(ASL_VALIDATOR_VERSION) --json-path .aws-sam/analysis.asl.json; \
 	else echo "npx not found: asl-validator skipped (infra.asl check ran)"; fi
 
+# Two to four processes (one per core): the runtimes' tests wait on their pipelines, the unit tests on the CPU.
+# --dist loadgroup keeps each xdist_group (the browser tests; a file with a runtime of its own) in one process.
 test: lint e2e-setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadgroup
 
 # The browser tests (tests/e2e) drive Debian's chromium; the PDF export needs CJK fonts. Installed here
 # when root on Debian (quick once installed); elsewhere the browser tests skip and say why.

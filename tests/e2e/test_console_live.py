@@ -6,7 +6,8 @@ import pytest
 
 from .helpers import FINAL_CARD_STATES, card_states, log_seqs, open_analysis, outcome, wait_status
 
-pytestmark = pytest.mark.e2e
+# One worker runs every browser test (make test runs two: --dist loadgroup): they share one runtime and browser.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 
 @pytest.mark.usefixtures("finished")  # started now, so that they run while this one does

@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from .helpers import open_analysis, outcome, wait_status
 
-pytestmark = pytest.mark.e2e
+# One worker runs every browser test (make test runs two: --dist loadgroup): they share one runtime and browser.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 
 def _flat(text: str) -> str:

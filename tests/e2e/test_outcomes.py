@@ -6,7 +6,8 @@ import pytest
 
 from .helpers import card_states, open_analysis, outcome, submit, wait_status
 
-pytestmark = pytest.mark.e2e
+# One worker runs every browser test (make test runs two: --dist loadgroup): they share one runtime and browser.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 
 def test_a_failed_agent_shows_failed_with_its_reason_and_the_decision_degraded(page, base_url, api, finished):

@@ -8,7 +8,8 @@ import pytest
 
 from .helpers import FINAL_CARD_STATES, card_states, delivered, log_seqs, open_analysis, outcome, submit, wait_status
 
-pytestmark = pytest.mark.e2e
+# One worker runs every browser test (make test runs two: --dist loadgroup): they share one runtime and browser.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 
 def test_a_reload_mid_run_catches_up_and_continues_with_no_line_twice(page, base_url, api):

@@ -16,8 +16,12 @@ import uuid
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import pytest
 
 from .conftest import OAUTH_CLIENT_ID, OAUTH_DOMAIN, OUTPUT
+
+# One worker runs every browser test (make test runs two: --dist loadgroup): they share one runtime and browser.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 
 def _s256(verifier: str) -> str:

@@ -27,7 +27,8 @@ from .sse import read_stream
 SFN_PAYLOAD_LIMIT = 256 * 1024
 # It starts a runtime of its own (pytest-timeout counts the module fixture's setup against the test), and every
 # agent writes ~32 KB items: on a loaded 2-core machine that takes minutes, not the suite's default 300 s.
-pytestmark = pytest.mark.timeout(1200)
+# Its own runtime (a module fixture): all its tests on one worker of make test's two (--dist loadgroup).
+pytestmark = [pytest.mark.timeout(1200), pytest.mark.xdist_group("test_bounded")]
 
 
 @pytest.fixture(scope="module")

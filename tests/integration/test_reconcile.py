@@ -21,7 +21,8 @@ from .conftest import embedded_runtime
 from .sse import TERMINAL, read_stream
 from .test_pipeline import assert_gap_free, by_type
 
-pytestmark = pytest.mark.integration
+# Its own runtime (a module fixture): all its tests on one worker of make test's two (--dist loadgroup).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("test_reconcile")]
 
 API_DIES = "600036.SH"  # the API process dies between creating the task and sending its start message
 ABORTED = "002415.SZ"  # its execution is aborted by hand, and the execution-ended rule's target fails every time

@@ -29,7 +29,8 @@ from httpx_sse import connect_sse
 from infra.emulator import free_port
 from investmind.roster import AGENTS
 
-pytestmark = pytest.mark.integration
+# Its own runtime (a module fixture): all its tests on one worker of make test's two (--dist loadgroup).
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("test_secrets")]
 ROOT = Path(__file__).resolve().parents[2]
 
 
