@@ -8,6 +8,7 @@ each patch and tests the patched behaviour.
 
 - :mod:`.metering`: every request metered for the cost model.
 - :mod:`.dynamodb_lock`: DynamoDB and DynamoDB Streams requests serialised (moto's backend is not thread-safe).
+- :mod:`.dynamodb_json`: DynamoDB's item-bearing answers dumped as JSON (moto's serializer was 45% of the CPU).
 - :mod:`.transact_rollback`: ``TransactWriteItems`` rolls back in place (no deep copy; stream iterators survive).
 - :mod:`.dispatch_memo`: the server's per-request service inference memoised.
 - :mod:`.lambda_invoke`: Lambda Invoke runs the runtime's in-process functions.
@@ -22,6 +23,7 @@ from types import ModuleType
 
 from . import (
     dispatch_memo,
+    dynamodb_json,
     dynamodb_lock,
     lambda_invoke,
     listen_backlog,
@@ -35,6 +37,7 @@ from .internals import PatchOutdated, SetAttr
 PATCHES: tuple[ModuleType, ...] = (
     metering,  # before dynamodb_lock, which wraps the (then metered) inherited call_action of DynamoDB Streams
     dynamodb_lock,
+    dynamodb_json,
     transact_rollback,
     dispatch_memo,
     lambda_invoke,

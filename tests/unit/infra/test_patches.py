@@ -7,7 +7,7 @@ import pkgutil
 import pytest
 
 from infra import patches
-from infra.patches import PATCHES, PatchOutdated, dynamodb_lock, internals, transact_rollback
+from infra.patches import PATCHES, PatchOutdated, dynamodb_json, dynamodb_lock, internals, transact_rollback
 from infra.patches.internals import Internal
 
 
@@ -57,3 +57,54 @@ def test_a_vanished_internal_is_reported_gone():
     ]
     missing_module = Internal("moto.no_such_service", "Backend")
     assert "is gone" in missing_module.problems()[0]
+
+
+def test_dynamodb_answers_written_directly_parse_as_the_serializers_do(monkeypatch):
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        client = boto3.client("dynamodb", endpoint_url=f"http://{host}:{port}", region_name="us-east-1",
+                              aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+        client.create_table(
+            TableName="t", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "n", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "n", "AttributeType": "N"}],
+        )  # fmt: skip
+        nested = {"L": [{"N": "1.5"}, {"NULL": True}, {"BOOL": False}, {"SS": ["a", "b"]}]}
+        item = {"pk": {"S": "任务"}, "n": {"N": "1"}, "blob": {"B": b"\x00\xff zip"}, "set": {"BS": [b"a", b"\x01"]},
+                "doc": {"M": {"xs": nested}}}  # fmt: skip
+        key = {"pk": item["pk"], "n": item["n"]}
+        calls = [
+            ("put_item", {"TableName": "t", "Item": item, "ReturnValues": "ALL_OLD"}),
+            ("put_item", {"TableName": "t", "Item": {**item, "n": {"N": "2"}}, "ReturnConsumedCapacity": "TOTAL"}),
+            ("get_item", {"TableName": "t", "Key": key, "ConsistentRead": True}),
+            ("get_item", {"TableName": "t", "Key": {"pk": {"S": "none"}, "n": {"N": "0"}}}),
+            ("query", {"TableName": "t", "KeyConditionExpression": "pk = :p", "Limit": 1,
+                       "ExpressionAttributeValues": {":p": item["pk"]}}),
+            ("scan", {"TableName": "t", "ProjectionExpression": "pk, #b", "ExpressionAttributeNames": {"#b": "blob"}}),
+            ("batch_get_item", {"RequestItems": {"t": {"Keys": [key, {**key, "n": {"N": "2"}}]}}}),
+            ("transact_get_items", {"TransactItems": [{"Get": {"TableName": "t", "Key": key}}]}),
+            ("update_item", {"TableName": "t", "Key": key, "UpdateExpression": "SET c = :c",
+                             "ExpressionAttributeValues": {":c": {"N": "3"}}, "ReturnValues": "ALL_NEW"}),
+            ("delete_item", {"TableName": "t", "Key": {**key, "n": {"N": "2"}}, "ReturnValues": "ALL_OLD"}),
+        ]  # fmt: skip
+        answers = {}
+        for patched in (False, True):
+            if patched:
+                dynamodb_json.apply(monkeypatch.setattr)
+            for n in ("1", "2"):  # both rounds start from an empty table
+                client.delete_item(TableName="t", Key={**key, "n": {"N": n}})
+            answers[patched] = []
+            for name, params in calls:
+                answer = getattr(client, name)(**params)
+                answer.pop("ResponseMetadata")
+                answers[patched].append((name, answer))
+        assert answers[True] == answers[False]
+        assert answers[True][2][1]["Item"]["blob"] == {"B": b"\x00\xff zip"}  # binary survives the direct path
+    finally:
+        server.stop()
