@@ -9,6 +9,7 @@ each patch and tests the patched behaviour.
 - :mod:`.metering`: every request metered for the cost model.
 - :mod:`.dynamodb_lock`: DynamoDB and DynamoDB Streams requests serialised (moto's backend is not thread-safe).
 - :mod:`.dynamodb_json`: DynamoDB's item-bearing answers dumped as JSON (moto's serializer was 45% of the CPU).
+- :mod:`.dynamodb_partition`: a Query on a table's key reads its partition, not the whole table sorted.
 - :mod:`.transact_rollback`: ``TransactWriteItems`` rolls back in place (no deep copy; stream iterators survive).
 - :mod:`.dispatch_memo`: the server's per-request service inference memoised.
 - :mod:`.lambda_invoke`: Lambda Invoke runs the runtime's in-process functions.
@@ -25,6 +26,7 @@ from . import (
     dispatch_memo,
     dynamodb_json,
     dynamodb_lock,
+    dynamodb_partition,
     lambda_invoke,
     listen_backlog,
     metering,
@@ -38,6 +40,7 @@ PATCHES: tuple[ModuleType, ...] = (
     metering,  # before dynamodb_lock, which wraps the (then metered) inherited call_action of DynamoDB Streams
     dynamodb_lock,
     dynamodb_json,
+    dynamodb_partition,
     transact_rollback,
     dispatch_memo,
     lambda_invoke,

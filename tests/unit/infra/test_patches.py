@@ -7,7 +7,15 @@ import pkgutil
 import pytest
 
 from infra import patches
-from infra.patches import PATCHES, PatchOutdated, dynamodb_json, dynamodb_lock, internals, transact_rollback
+from infra.patches import (
+    PATCHES,
+    PatchOutdated,
+    dynamodb_json,
+    dynamodb_lock,
+    dynamodb_partition,
+    internals,
+    transact_rollback,
+)
 from infra.patches.internals import Internal
 
 
@@ -106,5 +114,59 @@ def test_dynamodb_answers_written_directly_parse_as_the_serializers_do(monkeypat
                 answers[patched].append((name, answer))
         assert answers[True] == answers[False]
         assert answers[True][2][1]["Item"]["blob"] == {"B": b"\x00\xff zip"}  # binary survives the direct path
+    finally:
+        server.stop()
+
+
+def test_queries_on_a_partition_answer_as_over_the_whole_table(monkeypatch):
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        client = boto3.client("dynamodb", endpoint_url=f"http://{host}:{port}", region_name="us-east-1",
+                              aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+        client.create_table(
+            TableName="events", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "task", "KeyType": "HASH"}, {"AttributeName": "seq", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "task", "AttributeType": "S"},
+                                  {"AttributeName": "seq", "AttributeType": "N"},
+                                  {"AttributeName": "kind", "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "by_kind", "Projection": {"ProjectionType": "ALL"},
+                                     "KeySchema": [{"AttributeName": "kind", "KeyType": "HASH"},
+                                                   {"AttributeName": "seq", "KeyType": "RANGE"}]}],
+        )  # fmt: skip
+        for task in ("a", "b", "c"):
+            for seq in (3, 1, 12, 2, 7):  # out of order, and 12 after 2 as text
+                kind = "log" if seq % 2 else "agent"
+                client.put_item(TableName="events", Item={"task": {"S": task}, "seq": {"N": str(seq)},
+                                                          "kind": {"S": kind}, "n": {"N": str(seq * 10)}})  # fmt: skip
+        q = {"TableName": "events", "KeyConditionExpression": "task = :t AND seq > :after",
+             "ExpressionAttributeValues": {":t": {"S": "b"}, ":after": {"N": "1"}}}  # fmt: skip
+        queries = [
+            q,
+            {**q, "ScanIndexForward": False, "Limit": 2},
+            {**q, "Limit": 2, "ExclusiveStartKey": {"task": {"S": "b"}, "seq": {"N": "3"}}},
+            {**q, "FilterExpression": "n > :n", "ExpressionAttributeValues": {**q["ExpressionAttributeValues"],
+                                                                               ":n": {"N": "25"}}},
+            {**q, "ProjectionExpression": "seq, kind", "ConsistentRead": True},
+            {"TableName": "events", "KeyConditionExpression": "task = :t",
+             "ExpressionAttributeValues": {":t": {"S": "z"}}},
+            {"TableName": "events", "IndexName": "by_kind", "KeyConditionExpression": "kind = :k",
+             "ExpressionAttributeValues": {":k": {"S": "log"}}},
+        ]  # fmt: skip
+        answers = {}
+        for patched in (False, True):
+            if patched:
+                dynamodb_partition.apply(monkeypatch.setattr)
+            answers[patched] = []
+            for query in queries:
+                answer = client.query(**query)
+                answer.pop("ResponseMetadata")
+                answers[patched].append(answer)
+        assert answers[True] == answers[False]
+        assert [i["seq"]["N"] for i in answers[True][0]["Items"]] == ["2", "3", "7", "12"]
     finally:
         server.stop()
