@@ -57,7 +57,7 @@ lint: setup $(CHECKOV)
 # Two to four processes (one per core): the runtimes' tests wait on their pipelines, the unit tests on the CPU.
 # --dist loadgroup keeps each xdist_group (the browser tests; a file with a runtime of its own) in one process.
 test: lint e2e-setup
-	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadgroup
+	$(PY) -m pytest -n auto --maxprocesses 4 --dist loadgroup --durations=15
 
 # The browser tests (tests/e2e) drive Debian's chromium; the PDF export needs CJK fonts. Installed here
 # when root on Debian (quick once installed); elsewhere the browser tests skip and say why.

@@ -22,15 +22,15 @@ def test_fifty_analyses_with_four_readers_each(report):
         "load",
         f"7. Load: {ANALYSES} analyses at once, {READERS} SSE readers each (L = {SIMULATED_LLM_MS / 1000:g} s)",
         ["submitted", "completed", "events expected", "delivered", "lost", "duplicated",
-         "worst projection lag", "median projection lag", "analysis median", "wall"],
+         "GET behind the log at the terminal event", "GET answer: median / worst", "analysis median", "wall"],
         [[result.submitted, result.completed, result.events_expected, result.events_delivered, result.events_lost,
-          result.events_duplicated,
-          f"{result.worst_projection_lag_s:.2f} s ({result.worst_projection_lag_events} events behind at the end)",
-          f"{result.median_projection_lag_s:.2f} s", f"{result.median_analysis_s:.1f} s", f"{result.wall_s:.0f} s"]],
+          result.events_duplicated, f"{result.worst_projection_lag_events} events (worst)",
+          f"{result.median_projection_lag_s:.2f} s / {result.worst_projection_lag_s:.2f} s",
+          f"{result.median_analysis_s:.1f} s", f"{result.wall_s:.0f} s"]],
         f"Half the readers disconnect after their first agent result and resume with Last-Event-ID "
-        f"({result.readers_resumed} of {result.readers}). Projection lag: from a reader having the terminal "
-        "event to GET's task folded up to it (GET folds what the stream has not folded yet, so this is the API's "
-        "answer time, and the events behind must be 0).",
+        f"({result.readers_resumed} of {result.readers}). GET folds what the stream has not folded yet, so the "
+        "task a reader GETs on the terminal event holds the whole log (0 events behind, asserted); the answer "
+        "time is how long that GET took on the loaded runtime (polled every 0.25 s until it shows the log's end).",
         result.as_dict(),
     )  # fmt: skip
     assert_sound(result, ANALYSES, READERS)
