@@ -101,6 +101,10 @@ def test_dynamodb_answers_written_directly_parse_as_the_serializers_do(monkeypat
                              "ExpressionAttributeValues": {":c": {"N": "3"}}, "ReturnValues": "ALL_NEW"}),
             ("delete_item", {"TableName": "t", "Key": {**key, "n": {"N": "2"}}, "ReturnValues": "ALL_OLD"}),
         ]  # fmt: skip
+        from moto.dynamodb.responses import DynamoHandler
+
+        # moto's own path first, even where another test of this process has the patches applied
+        monkeypatch.delattr(DynamoHandler, "serialized", raising=False)
         answers = {}
         for patched in (False, True):
             if patched:
@@ -157,6 +161,12 @@ def test_queries_on_a_partition_answer_as_over_the_whole_table(monkeypatch):
             {"TableName": "events", "IndexName": "by_kind", "KeyConditionExpression": "kind = :k",
              "ExpressionAttributeValues": {":k": {"S": "log"}}},
         ]  # fmt: skip
+        import inspect
+
+        from moto.dynamodb.models.table import Table
+
+        # moto's own query first, even where another test of this process has the patches applied
+        monkeypatch.setattr(Table, "query", inspect.unwrap(Table.query))
         answers = {}
         for patched in (False, True):
             if patched:
