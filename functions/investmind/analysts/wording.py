@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -78,6 +78,10 @@ ZH = {
 }
 
 
+NOT_AVAILABLE = "无数据"
+"""What a Chinese sentence writes for a value that is ``n/a`` (missing) in the English."""
+
+
 def language() -> str:
     return LANGUAGE.get()
 
@@ -90,6 +94,19 @@ def label(value: str) -> str:
     """A signal label as the text writes it (``neutral`` sub-labels become ``balanced``)."""
     value = "balanced" if value == "neutral" else value
     return ZH.get(value, value) if language() == "zh" else value
+
+
+def term(value: str, words: Mapping[str, str] | None = None) -> str:
+    """A signal value as a body writes it: as stored in English; in Chinese from ``words``, then ``ZH``.
+
+    Unlike ``label`` the English is the value itself (a body prints ``neutral`` where a narrative
+    writes ``balanced``), so the English bodies read as they always have.
+    """
+    if language() != "zh":
+        return value
+    if words and value in words:
+        return words[value]
+    return ZH.get("balanced" if value == "neutral" else value, value)
 
 
 def join(*sentences: str | None) -> str:
@@ -111,7 +128,9 @@ class Text:
 
     def __call__(self, **values: object) -> str:
         """The sentence in the run's language, its fields filled from ``values``."""
-        return (self.zh if language() == "zh" else self.en).format(**values)
+        if language() != "zh":
+            return self.en.format(**values)
+        return self.zh.format(**{k: NOT_AVAILABLE if v == "n/a" else v for k, v in values.items()})
 
     def english(self, **values: object) -> str:
         """The English whatever the run's language (for notes the signals store)."""
