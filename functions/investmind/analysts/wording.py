@@ -44,6 +44,7 @@ ZH = {
     "lagging": "落后",
     "in favour": "受资金青睐",
     "out of favour": "不受青睐",
+    "unclassified": "未分类",
     # technical, funds
     "up": "上行",
     "down": "下行",
