@@ -201,7 +201,7 @@ def narrative(plan: _Plan, stance: Stance, used: Mapping[str, AgentResult]) -> s
         return NARRATIVE_NO_DECISION(
             action=plan.action, stance=word(stance), missing=listing(plan.missing), score=signed(plan.score, 1)
         )
-    inputs = ", ".join(f"{a} {signed(r.score)}" for a, r in used.items())
+    inputs = listing(f"{a} {signed(r.score)}" for a, r in used.items())
     first = NARRATIVE_SCORED(
         action=plan.action, rating=plan.rating, stance=word(stance), score=signed(plan.score, 1), inputs=inputs
     )

@@ -204,7 +204,7 @@ def director(title: tuple[str, str], stance: Stance, m: Mapping[str, Any], s: Ma
     inputs = list(s["inputs"])
     first = DIRECTOR_BLEND(
         title=Text(*title)(), stance=word(stance), grade=s["grade"], trend=label(s["trend"]),
-        parts=", ".join(f"{a} {signed(m[f'{a}_score'])}" for a in inputs), coverage=f"{m['coverage'] * 100:.0f}",
+        parts=listing(f"{a} {signed(m[f'{a}_score'])}" for a in inputs), coverage=f"{m['coverage'] * 100:.0f}",
         agreement=fmt(m["agreement"]),
     )  # fmt: skip
     scores = {a: m[f"{a}_score"] for a in inputs}
