@@ -114,7 +114,8 @@ def data_confidence(snapshot: Snapshot, parts: Sequence[str]) -> float:
 
 
 HEADLINE = Text(
-    "**{title}: {stance}** (score {score}, confidence {confidence})", "**{title}：{stance}**（评分{score}，置信度{confidence}）"
+    "**{title}: {stance}** (score {score}, confidence {confidence})",
+    "**{title}：{stance}**（评分{score}，置信度{confidence}）",
 )
 
 

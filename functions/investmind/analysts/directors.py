@@ -141,9 +141,7 @@ def analyze_director(
             momentum_state=state,
             breakout_odds=_odds_label(odds),
         )
-        outlook = T.OUTLOOK(
-            state=term(state, T.STATE_WORDS), odds_label=term(signals.breakout_odds), odds=fmt(odds)
-        )
+        outlook = T.OUTLOOK(state=term(state, T.STATE_WORDS), odds_label=term(signals.breakout_odds), odds=fmt(odds))
     else:
         signals = DirectorSignals(**common, trend=_fundamental_trend(inputs))
         outlook = ""

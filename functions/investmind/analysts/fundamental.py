@@ -156,7 +156,8 @@ def _body(snapshot: Snapshot, v: dict, q: dict, labels: dict, fresh: bool) -> st
         lines.append(T.VALUATION(
             pe=fmt(v["pe_ttm"]), pb=fmt(v["pb_mrq"]), ps=fmt(v["ps_ttm"]), pcf=fmt(v["pcf_ttm"]), age=_age(v),
             pe_pct=fmt(v["pe_ttm_pct"], 0), pb_pct=fmt(v["pb_mrq_pct"], 0), ps_pct=fmt(v["ps_ttm_pct"], 0),
-            pcf_pct=fmt(v["pcf_ttm_pct"], 0), years=fmt(v["valuation_history_years"], 1), mean=fmt(v["valuation_pct"], 0),
+            pcf_pct=fmt(v["pcf_ttm_pct"], 0), years=fmt(v["valuation_history_years"], 1),
+            mean=fmt(v["valuation_pct"], 0),
             valuation=term(labels["valuation"]), roe=pct(v["roe_ttm"]), earnings_yield=pct(v["earnings_yield"]),
         ))  # fmt: skip
     else:

@@ -105,8 +105,8 @@ def _body(m: dict[str, float | None], signals: FundsSignals, intent: str) -> str
         obv=fmt(m["obv_slope_20d"]), ad=fmt(m["ad_slope_20d"]), mfi=fmt(m["mfi14"], 1), up_down=fmt(m["up_down_volume"])
     )
     strength = T.STRENGTH(
-        ret=pct(m["ret_5"], sign=True), z=fmt(m["strength_5d"]), short_term=term(signals.short_term, T.SHORT_TERM_WORDS),
-        intent=term(intent),
+        ret=pct(m["ret_5"], sign=True), z=fmt(m["strength_5d"]),
+        short_term=term(signals.short_term, T.SHORT_TERM_WORDS), intent=term(intent),
     )  # fmt: skip
     return "\n\n".join((volume, flow, strength))
 

@@ -115,7 +115,8 @@ TECHNICAL_RELATIVE_LEVELS = Text(
 def technical(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str], traded: bool) -> str:
     hist = "n/a" if m["macd_hist"] is None else "positive" if m["macd_hist"] > 0 else "negative"
     first = TECHNICAL_TREND(
-        stance=word(stance), trend=label(s["trend"]), adx=fmt(m["adx14"], 1), strength=term(s["trend_strength"], STRENGTH_WORDS),
+        stance=word(stance), trend=label(s["trend"]), adx=fmt(m["adx14"], 1),
+        strength=term(s["trend_strength"], STRENGTH_WORDS),
         gap=pct(m["gap_sma60"], sign=True), hist=label(hist), macd=fmt(m["macd_hist"]),
     )  # fmt: skip
     zone = "mid-range" if s["rsi_zone"] == "neutral" else s["rsi_zone"]

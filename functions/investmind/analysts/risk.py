@@ -115,8 +115,9 @@ def _systemic_text(m: dict[str, float | None], regime: str, crash: str, macro_ti
     )  # fmt: skip
     tail = T.SYSTEMIC_TAIL(
         var=pct(m["var95_1d"], 2), var10=pct(m["var95_10d"], 1), cvar=pct(m["cvar95_1d"], 2),
-        var_days=span(int(m["var_days"])), index_window=index_window, index_drawdown=pct(m.get("index_max_drawdown_3y")),
-        stress=pct(m.get("stress_loss")), drawdown=pct(m["max_drawdown_1y"]), drawdown_days=span(int(m["drawdown_days"])),
+        var_days=span(int(m["var_days"])), index_window=index_window,
+        index_drawdown=pct(m.get("index_max_drawdown_3y")), stress=pct(m.get("stress_loss")),
+        drawdown=pct(m["max_drawdown_1y"]), drawdown_days=span(int(m["drawdown_days"])),
         drawdown_full=pct(m["max_drawdown_full"]), bars=f"{m['bars']:.0f}", tilt=f"{macro_tilt:+.1f}",
     )  # fmt: skip
     body = f"{first}\n\n{tail}\n\n{T.CRASH(crash=term(crash, T.CRASH_WORDS))}"

@@ -94,9 +94,7 @@ def core_conflict(scores: Mapping[str, float]) -> tuple[str | None, float]:
     bottom = min(scores, key=lambda a: scores[a])
     if scores[top] <= 0 or scores[bottom] >= 0:
         return None, 0.0
-    text = CONFLICT.english(
-        top=top, top_score=signed(scores[top]), bottom=bottom, bottom_score=signed(scores[bottom])
-    )
+    text = CONFLICT.english(top=top, top_score=signed(scores[top]), bottom=bottom, bottom_score=signed(scores[bottom]))
     return text, scores[top] - scores[bottom]
 
 

@@ -33,7 +33,8 @@ SCORE = Text(
 CORE_CONFLICT = Text("core conflict: {conflict}", "核心分歧：{conflict}")
 AGREE = Text("inputs agree in direction", "各项输入方向一致")
 OUTLOOK = Text(
-    "Momentum **{state}**; breakout odds **{odds_label}** ({odds}).", "动量**{state}**；突破概率**{odds_label}**（{odds}）。"
+    "Momentum **{state}**; breakout odds **{odds_label}** ({odds}).",
+    "动量**{state}**；突破概率**{odds_label}**（{odds}）。",
 )
 MISSING = Text(" Missing (failed): {agents}.", "缺失（运行失败）：{agents}。")
 
@@ -42,7 +43,8 @@ EVIDENCE_INPUT = Text(
 )
 EVIDENCE_FAILED = Text("{agent} failed: not counted", "{agent}运行失败：不计入")
 EVIDENCE_SCORE = Text(
-    "weighted score {score}, grade {grade} ({trend}), coverage {coverage}", "加权评分{score}，评级{grade}（{trend}），覆盖{coverage}"
+    "weighted score {score}, grade {grade} ({trend}), coverage {coverage}",
+    "加权评分{score}，评级{grade}（{trend}），覆盖{coverage}",
 )
 
 SKIPPED = Text("**{title}: skipped** ({reason})", "**{title}：已跳过**（{reason}）")

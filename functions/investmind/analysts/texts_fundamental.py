@@ -34,7 +34,8 @@ NO_REPORTS = Text(
     "市场数据中没有该股票的季度财报；成长性不计分。",
 )
 LABELS = Text(
-    "Quality **{quality}**, growth **{growth}**, leverage **{leverage}**.", "质量**{quality}**，成长**{growth}**，杠杆**{leverage}**。"
+    "Quality **{quality}**, growth **{growth}**, leverage **{leverage}**.",
+    "质量**{quality}**，成长**{growth}**，杠杆**{leverage}**。",
 )
 
 EVIDENCE_PE = Text("PE(TTM) {pe} at the {rank} of {years} years", "市盈率(TTM){pe}，位于近{years}年的{rank}")

@@ -6,12 +6,11 @@ from .wording import Text
 
 SHORT_TERM_WORDS = {"strong": "偏强", "weak": "偏弱", "neutral": "中性"}
 
-TURNOVER = Text(
-    "turnover {t5}% over 5 days vs {t60}% over 60 (x{ratio})", "5日换手率{t5}%，60日为{t60}%（{ratio}倍）"
-)
+TURNOVER = Text("turnover {t5}% over 5 days vs {t60}% over 60 (x{ratio})", "5日换手率{t5}%，60日为{t60}%（{ratio}倍）")
 NO_TURNOVER = Text("no turnover data in the source for this period", "数据源在此期间无换手率数据")
 VOLUME = Text(
-    "Volume 5d/20d x{ratio} with the price {ret} over 5 days; {turnover}.", "5日/20日量比{ratio}倍，同期5日价格{ret}；{turnover}。"
+    "Volume 5d/20d x{ratio} with the price {ret} over 5 days; {turnover}.",
+    "5日/20日量比{ratio}倍，同期5日价格{ret}；{turnover}。",
 )
 FLOW = Text(
     "OBV 20-day slope {obv} and A/D slope {ad} (average daily volumes per day); MFI(14) {mfi}; up-day vs down-day "

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .wording import Text
 
-HEAD = Text("{symbol} ({industry}) vs the CSI 300 and peers ({peers}).", "{symbol}（{industry}）对比沪深300与同业（{peers}）。")
+HEAD = Text(
+    "{symbol} ({industry}) vs the CSI 300 and peers ({peers}).", "{symbol}（{industry}）对比沪深300与同业（{peers}）。"
+)
 NO_INDUSTRY = Text("no industry classification", "无行业分类")
 NO_PEERS = Text("none in the market data", "市场数据中无同业")
 TABLE = Text(

@@ -60,9 +60,11 @@ EVIDENCE_INDEX = Text("CSI 300 {gap} vs MA200, {ret} over 60 days", "沪深300�
 EVIDENCE_VOL = Text("20-day vol {vol} ({vol_regime})", "20日波动率{vol}（{vol_regime}）")
 EVIDENCE_BREADTH = Text("breadth {share} of {n} stocks above MA60", "市场宽度：{n}只股票中{share}位于60日均线之上")
 EVIDENCE_M2 = Text(
-    "M2 {m2}% ({change} pt / 6 months): liquidity {liquidity}", "M2同比{m2}%（6个月变动{change}个百分点）：流动性{liquidity}"
+    "M2 {m2}% ({change} pt / 6 months): liquidity {liquidity}",
+    "M2同比{m2}%（6个月变动{change}个百分点）：流动性{liquidity}",
 )
 EVIDENCE_CREDIT = Text("credit growth {growth}% ({change} pt)", "信用增速{growth}%（变动{change}个百分点）")
 EVIDENCE_ACTIVITY = Text(
-    "PMI 3-month {pmi} ({growth}), CPI {cpi}% ({inflation})", "PMI近3个月均值{pmi}（{growth}），CPI同比{cpi}%（{inflation}）"
+    "PMI 3-month {pmi} ({growth}), CPI {cpi}% ({inflation})",
+    "PMI近3个月均值{pmi}（{growth}），CPI同比{cpi}%（{inflation}）",
 )

@@ -30,7 +30,9 @@ CRASH = Text("Crash risk **{crash}**.", "崩盘风险**{crash}**。")
 EVIDENCE_REGIME = Text("index vol regime {regime}", "指数波动率水平{regime}")
 EVIDENCE_BETA = Text("beta {beta}, correlation {corr} ({beta_window})", "贝塔{beta}，相关系数{corr}（{beta_window}）")
 EVIDENCE_VAR = Text("VaR95 {var}, CVaR95 {cvar} (1-day)", "1日VaR95为{var}，CVaR95为{cvar}")
-EVIDENCE_DRAWDOWN = Text("max drawdown 1y {drawdown}, full {drawdown_full}", "近1年最大回撤{drawdown}，全部历史{drawdown_full}")
+EVIDENCE_DRAWDOWN = Text(
+    "max drawdown 1y {drawdown}, full {drawdown_full}", "近1年最大回撤{drawdown}，全部历史{drawdown_full}"
+)
 EVIDENCE_STRESS = Text("stress loss {stress} (beta x index worst drawdown)", "压力损失{stress}（贝塔×指数最大回撤）")
 
 PORTFOLIO_RISK = Text(

@@ -57,7 +57,8 @@ RANGES = Text(
 )
 
 EVIDENCE_TREND = Text(
-    "trend {trend} ({strength}, ADX {adx}): close {gap} vs SMA60", "趋势{trend}（{strength}，ADX {adx}）：收盘价较60日均线{gap}"
+    "trend {trend} ({strength}, ADX {adx}): close {gap} vs SMA60",
+    "趋势{trend}（{strength}，ADX {adx}）：收盘价较60日均线{gap}",
 )
 EVIDENCE_MACD = Text("MACD histogram {hist} ({state})", "MACD柱{hist}（{state}）")
 EVIDENCE_RSI = Text("RSI(14) {rsi}, Bollinger %b {pctb}", "RSI(14)为{rsi}，布林带%b为{pctb}")
