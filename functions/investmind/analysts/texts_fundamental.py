@@ -12,7 +12,7 @@ VALUATION = Text(
     "ROE (PB/PE) {roe}, earnings yield {earnings_yield}.",
     "市盈率(TTM){pe}，市净率{pb}，市销率{ps}，市现率{pcf}{age}：分别位于近{years}年历史的{pe_pct} / {pb_pct} / "
     "{ps_pct} / {pcf_pct}百分位（PE/PB/PS均值{mean}；市现率基于净现金流，不计分）；估值**{valuation}**。"
-    "ROE（PB/PE）{roe}，盈利收益率{earnings_yield}。",
+    "净资产收益率（PB/PE）{roe}，盈利收益率{earnings_yield}。",
 )
 AGE = Text(" (the latest values, {days} days old)", "（最新可得值，距今{days}天）")
 NO_VALUATION = Text(
@@ -41,7 +41,7 @@ LABELS = Text(
 EVIDENCE_PE = Text("PE(TTM) {pe} at the {rank} of {years} years", "市盈率(TTM){pe}，位于近{years}年的{rank}")
 EVIDENCE_PB = Text("PB {pb} at the {rank}", "市净率{pb}，位于{rank}")
 EVIDENCE_PS = Text("PS {ps}; PE/PB/PS mean percentile {mean}", "市销率{ps}；PE/PB/PS平均百分位{mean}")
-EVIDENCE_ROE = Text("ROE (PB/PE) {roe}", "ROE（PB/PE）{roe}")
+EVIDENCE_ROE = Text("ROE (PB/PE) {roe}", "净资产收益率（PB/PE）{roe}")
 EVIDENCE_GROWTH = Text("net profit growth {growth} YoY", "净利润同比{growth}")
 EVIDENCE_REPORTED_ROE = Text("annualised ROE {roe}", "年化ROE {roe}")
 EVIDENCE_DEBT = Text("debt/assets {debt}", "资产负债率{debt}")
