@@ -5,6 +5,11 @@ computes the values once (numbers are formatted alike in both, labels through ``
 the sentence in the language of the run (``LANGUAGE``, set by ``analysts.analyze`` from
 ``INVESTMIND_LLM_LANGUAGE``). Notes stored in English in the signals (the risk caps, for instance)
 are rendered in the run's language by ``localize``, which reads them back through their template.
+
+Signal values go through ``label`` in a narrative (``neutral`` written ``balanced``) and through ``term``
+in a body (the stored value itself in English, so the English bodies read as before). Each analyst's
+body and evidence templates sit in a sibling ``texts_<role>.py``: the analyst modules stay a page of
+computation each, and every Chinese sentence can be read next to its English.
 """
 
 from __future__ import annotations
