@@ -78,7 +78,8 @@ def analyze(
     selected
         The stage-1 analysts the caller asked for; a reader does not count the others as failures.
     language
-        ``en`` or ``zh``: the language of the narrative (the agent handler passes ``INVESTMIND_LLM_LANGUAGE``).
+        ``en`` or ``zh``: the language of the text (headline, narrative, body, evidence; the agent handler
+        passes ``INVESTMIND_LLM_LANGUAGE``). Signals, metrics, scores and the decision do not depend on it.
 
     Returns
     -------

@@ -11,6 +11,7 @@ from ..market import Snapshot
 from ..models import AgentResult, AgentStatus, Stance
 from ..roster import get_agent
 from .signals import Signals
+from .wording import Text, language, word
 
 BULLISH_AT = 15.0
 """Scores at or above this are bullish, at or below its negative bearish: the one stance mapping."""
@@ -77,9 +78,20 @@ def ordinal(value: float | None, what: str = "percentile") -> str:
     return f"{n}{suffix} {what}"
 
 
+def rank(value: float | None) -> str:
+    """``ordinal`` in the run's language: ``63rd percentile`` / ``第63百分位``."""
+    if language() != "zh" or value is None:
+        return ordinal(value)
+    return f"第{round(value)}百分位"
+
+
+SPAN_YEARS = Text("{days} days ({years} years)", "{days}个交易日（{years}年）")
+SPAN_DAYS = Text("{days} days", "{days}个交易日")
+
+
 def span(days: int) -> str:
     """A window of trading days as read: ``252 days (1.0 years)`` for a year or more, else ``116 days``."""
-    return f"{days} days ({days / 252:.1f} years)" if days >= 252 else f"{days} days"
+    return SPAN_YEARS(days=days, years=f"{days / 252:.1f}") if days >= 252 else SPAN_DAYS(days=days)
 
 
 def fmt(value: float | None, digits: int = 2) -> str:
@@ -101,8 +113,16 @@ def data_confidence(snapshot: Snapshot, parts: Sequence[str]) -> float:
     return factor
 
 
+HEADLINE = Text(
+    "**{title}: {stance}** (score {score}, confidence {confidence})",
+    "**{title}：{stance}**（评分{score}，置信度{confidence}）",
+)
+
+
 def headline(agent_id: str, stance: Stance, score: float, confidence: float) -> str:
-    return f"**{get_agent(agent_id).title}: {stance.value}** (score {signed(score, 1)}, confidence {confidence:.2f})"
+    spec = get_agent(agent_id)
+    title = Text(spec.title, spec.title_zh)()
+    return HEADLINE(title=title, stance=word(stance), score=signed(score, 1), confidence=f"{confidence:.2f}")
 
 
 def make_result(

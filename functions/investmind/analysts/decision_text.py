@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..models import AgentResult
-from . import narratives
+from . import narratives, texts_directors
 from .common import fmt, pct, signed
 from .synthesis import Inputs
 from .wording import STANCE_WORD, Text, join, language, listing, localize, word
@@ -112,11 +112,11 @@ NARRATIVE_LEVELS = Text(
 
 def table(blocks: Inputs, weights: Mapping[str, float]) -> str:
     rows = [
-        f"| {a} | {r.stance.value} | {signed(r.score)} | {r.confidence:.2f} | {weights[a]:.2f} |"
+        f"| {a} | {word(r.stance)} | {signed(r.score)} | {r.confidence:.2f} | {weights[a]:.2f} |"
         for a, r in blocks.used.items()
     ]
-    rows += [f"| {a} | failed | - | - | {weights[a]:.2f} |" for a in blocks.failed]
-    return "| input | stance | score | confidence | weight |\n|---|---|---|---|---|\n" + "\n".join(rows)
+    rows += [f"| {a} | {texts_directors.FAILED()} | - | - | {weights[a]:.2f} |" for a in blocks.failed]
+    return texts_directors.TABLE_HEAD() + "\n".join(rows)
 
 
 def _sizing(plan: _Plan) -> str:
@@ -201,7 +201,7 @@ def narrative(plan: _Plan, stance: Stance, used: Mapping[str, AgentResult]) -> s
         return NARRATIVE_NO_DECISION(
             action=plan.action, stance=word(stance), missing=listing(plan.missing), score=signed(plan.score, 1)
         )
-    inputs = ", ".join(f"{a} {signed(r.score)}" for a, r in used.items())
+    inputs = listing(f"{a} {signed(r.score)}" for a, r in used.items())
     first = NARRATIVE_SCORED(
         action=plan.action, rating=plan.rating, stance=word(stance), score=signed(plan.score, 1), inputs=inputs
     )

@@ -10,9 +10,11 @@ from ..market import Snapshot
 from ..models import AgentResult, AgentStatus
 from ..roster import get_agent
 from . import narratives
+from . import texts_directors as T
 from .common import fmt, grade_for, make_result, settle, signed, stance_for
 from .signals import DirectorSignals, MomentumDirectorSignals, SkippedSignals
-from .synthesis import Inputs, blend, gather, input_rows
+from .synthesis import CONFLICT, Blend, Inputs, blend, gather, input_rows
+from .wording import Text, listing, localize, term, word
 
 WEIGHTS: dict[str, dict[str, float]] = {
     # Value and its setting: the valuation call leads, the market and the sector frame it.
@@ -26,14 +28,16 @@ TILT = 0.02
 ODDS_HIGH, ODDS_LOW = 0.6, 0.35
 
 
-def skipped(agent_id: str, reason: str) -> AgentResult:
-    """The result of an agent that had nothing to work on because the caller chose so."""
+def skipped(agent_id: str, inputs: Iterable[str]) -> AgentResult:
+    """The result of an agent none of whose ``inputs`` the caller chose: its reason kept in English."""
     spec = get_agent(agent_id)
+    reason = T.NOT_SELECTED.english(inputs=", ".join(inputs))
+    title = Text(spec.title, spec.title_zh)()
     return AgentResult(
         agent_id=agent_id,
         stage=spec.stage,
         status=AgentStatus.skipped,
-        summary=f"**{spec.title}: skipped** ({reason})",
+        summary=T.SKIPPED(title=title, reason=T.NOT_SELECTED(inputs=listing(inputs))),
         signals=SkippedSignals(reason=reason).model_dump(mode="json"),
     )
 
@@ -110,7 +114,7 @@ def analyze_director(
     inputs = gather(weights, upstream, selected)
     if not inputs.used:
         if not inputs.failed:
-            return skipped(agent_id, f"none of its inputs ({', '.join(weights)}) was selected")
+            return skipped(agent_id, weights)
         raise AgentError(f"{agent_id}: no upstream result to synthesise ({', '.join(inputs.failed)} failed)")
     mix = blend(inputs, weights)
     score = settle(mix.score)
@@ -137,32 +141,43 @@ def analyze_director(
             momentum_state=state,
             breakout_odds=_odds_label(odds),
         )
-        outlook = f"Momentum **{state}**; breakout odds **{signals.breakout_odds}** ({fmt(odds)})."
+        outlook = T.OUTLOOK(state=term(state, T.STATE_WORDS), odds_label=term(signals.breakout_odds), odds=fmt(odds))
     else:
         signals = DirectorSignals(**common, trend=_fundamental_trend(inputs))
         outlook = ""
-    conflict_text = f"core conflict: {mix.conflict}" if mix.conflict else "inputs agree in direction"
-    body = (
-        f"{input_rows(inputs, weights)}\n\n"
-        f"Confidence-weighted score {signed(score, 1)} -> grade **{grade}**, trend **{signals.trend}**; "
-        f"{conflict_text}. Coverage {mix.coverage:.0%} of the input weight, agreement {mix.agreement:.2f}. {outlook}"
-    ).rstrip()
-    if inputs.failed:
-        body += f" Missing (failed): {', '.join(inputs.failed)}."
-    evidence = [
-        f"{a} {r.stance.value} {signed(r.score)} (confidence {r.confidence:.2f})" for a, r in inputs.used.items()
-    ]
-    evidence += [f"{a} failed: not counted" for a in inputs.failed]
-    if mix.conflict:
-        evidence.append(mix.conflict)
-    evidence.append(f"weighted score {signed(score, 1)}, grade {grade} ({signals.trend}), coverage {mix.coverage:.0%}")
-    if outlook:
-        evidence.append(outlook.replace("**", ""))
+    body, evidence = _texts(inputs, weights, mix, score, signals, outlook)
     title = (get_agent(agent_id).title, ROLE_ZH[agent_id])
     narrative = narratives.director(title, stance_for(score), metrics, signals.model_dump())
     return make_result(
         agent_id, score, mix.confidence, body, signals=signals, metrics=metrics, evidence=evidence, narrative=narrative
     )
+
+
+def _texts(
+    inputs: Inputs, weights: Mapping[str, float], mix: Blend, score: float, signals: DirectorSignals, outlook: str
+) -> tuple[str, list[str]]:
+    """The body (the input table, then the blend) and the evidence, in the run's language."""
+    conflict = T.CORE_CONFLICT(conflict=localize(mix.conflict, [CONFLICT])) if mix.conflict else T.AGREE()
+    coverage = f"{mix.coverage:.0%}"
+    body = T.SCORE(
+        score=signed(score, 1), grade=signals.grade, trend=term(signals.trend), conflict=conflict, coverage=coverage,
+        agreement=f"{mix.agreement:.2f}", outlook=outlook,
+    ).rstrip()  # fmt: skip
+    body = f"{input_rows(inputs, weights)}\n\n{body}"
+    if inputs.failed:
+        body += T.MISSING(agents=listing(inputs.failed))
+    evidence = [
+        T.EVIDENCE_INPUT(agent=a, stance=word(r.stance), score=signed(r.score), confidence=f"{r.confidence:.2f}")
+        for a, r in inputs.used.items()
+    ]
+    evidence += [T.EVIDENCE_FAILED(agent=a) for a in inputs.failed]
+    if mix.conflict:
+        evidence.append(localize(mix.conflict, [CONFLICT]))
+    evidence.append(T.EVIDENCE_SCORE(score=signed(score, 1), grade=signals.grade, trend=term(signals.trend),
+                                     coverage=coverage))  # fmt: skip
+    if outlook:
+        evidence.append(outlook.replace("**", ""))
+    return body, evidence
 
 
 def fundamental_director(

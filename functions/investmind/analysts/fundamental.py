@@ -7,9 +7,11 @@ import pandas as pd
 from ..market import Snapshot
 from ..models import AgentResult
 from . import narratives
-from .common import clip, data_confidence, finite, fmt, make_result, ordinal, pct, require, settle, stance_for
+from . import texts_fundamental as T
+from .common import clip, data_confidence, finite, fmt, make_result, pct, rank, require, settle, stance_for
 from .quant import percentile_rank
 from .signals import FundamentalSignals
+from .wording import term
 
 AGENT_ID = "fundamental"
 RATIOS = ("pe_ttm", "pb_mrq", "ps_ttm", "pcf_ttm")
@@ -151,49 +153,49 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
 def _body(snapshot: Snapshot, v: dict, q: dict, labels: dict, fresh: bool) -> str:
     lines = []
     if v:
-        lines.append(
-            f"PE(TTM) {fmt(v['pe_ttm'])}, PB {fmt(v['pb_mrq'])}, PS {fmt(v['ps_ttm'])}, PCF {fmt(v['pcf_ttm'])}"
-            f"{_age(v)}: at the {fmt(v['pe_ttm_pct'], 0)} / {fmt(v['pb_mrq_pct'], 0)} / {fmt(v['ps_ttm_pct'], 0)} / "
-            f"{fmt(v['pcf_ttm_pct'], 0)} percentiles of the last {fmt(v['valuation_history_years'], 1)} years "
-            f"(PE/PB/PS mean {fmt(v['valuation_pct'], 0)}; PCF, on net cash flow, not scored); valuation "
-            f"**{labels['valuation']}**. ROE (PB/PE) {pct(v['roe_ttm'])}, earnings yield {pct(v['earnings_yield'])}."
-        )
+        lines.append(T.VALUATION(
+            pe=fmt(v["pe_ttm"]), pb=fmt(v["pb_mrq"]), ps=fmt(v["ps_ttm"]), pcf=fmt(v["pcf_ttm"]), age=_age(v),
+            pe_pct=fmt(v["pe_ttm_pct"], 0), pb_pct=fmt(v["pb_mrq_pct"], 0), ps_pct=fmt(v["ps_ttm_pct"], 0),
+            pcf_pct=fmt(v["pcf_ttm_pct"], 0), years=fmt(v["valuation_history_years"], 1),
+            mean=fmt(v["valuation_pct"], 0),
+            valuation=term(labels["valuation"]), roe=pct(v["roe_ttm"]), earnings_yield=pct(v["earnings_yield"]),
+        ))  # fmt: skip
     else:
-        lines.append("No valuation series in the market data for this stock and date; valuation not scored.")
+        lines.append(T.NO_VALUATION())
     if q:
-        lines.append(
-            f"Latest report known by {snapshot.as_of} (period ending {snapshot.fundamentals.index[-1].date()}): "
-            f"net profit {pct(q['profit_growth_yoy'], sign=True)} and revenue "
-            f"{pct(q['revenue_growth_yoy'], sign=True)} "
-            f"year on year; ROE {pct(q['roe_reported_annualised'])} annualised; net margin {pct(q['net_margin'])}; "
-            f"debt/assets {pct(q['debt_asset_ratio'])}."
-        )
+        lines.append(T.REPORT(
+            as_of=snapshot.as_of, period=snapshot.fundamentals.index[-1].date(),
+            profit=pct(q["profit_growth_yoy"], sign=True), revenue=pct(q["revenue_growth_yoy"], sign=True),
+            roe=pct(q["roe_reported_annualised"]), net_margin=pct(q["net_margin"]), debt=pct(q["debt_asset_ratio"]),
+        ))  # fmt: skip
     elif snapshot.fundamentals is not None and not fresh:
-        last = snapshot.fundamentals.index[-1].date()
-        lines.append(f"The latest financial report (period ending {last}) is stale at {snapshot.as_of}; not scored.")
+        lines.append(T.STALE(period=snapshot.fundamentals.index[-1].date(), as_of=snapshot.as_of))
     else:
-        lines.append("No quarterly financial reports in the market data for this stock; growth not scored.")
-    lines.append(f"Quality **{labels['quality']}**, growth **{labels['growth']}**, leverage **{labels['leverage']}**.")
+        lines.append(T.NO_REPORTS())
+    lines.append(T.LABELS(
+        quality=term(labels["quality"]), growth=term(labels["growth"]),
+        leverage=term(labels["leverage"], T.LEVERAGE_WORDS),
+    ))  # fmt: skip
     return "\n\n".join(lines)
 
 
 def _age(v: dict) -> str:
     days = v["valuation_age_days"]
-    return f" (the latest values, {days:.0f} days old)" if days else ""
+    return T.AGE(days=f"{days:.0f}") if days else ""
 
 
 def _evidence(v: dict, q: dict, labels: dict) -> list[str]:
     out = []
     if v:
-        years = f"{fmt(v['valuation_history_years'], 1)} years"
-        out.append(f"PE(TTM) {fmt(v['pe_ttm'])} at the {ordinal(v['pe_ttm_pct'])} of {years}")
-        out.append(f"PB {fmt(v['pb_mrq'])} at the {ordinal(v['pb_mrq_pct'])}")
-        out.append(f"PS {fmt(v['ps_ttm'])}; PE/PB/PS mean percentile {fmt(v['valuation_pct'], 0)}")
-        out.append(f"ROE (PB/PE) {pct(v['roe_ttm'])}")
+        years = fmt(v["valuation_history_years"], 1)
+        out.append(T.EVIDENCE_PE(pe=fmt(v["pe_ttm"]), rank=rank(v["pe_ttm_pct"]), years=years))
+        out.append(T.EVIDENCE_PB(pb=fmt(v["pb_mrq"]), rank=rank(v["pb_mrq_pct"])))
+        out.append(T.EVIDENCE_PS(ps=fmt(v["ps_ttm"]), mean=fmt(v["valuation_pct"], 0)))
+        out.append(T.EVIDENCE_ROE(roe=pct(v["roe_ttm"])))
     if q:
-        out.append(f"net profit growth {pct(q['profit_growth_yoy'], sign=True)} YoY")
-        out.append(f"annualised ROE {pct(q['roe_reported_annualised'])}")
+        out.append(T.EVIDENCE_GROWTH(growth=pct(q["profit_growth_yoy"], sign=True)))
+        out.append(T.EVIDENCE_REPORTED_ROE(roe=pct(q["roe_reported_annualised"])))
         if q["debt_asset_ratio"] is not None:
-            out.append(f"debt/assets {pct(q['debt_asset_ratio'])}")
-    out.append(f"valuation {labels['valuation']}, quality {labels['quality']}")
+            out.append(T.EVIDENCE_DEBT(debt=pct(q["debt_asset_ratio"])))
+    out.append(T.EVIDENCE_LABELS(valuation=term(labels["valuation"]), quality=term(labels["quality"])))
     return out

@@ -10,9 +10,11 @@ from ta.volume import AccDistIndexIndicator, MFIIndicator
 from ..market import Snapshot
 from ..models import AgentResult
 from . import narratives
+from . import texts_funds as T
 from .common import clip, data_confidence, fmt, make_result, pct, require, settle, stance_for
 from .quant import INDICATOR_TAIL, PRICE_RTOL, adjusted_bars, last, on_balance_volume, period_return, slope
 from .signals import FundsSignals
+from .wording import term
 
 AGENT_ID = "funds"
 MIN_BARS = 30
@@ -85,33 +87,41 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     has_turnover = m["turnover_ratio"] is not None
     signals = _signals(m, intent)
     confidence = 0.65 * data_confidence(snapshot, ("bars",)) * (1.0 if has_turnover else 0.9)
-    turnover_text = (
-        f"turnover {fmt(m['turnover_5d'])}% over 5 days vs {fmt(m['turnover_60d'])}% over 60 "
-        f"(x{fmt(m['turnover_ratio'])})"
-        if has_turnover
-        else "no turnover data in the source for this period"
-    )
-    body = (
-        f"Volume 5d/20d x{fmt(m['volume_ratio_5_20'])} with the price {pct(m['ret_5'], sign=True)} over 5 days; "
-        f"{turnover_text}.\n\n"
-        f"OBV 20-day slope {fmt(m['obv_slope_20d'])} and A/D slope {fmt(m['ad_slope_20d'])} (average daily "
-        f"volumes per day); MFI(14) {fmt(m['mfi14'], 1)}; up-day vs down-day volume over 20 days "
-        f"x{fmt(m['up_down_volume'])}.\n\n5-day move {pct(m['ret_5'], sign=True)}, {fmt(m['strength_5d'])} standard "
-        f"deviations of its recent noise: short-term strength **{signals.short_term}**. Intent: **{intent}**."
-    )
-    evidence = [
-        f"volume ratio 5d/20d x{fmt(m['volume_ratio_5_20'])}",
-        f"OBV slope {fmt(m['obv_slope_20d'])} ADV/day, A/D slope {fmt(m['ad_slope_20d'])} ADV/day",
-        f"MFI(14) {fmt(m['mfi14'], 1)}",
-        f"up/down volume x{fmt(m['up_down_volume'])}",
-        f"5-day move {pct(m['ret_5'], sign=True)} = {fmt(m['strength_5d'])} sd",
-    ]
-    if has_turnover:
-        evidence.append(f"turnover 5d/60d x{fmt(m['turnover_ratio'])}")
+    body, evidence = _body(m, signals, intent), _evidence(m)
     narrative = narratives.funds(stance_for(score), m, signals.model_dump())
     return make_result(
         AGENT_ID, score, confidence, body, signals=signals, metrics=m, evidence=evidence, narrative=narrative
     )
+
+
+def _body(m: dict[str, float | None], signals: FundsSignals, intent: str) -> str:
+    turnover = (
+        T.TURNOVER(t5=fmt(m["turnover_5d"]), t60=fmt(m["turnover_60d"]), ratio=fmt(m["turnover_ratio"]))
+        if m["turnover_ratio"] is not None
+        else T.NO_TURNOVER()
+    )
+    volume = T.VOLUME(ratio=fmt(m["volume_ratio_5_20"]), ret=pct(m["ret_5"], sign=True), turnover=turnover)
+    flow = T.FLOW(
+        obv=fmt(m["obv_slope_20d"]), ad=fmt(m["ad_slope_20d"]), mfi=fmt(m["mfi14"], 1), up_down=fmt(m["up_down_volume"])
+    )
+    strength = T.STRENGTH(
+        ret=pct(m["ret_5"], sign=True), z=fmt(m["strength_5d"]),
+        short_term=term(signals.short_term, T.SHORT_TERM_WORDS), intent=term(intent),
+    )  # fmt: skip
+    return "\n\n".join((volume, flow, strength))
+
+
+def _evidence(m: dict[str, float | None]) -> list[str]:
+    evidence = [
+        T.EVIDENCE_VOLUME(ratio=fmt(m["volume_ratio_5_20"])),
+        T.EVIDENCE_SLOPES(obv=fmt(m["obv_slope_20d"]), ad=fmt(m["ad_slope_20d"])),
+        T.EVIDENCE_MFI(mfi=fmt(m["mfi14"], 1)),
+        T.EVIDENCE_UP_DOWN(up_down=fmt(m["up_down_volume"])),
+        T.EVIDENCE_MOVE(ret=pct(m["ret_5"], sign=True), z=fmt(m["strength_5d"])),
+    ]
+    if m["turnover_ratio"] is not None:
+        evidence.append(T.EVIDENCE_TURNOVER(ratio=fmt(m["turnover_ratio"])))
+    return evidence
 
 
 def _signals(m: dict[str, float | None], intent: str) -> FundsSignals:

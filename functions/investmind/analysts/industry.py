@@ -11,9 +11,11 @@ from ..market import Snapshot
 from ..market.adjust import adjusted_close
 from ..models import AgentResult
 from . import narratives
+from . import texts_industry as T
 from .common import clip, data_confidence, make_result, pct, require, settle, stance_for
 from .quant import period_return
 from .signals import IndustrySignals
+from .wording import listing, term
 
 AGENT_ID = "industry"
 HORIZONS: dict[int, float] = {20: 0.2, 60: 0.35, 120: 0.45}
@@ -135,25 +137,23 @@ def _body(
     snapshot: Snapshot, m: dict, signals: IndustrySignals, comp_idx: float | None, comp_peer: float | None
 ) -> str:
     rows = "\n".join(
-        f"| {d}d | {pct(m['own'][d], sign=True)} | {pct(m['idx'].get(d), sign=True)} | "
-        f"{pct(m['peer_median'][d], sign=True)} |"
+        T.ROW(days=d, own=pct(m["own"][d], sign=True), index=pct(m["idx"].get(d), sign=True),
+              peers=pct(m["peer_median"][d], sign=True))
         for d in HORIZONS
-    )
-    peers = ", ".join(snapshot.peers) or "none in the market data"
-    return (
-        f"{snapshot.symbol} ({snapshot.industry or 'no industry classification'}) vs the CSI 300 and peers "
-        f"({peers}).\n\n"
-        f"| horizon | stock | CSI 300 | peer median |\n|---|---|---|---|\n{rows}\n\n"
-        f"Weighted relative strength: {pct(comp_idx, sign=True)} vs the index (**{signals.rs_vs_index}**), "
-        f"{pct(comp_peer, sign=True)} vs peers (**{signals.rs_vs_peers}**); sector rotation: "
-        f"**{signals.sector}**."
-    )
+    )  # fmt: skip
+    peers = listing(snapshot.peers) or T.NO_PEERS()
+    head = T.HEAD(symbol=snapshot.symbol, industry=snapshot.industry or T.NO_INDUSTRY(), peers=peers)
+    strength = T.STRENGTH(
+        rs_index=pct(comp_idx, sign=True), vs_index=term(signals.rs_vs_index), rs_peers=pct(comp_peer, sign=True),
+        vs_peers=term(signals.rs_vs_peers), sector=term(signals.sector),
+    )  # fmt: skip
+    return f"{head}\n\n{T.TABLE()}{rows}\n\n{strength}"
 
 
 def _evidence(m: dict, signals: IndustrySignals) -> list[str]:
-    out = [f"{d}d return {pct(m['own'][d], sign=True)}" for d in (60, 120) if m["own"][d] is not None]
-    out += [f"{d}d vs CSI 300 {pct(v, sign=True)}" for d, v in m["rs_idx"].items() if d in (20, 120)]
-    out += [f"{d}d vs peers {pct(v, sign=True)}" for d, v in m["rs_peer"].items() if d in (20, 120)]
+    out = [T.EVIDENCE_RETURN(days=d, ret=pct(m["own"][d], sign=True)) for d in (60, 120) if m["own"][d] is not None]
+    out += [T.EVIDENCE_VS_INDEX(days=d, rs=pct(v, sign=True)) for d, v in m["rs_idx"].items() if d in (20, 120)]
+    out += [T.EVIDENCE_VS_PEERS(days=d, rs=pct(v, sign=True)) for d, v in m["rs_peer"].items() if d in (20, 120)]
     if signals.peer_rank_60 != "n/a":
-        out.append(f"60d rank among peers {signals.peer_rank_60}")
+        out.append(T.EVIDENCE_RANK(rank=m["rank"], total=m["n_peers"] + 1))
     return out

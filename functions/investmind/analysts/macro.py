@@ -14,9 +14,11 @@ import pandas as pd
 from ..market import Snapshot
 from ..models import AgentResult
 from . import liquidity, narratives
-from .common import clip, data_confidence, fmt, make_result, ordinal, pct, require, settle, signed, span, stance_for
+from . import texts_macro as T
+from .common import clip, data_confidence, fmt, make_result, pct, rank, require, settle, signed, span, stance_for
 from .quant import TRADING_DAYS, ann_vol, percentile_rank, period_return, vol_regime
 from .signals import MacroSignals
+from .wording import listing, term
 
 AGENT_ID = "macro"
 MIN_INDEX_BARS = 61
@@ -134,47 +136,49 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
 def _body(m: dict, s: MacroSignals, votes: dict[str, int]) -> str:
     lines = []
     if m.get("index_close") is not None:
-        vol = "n/a" if m["vol_pct"] is None else f"{ordinal(m['vol_pct'])} of {span(int(m['vol_days']))}"
-        lines.append(
-            f"CSI 300 at {fmt(m['index_close'])}: {pct(m['trend_gap_200'], sign=True)} vs its 200-day average "
-            f"({fmt(m['ma200'])}), {pct(m['ret_60'], sign=True)} over 60 days, {pct(m['drawdown_1y'])} from its "
-            f"high of the last {span(int(m['drawdown_days']))}. Realised 20-day volatility {pct(m['vol_20'])} "
-            f"({vol}: {s.vol_regime}). Regime **{s.regime}**."
-        )
+        vol = "n/a" if m["vol_pct"] is None else T.VOL_RANK(ordinal=rank(m["vol_pct"]), days=span(int(m["vol_days"])))
+        lines.append(T.INDEX(
+            close=fmt(m["index_close"]), gap=pct(m["trend_gap_200"], sign=True), ma200=fmt(m["ma200"]),
+            ret=pct(m["ret_60"], sign=True), drawdown=pct(m["drawdown_1y"]), days=span(int(m["drawdown_days"])),
+            vol=pct(m["vol_20"]), rank=vol, vol_regime=term(s.vol_regime, T.WORDS), regime=term(s.regime, T.WORDS),
+        ))  # fmt: skip
     else:
-        lines.append("No CSI 300 data at this date: regime and index volatility not read.")
-    scored = "" if m["breadth_n"] >= BREADTH_MIN_STOCKS else f" (fewer than {BREADTH_MIN_STOCKS}: not scored)"
-    lines.append(f"Breadth: {pct(m['breadth_60'], 0)} of {m['breadth_n']} stocks above their 60-day average{scored}.")
-    channels = ", ".join(f"{k} {signed(v)}" for k, v in votes.items()) or "no series"
-    credit = "total social financing" if m["credit_from_tsf"] else "new loans"
+        lines.append(T.NO_INDEX())
+    scored = "" if m["breadth_n"] >= BREADTH_MIN_STOCKS else T.NOT_SCORED(least=BREADTH_MIN_STOCKS)
+    lines.append(T.BREADTH(share=pct(m["breadth_60"], 0), n=m["breadth_n"], scored=scored))
+    channels = listing(T.CHANNEL(channel=term(k, T.WORDS), vote=signed(v)) for k, v in votes.items()) or T.NO_SERIES()
+    credit = term("total social financing" if m["credit_from_tsf"] else "new loans", T.WORDS)
     rates = (
-        f"3-month Shibor {fmt(m['shibor_3m'])}% ({signed(m['shibor_3m_change_6m'] or 0.0, 2)} points in six months)"
+        T.RATES(rate=fmt(m["shibor_3m"]), change=signed(m["shibor_3m_change_6m"] or 0.0, 2))
         if m["shibor_3m"] is not None
-        else "no current Shibor"
+        else T.NO_RATES()
     )
-    lines.append(
-        f"Money and credit: M2 {fmt(m['m2_yoy'], 1)}% y/y ({signed(m['m2_change_6m'] or 0.0, 1)} points in six "
-        f"months), M1 {fmt(m['m1_yoy'], 1)}% (M1-M2 {fmt(m['m1_m2_gap'], 1)} points); 12-month {credit} "
-        f"{fmt(m['credit_growth'], 1)}% y/y ({signed(m['credit_change_6m'] or 0.0, 1)} points); {rates}. "
-        f"Channels {channels}: liquidity **{s.liquidity}**."
-    )
-    lines.append(
-        f"Activity and prices: manufacturing PMI {fmt(m['pmi_mfg'], 1)} (3-month mean {fmt(m['pmi_mfg_3m'], 1)}, "
-        f"**{s.growth}**), non-manufacturing {fmt(m['pmi_nonmfg'], 1)}; CPI {fmt(m['cpi_yoy'], 1)}%, PPI "
-        f"{fmt(m['ppi_yoy'], 1)}% y/y (**{s.inflation}**). Each figure is read from the day it was published."
-    )
+    lines.append(T.MONEY(
+        m2=fmt(m["m2_yoy"], 1), m2_change=signed(m["m2_change_6m"] or 0.0, 1), m1=fmt(m["m1_yoy"], 1),
+        gap=fmt(m["m1_m2_gap"], 1), credit=credit, credit_growth=fmt(m["credit_growth"], 1),
+        credit_change=signed(m["credit_change_6m"] or 0.0, 1), rates=rates, channels=channels,
+        liquidity=term(s.liquidity, T.WORDS),
+    ))  # fmt: skip
+    lines.append(T.ACTIVITY(
+        pmi=fmt(m["pmi_mfg"], 1), pmi3=fmt(m["pmi_mfg_3m"], 1), growth=term(s.growth, T.WORDS),
+        nonmfg=fmt(m["pmi_nonmfg"], 1), cpi=fmt(m["cpi_yoy"], 1), ppi=fmt(m["ppi_yoy"], 1),
+        inflation=term(s.inflation, T.WORDS),
+    ))  # fmt: skip
     return "\n\n".join(lines)
 
 
 def _evidence(m: dict, s: MacroSignals) -> list[str]:
     out = []
     if m.get("index_close") is not None:
-        out.append(f"CSI 300 {pct(m['trend_gap_200'], sign=True)} vs MA200, {pct(m['ret_60'], sign=True)} over 60 days")
-        out.append(f"20-day vol {pct(m['vol_20'])} ({s.vol_regime})")
-    out.append(f"breadth {pct(m['breadth_60'], 0)} of {m['breadth_n']} stocks above MA60")
-    out.append(
-        f"M2 {fmt(m['m2_yoy'], 1)}% ({signed(m['m2_change_6m'] or 0.0, 1)} pt / 6 months): liquidity {s.liquidity}"
-    )
-    out.append(f"credit growth {fmt(m['credit_growth'], 1)}% ({signed(m['credit_change_6m'] or 0.0, 1)} pt)")
-    out.append(f"PMI 3-month {fmt(m['pmi_mfg_3m'], 1)} ({s.growth}), CPI {fmt(m['cpi_yoy'], 1)}% ({s.inflation})")
+        out.append(T.EVIDENCE_INDEX(gap=pct(m["trend_gap_200"], sign=True), ret=pct(m["ret_60"], sign=True)))
+        out.append(T.EVIDENCE_VOL(vol=pct(m["vol_20"]), vol_regime=term(s.vol_regime, T.WORDS)))
+    out.append(T.EVIDENCE_BREADTH(share=pct(m["breadth_60"], 0), n=m["breadth_n"]))
+    out.append(T.EVIDENCE_M2(
+        m2=fmt(m["m2_yoy"], 1), change=signed(m["m2_change_6m"] or 0.0, 1), liquidity=term(s.liquidity, T.WORDS)
+    ))  # fmt: skip
+    out.append(T.EVIDENCE_CREDIT(growth=fmt(m["credit_growth"], 1), change=signed(m["credit_change_6m"] or 0.0, 1)))
+    out.append(T.EVIDENCE_ACTIVITY(
+        pmi=fmt(m["pmi_mfg_3m"], 1), growth=term(s.growth, T.WORDS), cpi=fmt(m["cpi_yoy"], 1),
+        inflation=term(s.inflation, T.WORDS),
+    ))  # fmt: skip
     return out

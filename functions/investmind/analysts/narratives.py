@@ -14,7 +14,9 @@ from typing import Any
 
 from ..models import Stance
 from .common import fmt, ordinal, pct, signed
-from .wording import LANGUAGE, LANGUAGES, STANCE_WORD, Text, join, label, language, listing, word
+from .texts_risk import CRASH_WORDS
+from .texts_technical import STRENGTH_WORDS
+from .wording import LANGUAGE, LANGUAGES, STANCE_WORD, Text, join, label, language, listing, term, word
 
 __all__ = ["LANGUAGE", "LANGUAGES", "STANCE_WORD", "join", "label", "language", "word"]
 
@@ -113,7 +115,8 @@ TECHNICAL_RELATIVE_LEVELS = Text(
 def technical(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str], traded: bool) -> str:
     hist = "n/a" if m["macd_hist"] is None else "positive" if m["macd_hist"] > 0 else "negative"
     first = TECHNICAL_TREND(
-        stance=word(stance), trend=label(s["trend"]), adx=fmt(m["adx14"], 1), strength=label(s["trend_strength"]),
+        stance=word(stance), trend=label(s["trend"]), adx=fmt(m["adx14"], 1),
+        strength=term(s["trend_strength"], STRENGTH_WORDS),
         gap=pct(m["gap_sma60"], sign=True), hist=label(hist), macd=fmt(m["macd_hist"]),
     )  # fmt: skip
     zone = "mid-range" if s["rsi_zone"] == "neutral" else s["rsi_zone"]
@@ -204,7 +207,7 @@ def director(title: tuple[str, str], stance: Stance, m: Mapping[str, Any], s: Ma
     inputs = list(s["inputs"])
     first = DIRECTOR_BLEND(
         title=Text(*title)(), stance=word(stance), grade=s["grade"], trend=label(s["trend"]),
-        parts=", ".join(f"{a} {signed(m[f'{a}_score'])}" for a in inputs), coverage=f"{m['coverage'] * 100:.0f}",
+        parts=listing(f"{a} {signed(m[f'{a}_score'])}" for a in inputs), coverage=f"{m['coverage'] * 100:.0f}",
         agreement=fmt(m["agreement"]),
     )  # fmt: skip
     scores = {a: m[f"{a}_score"] for a in inputs}
@@ -239,7 +242,7 @@ SYSTEMIC_NO_INDEX = Text(
 
 def systemic(stance: Stance, m: Mapping[str, Any], s: Mapping[str, str]) -> str:
     first = SYSTEMIC_RISK(
-        stance=word(stance), crash=label(s["crash_risk"]), var=pct(m["var95_1d"], 2),
+        stance=word(stance), crash=term(s["crash_risk"], CRASH_WORDS), var=pct(m["var95_1d"], 2),
         drawdown=pct(m["max_drawdown_1y"]), days=f"{m['drawdown_days']:.0f}",
     )  # fmt: skip
     if m.get("beta_252d") is not None:

@@ -12,7 +12,8 @@ from ..market.adjust import adjusted_close
 from ..models import AgentResult
 from ..roster import get_agent
 from . import narratives
-from .common import clip, data_confidence, fmt, make_result, ordinal, pct, require, settle, span, stance_for
+from . import texts_risk as T
+from .common import clip, data_confidence, fmt, make_result, pct, rank, require, settle, span, stance_for
 from .quant import (
     TRADING_DAYS,
     adjusted_bars,
@@ -26,6 +27,7 @@ from .quant import (
 )
 from .signals import PortfolioRiskSignals, SystemicRiskSignals
 from .synthesis import gather
+from .wording import term
 
 MIN_RETURNS = 60
 TARGET_VOL = 0.15
@@ -103,26 +105,28 @@ def _systemic_measures(snapshot: Snapshot, rets: pd.Series) -> tuple[dict[str, f
 
 def _systemic_text(m: dict[str, float | None], regime: str, crash: str, macro_tilt: float) -> tuple[str, list[str]]:
     vol_days, beta = m.get("index_vol_days"), m.get("beta_252d")
-    vol_window = f"of {span(int(vol_days))}" if vol_days else "no percentile: too little history"
-    beta_window = f"over {m['beta_days']:.0f} common days" if "beta_days" in m else "no index data"
-    index_window = f"over {span(int(m['index_drawdown_days']))}" if m.get("index_drawdown_days") else "n/a"
-    body = (
-        f"CSI 300 volatility regime **{regime}** (20-day {pct(m.get('index_vol_20d'))}, "
-        f"{ordinal(m.get('index_vol_pct'))} {vol_window}); beta {fmt(beta)} and correlation "
-        f"{fmt(m.get('corr_252d'))} to the index ({beta_window}).\n\n"
-        f"1-day historical VaR(95%) {pct(m['var95_1d'], 2)} (10-day {pct(m['var95_10d'], 1)}), CVaR(95%) "
-        f"{pct(m['cvar95_1d'], 2)}, over the last {span(int(m['var_days']))}; market stress loss (beta x the "
-        f"CSI 300's worst drawdown {index_window}, {pct(m.get('index_max_drawdown_3y'))}) "
-        f"{pct(m.get('stress_loss'))}; worst drawdown {pct(m['max_drawdown_1y'])} over the last "
-        f"{span(int(m['drawdown_days']))} and {pct(m['max_drawdown_full'])} over all {m['bars']:.0f} bars. "
-        f"Macro tilt {macro_tilt:+.1f}.\n\nCrash risk **{crash}**."
-    )
+    vol_window = T.VOL_WINDOW(days=span(int(vol_days))) if vol_days else T.NO_VOL_WINDOW()
+    beta_window = T.BETA_WINDOW(days=f"{m['beta_days']:.0f}") if "beta_days" in m else T.NO_BETA_WINDOW()
+    index_window = T.INDEX_WINDOW(days=span(int(m["index_drawdown_days"]))) if m.get("index_drawdown_days") else "n/a"
+    regime_text = term(regime, T.VOL_WORDS)
+    first = T.SYSTEMIC_VOL(
+        regime=regime_text, vol=pct(m.get("index_vol_20d")), rank=rank(m.get("index_vol_pct")), vol_window=vol_window,
+        beta=fmt(beta), corr=fmt(m.get("corr_252d")), beta_window=beta_window,
+    )  # fmt: skip
+    tail = T.SYSTEMIC_TAIL(
+        var=pct(m["var95_1d"], 2), var10=pct(m["var95_10d"], 1), cvar=pct(m["cvar95_1d"], 2),
+        var_days=span(int(m["var_days"])), index_window=index_window,
+        index_drawdown=pct(m.get("index_max_drawdown_3y")), stress=pct(m.get("stress_loss")),
+        drawdown=pct(m["max_drawdown_1y"]), drawdown_days=span(int(m["drawdown_days"])),
+        drawdown_full=pct(m["max_drawdown_full"]), bars=f"{m['bars']:.0f}", tilt=f"{macro_tilt:+.1f}",
+    )  # fmt: skip
+    body = f"{first}\n\n{tail}\n\n{T.CRASH(crash=term(crash, T.CRASH_WORDS))}"
     evidence = [
-        f"index vol regime {regime}",
-        f"beta {fmt(beta)}, correlation {fmt(m.get('corr_252d'))} ({beta_window})",
-        f"VaR95 {pct(m['var95_1d'], 2)}, CVaR95 {pct(m['cvar95_1d'], 2)} (1-day)",
-        f"max drawdown 1y {pct(m['max_drawdown_1y'])}, full {pct(m['max_drawdown_full'])}",
-        f"stress loss {pct(m.get('stress_loss'))} (beta x index worst drawdown)",
+        T.EVIDENCE_REGIME(regime=regime_text),
+        T.EVIDENCE_BETA(beta=fmt(beta), corr=fmt(m.get("corr_252d")), beta_window=beta_window),
+        T.EVIDENCE_VAR(var=pct(m["var95_1d"], 2), cvar=pct(m["cvar95_1d"], 2)),
+        T.EVIDENCE_DRAWDOWN(drawdown=pct(m["max_drawdown_1y"]), drawdown_full=pct(m["max_drawdown_full"])),
+        T.EVIDENCE_STRESS(stress=pct(m.get("stress_loss"))),
     ]
     return body, evidence
 
@@ -189,23 +193,7 @@ def portfolio_risk_director(
     level = "n/a" if vol is None else "low" if vol < 0.25 else "medium" if vol < 0.40 else "high"
     confidence = 0.75 * data_confidence(snapshot, ("bars",)) * _upstream_factor(agent_id, upstream, selected)
     confidence *= 1.0 if len(year) >= TRADING_DAYS else 0.8
-    body = (
-        f"Annualised volatility {pct(vol)} over the last {span(len(year))} (risk **{level}**); return over those "
-        f"days {pct(m['return_window'], sign=True)} (annualised arithmetic mean of daily returns "
-        f"{pct(m['ann_return'], sign=True)}, the Sharpe's numerator); Sharpe {fmt(m['sharpe_1y'])} "
-        f"(rf {pct(RISK_FREE, 0)}); max drawdown {pct(m['max_drawdown_1y'])} over the same days, "
-        f"{pct(m['max_drawdown_full'])} over all {len(close)} bars.\n\n"
-        f"Volatility-targeted size **{fmt(m['position_pct'], 1)}%** of the book ({pct(TARGET_VOL, 0)} target, "
-        f"capped at {pct(MAX_POSITION, 0)}); ATR stop **{fmt(m['stop_loss'])}** = close {fmt(levels['close'])} - "
-        f"{STOP_ATR:g} x ATR(14) {fmt(atr)} ({pct(m['stop_pct'], sign=True)})."
-    )
-    evidence = [
-        f"annualised vol {pct(vol)} over {len(year)} days",
-        f"return {pct(m['return_window'], sign=True)} over {len(year)} days; Sharpe {fmt(m['sharpe_1y'])}",
-        f"max drawdown 1y {pct(m['max_drawdown_1y'])}, full {pct(m['max_drawdown_full'])}",
-        f"vol-target size {fmt(m['position_pct'], 1)}%",
-        f"ATR stop {fmt(m['stop_loss'])} ({pct(m['stop_pct'], sign=True)})",
-    ]
+    body, evidence = _portfolio_text(m, level, len(close))
     signals = PortfolioRiskSignals(
         risk_level=level, sizing=f"volatility target {TARGET_VOL:.0%}", stop_rule=f"close - {STOP_ATR:g} x ATR(14)"
     )
@@ -213,3 +201,24 @@ def portfolio_risk_director(
     return make_result(
         agent_id, score, confidence, body, signals=signals, metrics=m, evidence=evidence, narrative=narrative
     )
+
+
+def _portfolio_text(m: dict[str, float | None], level: str, bars: int) -> tuple[str, list[str]]:
+    days = int(m["window_days"])
+    first = T.PORTFOLIO_RISK(
+        vol=pct(m["ann_vol"]), days=span(days), level=term(level), ret=pct(m["return_window"], sign=True),
+        ann_return=pct(m["ann_return"], sign=True), sharpe=fmt(m["sharpe_1y"]), rf=pct(RISK_FREE, 0),
+        drawdown=pct(m["max_drawdown_1y"]), drawdown_full=pct(m["max_drawdown_full"]), bars=bars,
+    )  # fmt: skip
+    size = T.PORTFOLIO_SIZE(
+        size=fmt(m["position_pct"], 1), target=pct(TARGET_VOL, 0), cap=pct(MAX_POSITION, 0), stop=fmt(m["stop_loss"]),
+        close=fmt(m["close"]), k=f"{STOP_ATR:g}", atr=fmt(m["atr14"]), stop_pct=pct(m["stop_pct"], sign=True),
+    )  # fmt: skip
+    evidence = [
+        T.EVIDENCE_VOL(vol=pct(m["ann_vol"]), days=days),
+        T.EVIDENCE_RETURN(ret=pct(m["return_window"], sign=True), days=days, sharpe=fmt(m["sharpe_1y"])),
+        T.EVIDENCE_DRAWDOWN(drawdown=pct(m["max_drawdown_1y"]), drawdown_full=pct(m["max_drawdown_full"])),
+        T.EVIDENCE_SIZE(size=fmt(m["position_pct"], 1)),
+        T.EVIDENCE_STOP(stop=fmt(m["stop_loss"]), stop_pct=pct(m["stop_pct"], sign=True)),
+    ]
+    return f"{first}\n\n{size}", evidence

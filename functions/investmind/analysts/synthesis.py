@@ -7,11 +7,18 @@ from dataclasses import dataclass
 
 from ..models import AgentResult, AgentStatus
 from ..roster import get_agent
+from . import texts_directors as T
 from .common import signed
+from .wording import Text, word
 
 UNSELECTED_WEIGHT = 0.5
 """How much an input the caller chose to leave out counts against coverage (a failed one counts fully)."""
 MAX_DISAGREEMENT_PENALTY = 0.3
+CONFLICT = Text(
+    "{top} positive ({top_score}) vs {bottom} negative ({bottom_score})",
+    "{top}为正（{top_score}），{bottom}为负（{bottom_score}）",
+)
+"""The core conflict as the signals keep it (in English, ``.english``); texts render it with ``localize``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,16 +94,16 @@ def core_conflict(scores: Mapping[str, float]) -> tuple[str | None, float]:
     bottom = min(scores, key=lambda a: scores[a])
     if scores[top] <= 0 or scores[bottom] >= 0:
         return None, 0.0
-    text = f"{top} positive ({signed(scores[top])}) vs {bottom} negative ({signed(scores[bottom])})"
+    text = CONFLICT.english(top=top, top_score=signed(scores[top]), bottom=bottom, bottom_score=signed(scores[bottom]))
     return text, scores[top] - scores[bottom]
 
 
 def input_rows(inputs: Inputs, weights: Mapping[str, float]) -> str:
     """A markdown table of the inputs, failed and left-out ones included."""
     rows = [
-        f"| {a} | {r.stance.value} | {signed(r.score)} | {r.confidence:.2f} | {weights.get(a, 0):.2f} |"
+        f"| {a} | {word(r.stance)} | {signed(r.score)} | {r.confidence:.2f} | {weights.get(a, 0):.2f} |"
         for a, r in inputs.used.items()
     ]
-    rows += [f"| {a} | failed | - | - | {weights.get(a, 0):.2f} |" for a in inputs.failed]
-    rows += [f"| {a} | not run | - | - | {weights.get(a, 0):.2f} |" for a in inputs.left_out]
-    return "| input | stance | score | confidence | weight |\n|---|---|---|---|---|\n" + "\n".join(rows)
+    rows += [f"| {a} | {T.FAILED()} | - | - | {weights.get(a, 0):.2f} |" for a in inputs.failed]
+    rows += [f"| {a} | {T.NOT_RUN()} | - | - | {weights.get(a, 0):.2f} |" for a in inputs.left_out]
+    return T.TABLE_HEAD() + "\n".join(rows)

@@ -11,9 +11,11 @@ from ta.volatility import BollingerBands
 from ..market import Snapshot
 from ..models import AgentResult
 from . import narratives
+from . import texts_technical as T
 from .common import clip, data_confidence, finite, fmt, make_result, pct, require, settle, stance_for
 from .quant import INDICATOR_TAIL, adjusted_bars, last, price_levels, relative, trade_levels, traded_prices
 from .signals import TechnicalSignals
+from .wording import term
 
 AGENT_ID = "technical"
 MIN_BARS = 60
@@ -139,16 +141,7 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
     score = settle(_score(m, trend))
     traded = bool(m["traded_prices"])
     body = _body(m, s, trend, traded)
-    evidence = [
-        f"trend {trend} ({s.trend_strength}, ADX {fmt(m['adx14'], 1)}): close {pct(m['gap_sma60'], sign=True)} vs "
-        "SMA60",
-        f"MACD histogram {fmt(m['macd_hist'])} ({s.macd})",
-        f"RSI(14) {fmt(m['rsi14'], 1)}, Bollinger %b {fmt(m['bb_pctb'])}",
-        f"support {_level(m, 'support', traded)} / resistance {_level(m, 'resistance', traded)}",
-        f"ATR(14) {pct(m['atr_pct'])} of the close",
-        f"buy {_level(m, 'buy_low', traded)} to {_level(m, 'buy_high', traded)}, sell {_level(m, 'sell_low', traded)} "
-        f"to {_level(m, 'sell_high', traded)}, stop {_level(m, 'stop_loss', traded)}",
-    ]
+    evidence = _evidence(m, s, traded)
     confidence = _confidence(snapshot, m, s)
     narrative = narratives.technical(stance_for(score), m, s.model_dump(), traded)
     return make_result(AGENT_ID, score, confidence, body, signals=s, metrics=m, evidence=evidence, narrative=narrative)
@@ -156,31 +149,50 @@ def analyze(snapshot: Snapshot, upstream: object = None, selected: object = None
 
 def _level(m: dict[str, float | None], key: str, traded: bool) -> str:
     """A price level as quoted: the traded price, or its distance from the close when only adjusted prices exist."""
-    return fmt(m[key]) if traded else f"close {pct(m[f'{key}_pct'], sign=True)}"
+    return fmt(m[key]) if traded else T.RELATIVE_LEVEL(gap=pct(m[f"{key}_pct"], sign=True))
+
+
+def _levels(m: dict[str, float | None], traded: bool) -> dict[str, str]:
+    keys = ("support", "resistance", "buy_low", "buy_high", "sell_low", "sell_high")
+    return {**{k: _level(m, k, traded) for k in keys}, "stop": _level(m, "stop_loss", traded)}
+
+
+def _evidence(m: dict[str, float | None], s: TechnicalSignals, traded: bool) -> list[str]:
+    lv = _levels(m, traded)
+    return [
+        T.EVIDENCE_TREND(trend=term(s.trend), strength=term(s.trend_strength, T.STRENGTH_WORDS), adx=fmt(m["adx14"], 1),
+                         gap=pct(m["gap_sma60"], sign=True)),
+        T.EVIDENCE_MACD(hist=fmt(m["macd_hist"]), state=term(s.macd, T.MACD_WORDS)),
+        T.EVIDENCE_RSI(rsi=fmt(m["rsi14"], 1), pctb=fmt(m["bb_pctb"])),
+        T.EVIDENCE_LEVELS(support=lv["support"], resistance=lv["resistance"]),
+        T.EVIDENCE_ATR(atr=pct(m["atr_pct"])),
+        T.EVIDENCE_RANGES(**{k: lv[k] for k in ("buy_low", "buy_high", "sell_low", "sell_high", "stop")}),
+    ]  # fmt: skip
 
 
 def _body(m: dict[str, float | None], s: TechnicalSignals, trend: str, traded: bool) -> str:
-    basis = (
-        "prices in the traded terms of the last close (earlier bars adjusted to it)"
-        if traded
-        else "**only adjusted prices exist for this date: levels are given relative to the close**"
-    )
-    close = f"Close {fmt(m['close'])}" if traded else "Close (adjusted)"
+    lv = _levels(m, traded)
+    basis = T.BASIS_TRADED() if traded else T.BASIS_ADJUSTED()
+    close = T.CLOSE(close=fmt(m["close"])) if traded else T.CLOSE_ADJUSTED()
     smas = (
-        f"SMA20 {fmt(m['sma20'])}, SMA60 {fmt(m['sma60'])}, SMA120 {fmt(m['sma120'])}"
+        T.SMAS(sma20=fmt(m["sma20"]), sma60=fmt(m["sma60"]), sma120=fmt(m["sma120"]))
         if traded
-        else f"SMA60 {pct(relative(m['sma60'], m['close']), sign=True)} from the close"
+        else T.SMA60_RELATIVE(gap=pct(relative(m["sma60"], m["close"]), sign=True))
     )
-    return (
-        f"{close}; {smas} (alignment {s.ma_alignment}); close {pct(m['gap_sma60'], sign=True)} vs SMA60, whose "
-        f"10-day slope is {pct(m['sma60_slope_10d'], sign=True)}. Trend **{trend}**, ADX(14) {fmt(m['adx14'], 1)} "
-        f"({s.trend_strength}).\n\n"
-        f"MACD {fmt(m['macd'])} vs signal {fmt(m['macd_signal'])} (histogram {fmt(m['macd_hist'])}, "
-        f"{s.macd}); RSI(14) {fmt(m['rsi14'], 1)} ({s.rsi_zone}); Bollinger %b "
-        f"{fmt(m['bb_pctb'])} ({s.bollinger}).\n\n"
-        f"ATR(14) {pct(m['atr_pct'])} of price; support {_level(m, 'support', traded)} ({s.support_from}), "
-        f"resistance {_level(m, 'resistance', traded)} ({s.resistance_from}); {basis}.\n\n"
-        f"Buy range {_level(m, 'buy_low', traded)} to {_level(m, 'buy_high', traded)}, sell range "
-        f"{_level(m, 'sell_low', traded)} to {_level(m, 'sell_high', traded)} (target from {s.target_from}), "
-        f"stop {_level(m, 'stop_loss', traded)}."
-    )
+    first = T.TREND(
+        close=close, smas=smas, alignment=term(s.ma_alignment, T.ALIGNMENT_WORDS), gap=pct(m["gap_sma60"], sign=True),
+        slope=pct(m["sma60_slope_10d"], sign=True), trend=term(trend), adx=fmt(m["adx14"], 1),
+        strength=term(s.trend_strength, T.STRENGTH_WORDS),
+    )  # fmt: skip
+    momentum = T.MOMENTUM(
+        macd=fmt(m["macd"]), signal=fmt(m["macd_signal"]), hist=fmt(m["macd_hist"]), state=term(s.macd, T.MACD_WORDS),
+        rsi=fmt(m["rsi14"], 1), zone=term(s.rsi_zone, T.RSI_WORDS), pctb=fmt(m["bb_pctb"]),
+        bollinger=term(s.bollinger, T.BOLLINGER_WORDS),
+    )  # fmt: skip
+    levels = T.LEVELS(
+        atr=pct(m["atr_pct"]), support=lv["support"], support_from=term(s.support_from, T.SOURCE_WORDS),
+        resistance=lv["resistance"], resistance_from=term(s.resistance_from, T.SOURCE_WORDS), basis=basis,
+    )  # fmt: skip
+    ranges = T.RANGES(**{k: lv[k] for k in ("buy_low", "buy_high", "sell_low", "sell_high", "stop")},
+                      target_from=term(s.target_from, T.SOURCE_WORDS))  # fmt: skip
+    return "\n\n".join((first, momentum, levels, ranges))

@@ -5,13 +5,18 @@ computes the values once (numbers are formatted alike in both, labels through ``
 the sentence in the language of the run (``LANGUAGE``, set by ``analysts.analyze`` from
 ``INVESTMIND_LLM_LANGUAGE``). Notes stored in English in the signals (the risk caps, for instance)
 are rendered in the run's language by ``localize``, which reads them back through their template.
+
+Signal values go through ``label`` in a narrative (``neutral`` written ``balanced``) and through ``term``
+in a body (the stored value itself in English, so the English bodies read as before). Each analyst's
+body and evidence templates sit in a sibling ``texts_<role>.py``: the analyst modules stay a page of
+computation each, and every Chinese sentence can be read next to its English.
 """
 
 from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -44,6 +49,7 @@ ZH = {
     "lagging": "落后",
     "in favour": "受资金青睐",
     "out of favour": "不受青睐",
+    "unclassified": "未分类",
     # technical, funds
     "up": "上行",
     "down": "下行",
@@ -78,6 +84,10 @@ ZH = {
 }
 
 
+NOT_AVAILABLE = "无数据"
+"""What a Chinese sentence writes for a value that is ``n/a`` (missing) in the English."""
+
+
 def language() -> str:
     return LANGUAGE.get()
 
@@ -90,6 +100,19 @@ def label(value: str) -> str:
     """A signal label as the text writes it (``neutral`` sub-labels become ``balanced``)."""
     value = "balanced" if value == "neutral" else value
     return ZH.get(value, value) if language() == "zh" else value
+
+
+def term(value: str, words: Mapping[str, str] | None = None) -> str:
+    """A signal value as a body writes it: as stored in English; in Chinese from ``words``, then ``ZH``.
+
+    Unlike ``label`` the English is the value itself (a body prints ``neutral`` where a narrative
+    writes ``balanced``), so the English bodies read as they always have.
+    """
+    if language() != "zh":
+        return value
+    if words and value in words:
+        return words[value]
+    return ZH.get("balanced" if value == "neutral" else value, value)
 
 
 def join(*sentences: str | None) -> str:
@@ -111,7 +134,9 @@ class Text:
 
     def __call__(self, **values: object) -> str:
         """The sentence in the run's language, its fields filled from ``values``."""
-        return (self.zh if language() == "zh" else self.en).format(**values)
+        if language() != "zh":
+            return self.en.format(**values)
+        return self.zh.format(**{k: NOT_AVAILABLE if v == "n/a" else v for k, v in values.items()})
 
     def english(self, **values: object) -> str:
         """The English whatever the run's language (for notes the signals store)."""

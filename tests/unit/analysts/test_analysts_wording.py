@@ -6,12 +6,36 @@ import string
 
 import pytest
 
-from investmind.analysts import decision_text, narratives
+from investmind.analysts import (
+    common,
+    decision_text,
+    narratives,
+    synthesis,
+    texts_directors,
+    texts_fundamental,
+    texts_funds,
+    texts_industry,
+    texts_macro,
+    texts_risk,
+    texts_technical,
+)
 from investmind.analysts.wording import LANGUAGE, Text, localize
 
 TEMPLATES = [
     (module.__name__, name, value)
-    for module in (narratives, decision_text)
+    for module in (
+        narratives,
+        decision_text,
+        common,
+        synthesis,
+        texts_macro,
+        texts_industry,
+        texts_technical,
+        texts_funds,
+        texts_fundamental,
+        texts_directors,
+        texts_risk,
+    )
     for name, value in vars(module).items()
     if isinstance(value, Text)
 ] + [(decision_text.__name__, f"NARRATIVE_SIZE[{k}]", v) for k, v in decision_text.NARRATIVE_SIZE.items()]
@@ -22,7 +46,7 @@ def _fields(text: str) -> set[str]:
 
 
 def test_there_are_templates_for_every_role() -> None:
-    assert len(TEMPLATES) > 60
+    assert len(TEMPLATES) > 170
 
 
 @pytest.mark.parametrize(("module", "name", "template"), TEMPLATES, ids=[f"{m}.{n}" for m, n, _ in TEMPLATES])
@@ -52,3 +76,15 @@ def test_read_recovers_the_fields_of_its_own_english_only() -> None:
 
     assert cap.read("position capped at 15% for x.y") == {"cap": "15", "who": "x.y"}
     assert cap.read("position capped at 15%") is None
+
+
+def test_a_core_conflict_kept_in_english_is_written_in_the_run_language() -> None:
+    conflict, spread = synthesis.core_conflict({"technical": 42.0, "funds": -17.0, "macro": 3.0})
+    token = LANGUAGE.set("zh")
+    try:
+        chinese = localize(conflict, [synthesis.CONFLICT])
+    finally:
+        LANGUAGE.reset(token)
+
+    assert conflict == "technical positive (+42) vs funds negative (-17)" and spread == 59.0
+    assert chinese == "technical为正（+42），funds为负（-17）"
