@@ -383,8 +383,12 @@ class Progress(BaseModel):
     total: int = 0
 
 
-class Task(BaseModel):
-    """The projection of a task's event log, as the API returns it."""
+class TaskState(BaseModel):
+    """What every view of a task carries: the request, the status and progress, usage, timing, log position.
+
+    ``Task`` (GET) adds the agents' views and the whole decision; ``TaskSummary`` (a list row) the
+    decision without its narrative.
+    """
 
     task_id: str
     owner: str
@@ -396,8 +400,6 @@ class Task(BaseModel):
     degraded: bool = False
     stage: int | None = None
     progress: Progress = Field(default_factory=Progress)
-    agents: dict[str, AgentView] = Field(default_factory=dict)
-    decision: Decision | None = None
     usage: Usage = Field(default_factory=Usage)
     error: str | None = None
     created_at: str
@@ -414,6 +416,13 @@ class Task(BaseModel):
         return self.status in TERMINAL_STATUSES
 
 
+class Task(TaskState):
+    """The projection of a task's event log, as the API returns it."""
+
+    agents: dict[str, AgentView] = Field(default_factory=dict)
+    decision: Decision | None = None
+
+
 class DecisionSummary(BaseModel):
     """The decision's fields without its narrative: what a list row shows."""
 
@@ -425,39 +434,21 @@ class DecisionSummary(BaseModel):
     degraded: bool = False
 
 
-class TaskSummary(BaseModel):
+class TaskSummary(TaskState):
     """A task as the list returns it: its state without the agents' results and the decision's narrative.
 
     Bounded whatever an LLM writes (invariant 9): a page of 100 stays far below Lambda's 6 MB response
     limit; GET /v1/analyses/{id} has the whole Task.
     """
 
-    task_id: str
-    owner: str
-    symbol: str
-    as_of: dt.date | None = None
-    priority: Priority = Priority.normal
-    agents_requested: list[str] = Field(default_factory=list)
-    status: TaskStatus
-    degraded: bool = False
-    stage: int | None = None
-    progress: Progress = Field(default_factory=Progress)
     decision: DecisionSummary | None = None
-    usage: Usage = Field(default_factory=Usage)
-    error: str | None = None
-    created_at: str
-    updated_at: str
-    started_at: str | None = None
-    ended_at: str | None = None
-    applied_seq: int = 0
-    ended_seq: int | None = None
 
     MAX_ERROR: ClassVar[int] = 500
     """Characters of ``error`` a row keeps (an exception's message may be long; GET has it whole)."""
 
     @classmethod
     def of(cls, task: Task) -> TaskSummary:
-        fields = task.model_dump(include=set(cls.model_fields) - {"decision", "error"})
+        fields = task.model_dump(include=set(TaskState.model_fields) - {"error"})
         decision = DecisionSummary.model_validate(task.decision.model_dump()) if task.decision else None
         error = task.error[: cls.MAX_ERROR] if task.error else None
         return cls(**fields, decision=decision, error=error)
