@@ -68,7 +68,7 @@ class MemoryTaskStore:
         with self.tables.lock:
             task = codec.visible_task(task_id, self.tables.tasks.get(task_id), owner)
             log = self.tables.events.get(task_id, {})
-            behind = [seq for seq in sorted(log) if seq > task.applied_seq][:CATCH_UP_EVENTS]
+            behind = [seq for seq in sorted(log) if seq > task.applied_seq][:CATCH_UP_EVENTS] if results else []
             task = caught_up(task, [codec.event_from_item(log[seq]) for seq in behind])
             task = codec.settled(task, self.tables.tasks.get(codec.log_head_id(task_id)))
             return with_results(task, _events_at(self.tables, task_id, result_seqs(task))) if results else task

@@ -61,8 +61,9 @@ class TaskStore(Protocol):
 
     def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task:
         """The task as every reader sees it: its projection, settled by the log's terminal event, with every
-        agent's whole result read back from its outcome event (not with ``results=False``: a check of the
-        status alone, e.g. whether a stream has ended, reads no results).
+        agent's whole result read back from its outcome event, and the events the projection has not folded
+        yet folded in (so its progress is the log's). With ``results=False`` it is a check of the status alone
+        (whether a stream has ended, a cancel): no results, no events, the projection settled by the head.
 
         Once the log holds a terminal event the task reads terminal (status, decision, ended_at, error)
         at once, even while the projection has not folded it yet (invariant 8): the log head keeps a

@@ -151,3 +151,14 @@ def test_get_of_a_folded_projection_changes_nothing_but_the_seq_its_own_progress
     assert progress.type == EventType.progress and got.applied_seq == progress.seq
     assert got.model_dump(exclude={"applied_seq", "agents"}) == folded.model_dump(exclude={"applied_seq", "agents"})
     assert got.agents["macro"].result.summary == "first"  # read back from its outcome event
+
+
+def test_a_status_check_reads_the_head_only_and_still_reads_terminal(backend):
+    task = running(backend)
+    backend.log.append(task.task_id, agent_events("macro", 1, "x"))
+    [end] = backend.log.append(task.task_id, [completed()])
+
+    checked = backend.tasks.get(task.task_id, results=False)
+
+    assert (checked.status, checked.ended_seq) == (TaskStatus.SUCCEEDED, end.seq)
+    assert checked.agents["macro"].state == AgentState.pending  # nothing of the log folded: the head settles it

@@ -84,7 +84,8 @@ def get_steps(t: Tables, task_id: str, owner: str | None, results: bool = True) 
         # Read after the projection: what the log holds past it is then in the head and the log (invariant 8).
         reply = yield Call("get_item", _head_params(t, task_id))
         head = reply.get("Item")
-        if codec.last_seq(head) > task.applied_seq:  # the stream has not folded it all yet: the read does
+        # The stream has not folded it all yet: the read does (a status check, results=False, needs only the head).
+        if results and codec.last_seq(head) > task.applied_seq:
             behind = yield from read_steps(t, task_id, task.applied_seq, CATCH_UP_EVENTS)
             task = caught_up(task, behind)
             events = {event.seq: event for event in behind}
