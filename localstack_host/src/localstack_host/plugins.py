@@ -38,11 +38,13 @@ def dynamodbstreams_moto():
 @aws_provider(api="cloudformation", name="engine-legacy-host")
 def cloudformation_legacy():
     """LocalStack's legacy engine (the default one churned for minutes on this template), with a recursion
-    guard that does not read source files (recursion_guard.py)."""
+    guard that does not read source files (recursion_guard.py) and ``Fn::Split`` in conditions
+    (condition_split.py)."""
     from localstack.services.cloudformation.provider import CloudformationProvider
     from localstack.services.plugins import Service
 
-    from . import recursion_guard
+    from . import condition_split, recursion_guard
 
     recursion_guard.patch()
+    condition_split.patch()
     return Service.for_provider(CloudformationProvider())
