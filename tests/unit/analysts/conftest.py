@@ -25,10 +25,10 @@ def snapshot_at(symbol: str, as_of: dt.date | None) -> Snapshot:
 
 
 def run_pipeline(
-    snapshot: Snapshot, selected: Iterable[str] = STAGE1_IDS, fail: Iterable[str] = ()
+    snapshot: Snapshot, selected: Iterable[str] = STAGE1_IDS, fail: Iterable[str] = (), language: str = "en"
 ) -> dict[str, AgentResult]:
-    """Every stage in order, as the state machine runs them: a skipped result for an analyst not
-    selected, a failed one for an agent that raises AgentError or is named in ``fail``."""
+    """Every stage in order, as the state machine runs them, in ``language``: a skipped result for an
+    analyst not selected, a failed one for an agent that raises AgentError or is named in ``fail``."""
     selected, fail = list(selected), set(fail)
     results: dict[str, AgentResult] = {}
     for stage, specs in STAGES.items():
@@ -41,7 +41,7 @@ def run_pipeline(
             try:
                 if agent_id in fail:
                     raise AgentError(f"{agent_id}: injected failure")
-                results[agent_id] = analyze(agent_id, snapshot, upstream, selected)
+                results[agent_id] = analyze(agent_id, snapshot, upstream, selected, language)
             except AgentError as exc:
                 results[agent_id] = AgentResult(
                     agent_id=agent_id, stage=stage, status=AgentStatus.failed, error=str(exc)

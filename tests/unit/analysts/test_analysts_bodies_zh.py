@@ -24,7 +24,6 @@ import re
 import pytest
 
 from investmind.analysts import (
-    analyze,
     texts_directors,
     texts_fundamental,
     texts_funds,
@@ -33,9 +32,10 @@ from investmind.analysts import (
     texts_technical,
 )
 from investmind.analysts.wording import STANCE_WORD, ZH
-from investmind.errors import AgentError
 from investmind.models import AgentResult, AgentStatus
 from investmind.roster import AGENT_IDS, STAGE1_IDS, STAGES
+
+from .conftest import run_pipeline
 
 D = dt.date
 CASES = [
@@ -82,22 +82,7 @@ def _chinese(value: str) -> set[str]:
 
 
 def _run(symbol: str, as_of: dt.date, fail: tuple[str, ...], selected, language: str, snapshot):
-    snap = snapshot(symbol, as_of)
-    out: dict[str, AgentResult] = {}
-    for stage, specs in STAGES.items():
-        upstream = dict(out)
-        for spec in specs:
-            agent_id = spec.agent_id
-            if stage == 1 and agent_id not in selected:
-                out[agent_id] = AgentResult(agent_id=agent_id, stage=1, status=AgentStatus.skipped)
-                continue
-            try:
-                if agent_id in fail:
-                    raise AgentError("injected")
-                out[agent_id] = analyze(agent_id, snap, upstream, selected, language)
-            except AgentError as exc:  # failed as the state machine records a failed agent
-                out[agent_id] = AgentResult(agent_id=agent_id, stage=stage, status=AgentStatus.failed, error=str(exc))
-    return out
+    return run_pipeline(snapshot(symbol, as_of), selected, fail, language)
 
 
 def _parts(result: AgentResult) -> tuple[str, str]:
