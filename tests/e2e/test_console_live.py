@@ -96,8 +96,14 @@ def test_a_phone_sees_the_stages_stacked_in_chinese(page, base_url, finished):
     task_id = finished["done"]
     open_analysis(page, base_url, task_id)
     wait_status(page, "SUCCEEDED")
+    page.wait_for_function("document.querySelector('#conn').textContent === '已结束'")  # the last render is in
 
-    boxes = [page.locator(f'.stage[data-stage="{stage}"]').bounding_box() for stage in (1, 2, 3, 4)]
+    # One snapshot, in a frame of its own: four separate reads could straddle a reflow.
+    boxes = page.evaluate(
+        """() => new Promise(resolve => requestAnimationFrame(() => resolve(
+            [1, 2, 3, 4].map(n => document.querySelector(`.stage[data-stage="${n}"]`).getBoundingClientRect())
+                .map(r => ({x: r.x, y: r.y, width: r.width})))))"""
+    )
     assert len({round(box["x"]) for box in boxes}) == 1  # one column
     assert [box["y"] for box in boxes] == sorted(box["y"] for box in boxes)
     assert max(box["x"] + box["width"] for box in boxes) <= 390

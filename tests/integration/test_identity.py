@@ -62,15 +62,22 @@ def _submit(client: httpx.Client, symbol: str = "600519", **headers: str) -> str
 
 
 def _first_frames(client: httpx.Client, path: str, count: int, **params: str) -> list[int]:
-    """The seqs of the first ``count`` events of a stream."""
+    """The seqs of the first ``count`` events of a stream, reconnecting with ``Last-Event-ID`` as EventSource
+    does when a response ends first (behind API Gateway each response is bounded: it may carry one event)."""
     seqs: list[int] = []
-    with connect_sse(client, "GET", path, params=params, timeout=httpx.Timeout(60, read=60)) as source:
-        assert source.response.status_code == 200, source.response.read()
-        for sse in source.iter_sse():
-            if sse.id:
-                seqs.append(int(sse.id))
-            if len(seqs) == count:
-                break
+    deadline = time.monotonic() + 60
+    while len(seqs) < count and time.monotonic() < deadline:
+        headers = {"Last-Event-ID": str(seqs[-1])} if seqs else {}
+        left = deadline - time.monotonic()
+        with connect_sse(
+            client, "GET", path, params=params, headers=headers, timeout=httpx.Timeout(left, read=left)
+        ) as source:
+            assert source.response.status_code == 200, source.response.read()
+            for sse in source.iter_sse():
+                if sse.id:
+                    seqs.append(int(sse.id))
+                if len(seqs) == count:
+                    break
     return seqs
 
 
