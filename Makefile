@@ -282,12 +282,13 @@ localstack-package: setup
 LOCALSTACK_AWS := AWS_ENDPOINT_URL=$(LOCALSTACK_ENDPOINT) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 LOCALSTACK_ADMIN_KEY = $(LOCALSTACK_AWS) $(PY) -m infra keys bootstrap --stack $(LOCALSTACK_STACK)
 
-$(LOCALSTACK_VENV)/.installed: $(LOCALSTACK_CONSTRAINTS) localstack_host/pyproject.toml $(shell find localstack_host/src -name '*.py')
+$(LOCALSTACK_VENV)/.installed: $(LOCALSTACK_CONSTRAINTS) localstack_host/pyproject.toml emulation/pyproject.toml $(shell find localstack_host/src emulation/src -name '*.py')
 	@test -n "$(LOCALSTACK_PYTHON)" || { echo "LocalStack $(LOCALSTACK_VERSION) needs Python >= 3.12: none found (set LOCALSTACK_PYTHON)"; exit 1; }
 	test -x $(LOCALSTACK_PY) || $(LOCALSTACK_PYTHON) -m venv $(LOCALSTACK_VENV)
 	@# uv, not the venv's pip: the same versions (the constraints pin all 111), 2 minutes instead of 13 here.
 	$(UV) pip install --quiet --python $(LOCALSTACK_PY) -c $(LOCALSTACK_CONSTRAINTS) "localstack-core[runtime]==$(LOCALSTACK_VERSION)"
-	$(UV) pip install --quiet --python $(LOCALSTACK_PY) --no-deps --reinstall ./localstack_host
+	@# The plugins, and the fault plan they share with the embedded runtime (emulation/).
+	$(UV) pip install --quiet --python $(LOCALSTACK_PY) --no-deps --reinstall ./emulation ./localstack_host
 	@touch $@
 
 LOCALSTACK_COMMAND := $(if $(filter docker,$(LOCALSTACK_RUNNER)),docker run --rm -p 127.0.0.1:$(LOCALSTACK_PORT):4566 \

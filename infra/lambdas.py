@@ -1,6 +1,6 @@
 """In-process Lambda functions for the embedded runtime: the real handlers, their timeout enforced.
 
-Every invocation first consults the fault plan (``infra/faults.py``): a planned fault is answered
+Every invocation first consults the fault plan (``investmind_emulation.faults``): a planned fault is answered
 as Lambda would answer it, without running the handler.
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from investmind.settings import function_environment
+from investmind_emulation.faults import FaultKind, FaultPlan, fault_target, fired_line, fired_scope
 
-from .faults import FaultKind, FaultPlan, Firing, batch_records, record_scope, task_and_symbol
 from .meter import meter
 
 logger = logging.getLogger(__name__)
@@ -42,8 +42,8 @@ class LocalFunction:
 
     @property
     def fault_target(self) -> str:
-        """How the fault plan names it: the agent id, else ``PrepareFunction`` → ``prepare``."""
-        return self.environment.get("AGENT_ID") or self.logical_id.removesuffix("Function").lower()
+        """How the fault plan names it (``investmind_emulation.faults.fault_target``)."""
+        return fault_target(self.logical_id, self.environment)
 
 
 @dataclass
@@ -121,7 +121,7 @@ class LocalLambda:
         if fault is None:
             return self._run_with_timeout(function, event)
         # A warning, so that it reaches the runtime's log: the tests read there which faults fired.
-        logger.warning("%s: injected %s fault (%s)", function.logical_id, fault.rule.error.value, _scope(event, fault))
+        logger.warning(fired_line(function.fault_target, fault.rule.error, fired_scope(event, fault)))
         if fault.runs_handler:
             ran = self._run_with_timeout(function, fault.event_for_handler(event))
             if fault.rule.error is FaultKind.undecodable:
@@ -171,13 +171,3 @@ class LocalLambda:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _scope(event: Any, fault: Firing) -> str:
-    """Which task a fault hit, for the log line: ``task <id>`` (and the batch record's position)."""
-    records = batch_records(event)
-    if records is None or fault.record is None:
-        return f"task {task_and_symbol(event)[0]}"
-    record = records[fault.record]
-    identifier = record.get("eventID") or record.get("messageId")
-    return f"task {record_scope(record)[0]}, record {fault.record + 1} of {len(records)}, id {identifier}"

@@ -20,8 +20,10 @@ from typing import Any
 
 import boto3
 
+from investmind_emulation.faults import FaultPlan
+
 from .emulator import MotoEmulator, free_port
-from .faults import CrashingQueue, FaultPlan
+from .faults import CrashingQueue
 from .lambdas import LocalFunction, LocalLambda
 from .local_identity import LocalIssuer, check_exposure, configured_key, create_admin_key
 from .pollers import ExecutionEndedRule, Poller, ScheduleRule, SqsPoller, StreamPoller, rate_seconds
@@ -84,7 +86,7 @@ class EmbeddedRuntime:
             parameters={"Stage": "local", "JwtIssuer": issuer, "JwtAudience": audience},
         )
         self.extra_env = extra_env or {}
-        # Tests and benchmarks only: the faults the in-process invoker injects (infra/faults.py).
+        # Tests and benchmarks only: the faults the in-process invoker injects (investmind_emulation.faults).
         plan = self.extra_env.get("INVESTMIND_FAULTS", os.environ.get("INVESTMIND_FAULTS"))
         self.lambdas = LocalLambda(faults=FaultPlan.from_json(plan))
         self.emulator = MotoEmulator(self.lambdas.invoke_http)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import httpx
 
@@ -47,17 +46,18 @@ def folded(api: httpx.Client, task_id: str, last_seq: int, timeout: float = 30) 
     )  # fmt: skip
 
 
-def injected(log_path: str, function: str, task_id: str) -> list[str]:
-    """The ids of the records (or ``None`` per invocation outside a batch) of each fault the runtime
-    injected into ``function`` for ``task_id``, from its log (``infra/lambdas.py`` writes one line each)."""
-    pattern = re.compile(rf"{function}: injected \w+ fault \(task {task_id}(?:, record \d+ of \d+, id (\S+))?\)")
-    return [m[1] for m in pattern.finditer(Path(log_path).read_text())]
+def injected(log: str, target: str, task_id: str) -> list[str]:
+    """The ids of the records (or ``None`` per invocation outside a batch) of each fault injected into the
+    function the plan calls ``target`` for ``task_id``, from its log (``runtime_log``: one line per fault,
+    ``investmind_emulation.faults.fired_line``)."""
+    pattern = re.compile(rf"{target}: injected \w+ fault \(task {task_id}(?:, record \d+ of \d+, id (\S+))?\)")
+    return [m[1] for m in pattern.finditer(log)]
 
 
-def logged(log_path: str, message: str, **fields: str) -> list[dict]:
+def logged(log: str, message: str, **fields: str) -> list[dict]:
     """The functions' JSON log lines with that message and those fields."""
     lines = []
-    for line in Path(log_path).read_text().splitlines():
+    for line in log.splitlines():
         if line.startswith("{") and f'"{message}"' in line:
             record = json.loads(line)
             if record.get("message") == message and all(record.get(k) == v for k, v in fields.items()):

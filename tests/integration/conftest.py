@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -25,14 +25,16 @@ import httpx
 import pytest
 
 from infra.emulator import free_port
+from investmind_emulation.faults import FAULT_TARGET_VARIABLE, FAULTS_VARIABLE, fault_target
 from tests.load import QUOTAS
 
 ROOT = Path(__file__).resolve().parents[2]
 # Long enough that the five analysts of stage 1 visibly overlap even on a cold, loaded 2-core machine
 # (their starts spread over up to ~0.5 s there, see the parallel-stage test).
 SIMULATED_LLM_MS = 1500
-# Faults scoped by symbol, so one runtime serves healthy and faulty analyses side by side. The
-# runtime's in-process invoker applies them (infra/faults.py); the functions know nothing of them.
+# Faults scoped by symbol, so one runtime serves healthy and faulty analyses side by side. What invokes
+# the functions applies them (investmind_emulation.faults): the embedded runtime's in-process invoker, or on
+# LocalStack the host executor (localstack_host/executor.py); the functions know nothing of them.
 FAULTS = [
     {"target": "technical", "error": "permanent", "symbol": "000858.SZ"},
     {"target": "funds", "error": "transient", "times": 1, "symbol": "601318.SH"},
@@ -107,7 +109,9 @@ def _stack_outputs(stack: str) -> dict[str, str]:
             f"{local.scheme}://{api_id}.execute-api.localhost.localstack.cloud:{local.port or 4566}"
         )
         outputs["AwsEndpoint"] = endpoint
-        _warm(session, endpoint, _set_test_settings(session, endpoint, stack))
+        names = _set_test_settings(session, endpoint, stack)
+        outputs["FunctionNames"] = json.dumps(names)
+        _warm(session, endpoint, names)
     return outputs
 
 
@@ -119,9 +123,9 @@ def _set_test_settings(session: boto3.session.Session, endpoint: str, stack: str
         session.client("cloudformation", endpoint_url=endpoint),
         session.client("lambda", endpoint_url=endpoint),
     )
-    # The fault plan is not among them: the embedded runtime's invoker applies it (infra/faults.py), and
-    # LocalStack's Lambda service has no such hook, so the fault tests skip there (test_pipeline.py).
-    settings = {"INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS), **QUOTAS,
+    # The fault plan among them, with the name each function has in it: LocalStack's host executor applies
+    # it (localstack_host/executor.py); the functions ignore both variables.
+    settings = {"INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS), **QUOTAS, FAULTS_VARIABLE: json.dumps(FAULTS),
                 "INVESTMIND_SSE_BOUNDED_WAIT_S": LOCALSTACK_SSE_BOUNDED_WAIT_S}  # fmt: skip
     resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
     names = {
@@ -129,13 +133,29 @@ def _set_test_settings(session: boto3.session.Session, endpoint: str, stack: str
         for r in resources
         if r["ResourceType"] == "AWS::Lambda::Function"
     }
-    for name in names.values():
+    for logical_id, name in names.items():
         variables = lambdas.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
-        if any(variables.get(k) != v for k, v in settings.items()):
-            lambdas.update_function_configuration(FunctionName=name, Environment={"Variables": variables | settings})
+        wanted = settings | {FAULT_TARGET_VARIABLE: fault_target(logical_id, variables)}
+        if any(variables.get(k) != v for k, v in wanted.items()):
+            lambdas.update_function_configuration(FunctionName=name, Environment={"Variables": variables | wanted})
+    _shorten_visibility(session, endpoint, resources)
     for name in names.values():
         lambdas.get_waiter("function_updated_v2").wait(FunctionName=name)
     return names
+
+
+def _shorten_visibility(session: boto3.session.Session, endpoint: str, resources: list[dict]) -> None:
+    """The queues the template gives a visibility timeout above the suite's get the suite's, as the embedded
+    runtime gives them (infra/runtime.py): a batch whose starter crashed comes back in seconds, not minutes."""
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    for resource in resources:
+        if resource["ResourceType"] != "AWS::SQS::Queue":
+            continue
+        # By name: the URL the stack recorded may name a host that does not resolve here.
+        url = sqs.get_queue_url(QueueName=resource["PhysicalResourceId"].rstrip("/").rsplit("/", 1)[-1])["QueueUrl"]
+        current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
+        if int(current["VisibilityTimeout"]) > VISIBILITY_TIMEOUT_S:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": str(VISIBILITY_TIMEOUT_S)})
 
 
 def _warm(session: boto3.session.Session, endpoint: str, names: dict[str, str]) -> None:
@@ -296,6 +316,27 @@ def aws_client(aws_session: boto3.session.Session, aws_endpoint: str | None):
         return aws_session.client(service, endpoint_url=aws_endpoint)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def runtime_log(stack_outputs: dict[str, str], aws_client) -> Callable[[str], str]:
+    """``runtime_log(logical_id)``: what that function has logged so far, a line per record (``checks.injected``
+    and ``checks.logged`` read it). The embedded runtime's log is one file for all; on LocalStack, the function's
+    CloudWatch Logs group, where the host executor also writes the faults it injected."""
+    if "FunctionNames" not in stack_outputs:
+        path = Path(stack_outputs["LogPath"])
+        return lambda logical_id: path.read_text()
+    names, logs = json.loads(stack_outputs["FunctionNames"]), aws_client("logs")
+
+    def read(logical_id: str) -> str:
+        group = f"/aws/lambda/{names[logical_id]}"
+        try:
+            pages = logs.get_paginator("filter_log_events").paginate(logGroupName=group)
+            return "\n".join(e["message"].rstrip("\n") for page in pages for e in page["events"])
+        except logs.exceptions.ResourceNotFoundException:
+            return ""  # nothing logged yet
+
+    return read
 
 
 @pytest.fixture(autouse=True)

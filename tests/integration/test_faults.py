@@ -43,6 +43,7 @@ def test_a_starter_crashing_mid_batch_starts_each_execution_once_when_the_batch_
     api,
     aws_client,
     stack_outputs,
+    runtime_log,
     fault_plan,  # noqa: F811
 ):
     # The starter dies after starting this symbol's execution, before it answers for its batch: the
@@ -58,8 +59,7 @@ def test_a_starter_crashing_mid_batch_starts_each_execution_once_when_the_batch_
             and {e["agent_id"] for e in by_type(events, "agent_completed")} == ALL_AGENTS
         )
         assert folded(api, task_id, events[-1]["seq"])["status"] == "SUCCEEDED"
-    log = stack_outputs["LogPath"]
-    assert len(injected(log, "StarterFunction", crashed)) == 1
+    assert len(injected(runtime_log("StarterFunction"), "starter", crashed)) == 1
 
     # Its message came back after the crash and the starter ran for it again: StartExecution, idempotent
     # for a running execution of the same name and input, answered with the one execution it had; or, when
@@ -67,7 +67,7 @@ def test_a_starter_crashing_mid_batch_starts_each_execution_once_when_the_batch_
     # starter read the ended log and started nothing.
     def starter_runs() -> list[dict]:
         return [
-            *logged(log, "execution started", task_id=crashed),
+            *logged(log := runtime_log("StarterFunction"), "execution started", task_id=crashed),
             *logged(log, "duplicate delivery; execution exists", task_id=crashed),
             *logged(
                 log,
@@ -89,7 +89,7 @@ def test_a_starter_crashing_mid_batch_starts_each_execution_once_when_the_batch_
     assert names.count(crashed) == names.count(beside) == 1
 
 
-def test_progress_function_failing_k_times_heals_by_retry_and_the_projection_catches_up(api, stack_outputs, fault_plan):  # noqa: F811
+def test_progress_function_failing_k_times_heals_by_retry_and_the_projection_catches_up(api, runtime_log, fault_plan):  # noqa: F811
     task_id = submit(api, "600276")  # ProgressFunction fails 3 times on the batch holding this task's first event
     events = read_stream(api, task_id)
 
@@ -99,13 +99,13 @@ def test_progress_function_failing_k_times_heals_by_retry_and_the_projection_cat
     task = folded(api, task_id, events[-1]["seq"])
     assert task["decision"] == events[-1]["data"]["decision"] and task["progress"]["percent"] == 100
     assert {agent for agent, view in task["agents"].items() if view["state"] == "succeeded"} == ALL_AGENTS
-    assert len(injected(stack_outputs["LogPath"], "ProgressFunction", task_id)) == 3
+    assert len(injected(runtime_log("ProgressFunction"), "progress", task_id)) == 3
     # The retried batches announced no progress twice.
     marks = [(e["data"]["percent"], e["data"]["stage"]) for e in by_type(events, "progress")]
     assert marks and marks == sorted(set(marks))
 
 
-def test_an_undecodable_stream_record_is_skipped_alone_and_the_projection_still_folds(api, stack_outputs, fault_plan):  # noqa: F811
+def test_an_undecodable_stream_record_is_skipped_alone_and_the_projection_still_folds(api, runtime_log, fault_plan):  # noqa: F811
     task_id = submit(api, "000333")  # every delivery of this task's first stream record is garbled
     events = read_stream(api, task_id)
 
@@ -114,8 +114,9 @@ def test_an_undecodable_stream_record_is_skipped_alone_and_the_projection_still_
     task = folded(api, task_id, events[-1]["seq"])  # the fold reads the skipped event from the log itself
     assert task["status"] == "SUCCEEDED" and task["symbol"] == "000333.SZ"
     assert {agent for agent, view in task["agents"].items() if view["state"] == "succeeded"} == ALL_AGENTS
-    garbled = injected(stack_outputs["LogPath"], "ProgressFunction", task_id)
-    skipped = [line["event_id"] for line in logged(stack_outputs["LogPath"], "undecodable stream record skipped")]
+    log = runtime_log("ProgressFunction")
+    garbled = injected(log, "progress", task_id)
+    skipped = [line["event_id"] for line in logged(log, "undecodable stream record skipped")]
     # Each garbled record was skipped, once: its batch did not fail, or it would have come again.
     assert garbled and sorted(garbled) == sorted(e for e in skipped if e in garbled)
     assert len(set(garbled)) == len(garbled)

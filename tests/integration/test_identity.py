@@ -132,7 +132,7 @@ def test_idempotency_keys_are_per_owner(owners):
     assert bob.get(f"/v1/analyses/{first}").status_code == 404
 
 
-def test_stream_token_opens_its_own_stream_only_and_resumes(owners, api_url, stack_outputs):
+def test_stream_token_opens_its_own_stream_only_and_resumes(owners, api_url, runtime_log):
     alice, bob = owners
     task_id, other_id, bobs_id = _submit(alice), _submit(alice), _submit(bob)
     minted = alice.post(f"/v1/analyses/{task_id}/stream-token")
@@ -149,7 +149,7 @@ def test_stream_token_opens_its_own_stream_only_and_resumes(owners, api_url, sta
     with _client(api_url, token) as bearer:  # only the stream takes it, and only from the query
         _expect_401(bearer.get(f"/v1/analyses/{task_id}"))
         _expect_401(bearer.get(f"/v1/analyses/{task_id}/stream"))
-    assert token not in Path(stack_outputs["LogPath"]).read_text()
+    assert token not in runtime_log("ApiFunction")
 
 
 def _issuer_key(stack_outputs) -> ec.EllipticCurvePrivateKey:

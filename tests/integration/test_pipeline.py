@@ -17,12 +17,10 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def fault_plan(stack_outputs) -> None:
-    """The fault plan (INVESTMIND_FAULTS) the embedded runtime's session applies; a deployed stack has none."""
-    if "MotoEndpoint" not in stack_outputs:
-        pytest.skip(
-            "needs the embedded runtime's fault injection (its in-process Lambda invoker applies INVESTMIND_FAULTS); "
-            "a deployed stack, LocalStack's included, has no such hook"
-        )
+    """The session's fault plan (conftest.FAULTS) is in force: the embedded runtime's invoker applies it, and
+    on LocalStack the host executor, from the functions' environments. A stack on AWS has no such hook."""
+    if "MotoEndpoint" not in stack_outputs and "FunctionNames" not in stack_outputs:
+        pytest.skip("needs a fault plan applied by what invokes the functions: the embedded runtime's or LocalStack's")
 
 
 def submit(api, symbol: str, **body) -> str:
@@ -149,6 +147,11 @@ def test_agent_timeout_degrades_the_analysis_with_the_timeout_as_its_reason(api,
 def test_throttled_agent_is_retried_as_lambda_throttling_and_the_analysis_is_not_degraded(
     api, aws_client, stack_outputs, fault_plan
 ):
+    if "MotoEndpoint" not in stack_outputs:
+        pytest.skip(
+            "LocalStack 4.14's Step Functions names an Invoke API error of a Lambda task `Exception` "
+            "(state_task_lambda.py), where AWS names it `Lambda.TooManyRequestsException`, which the Retry matches"
+        )
     task_id = submit(api, "300027")  # Lambda throttles `macro` once for this symbol
     events = read_stream(api, task_id)
 

@@ -8,6 +8,16 @@ of the function's runtime and LocalStack's environment for it, in the function's
 It enforces the function's timeout itself, as Lambda's sandbox does: an invocation still running at
 its timeout is answered ``Sandbox.Timedout`` and its process is killed; the environment starts a fresh
 process before its next invocation. A process that dies mid-invocation answers ``Runtime.ExitError``.
+
+A function whose environment carries a fault plan (``INVESTMIND_FAULTS``, with its
+``INVESTMIND_FAULT_TARGET``: the integration suite sets both on its own stack) has the plan applied here,
+before its process sees the invocation, as the embedded runtime's invoker applies it
+(``investmind_emulation.faults``; one plan for every function, so that counts per task and the symbols
+seen are shared). The faults thus go through LocalStack's own Lambda error path: Step Functions' Retry and
+Catch, the event source mappings' retries. A throttle is raised as the Invoke API's
+``TooManyRequestsException`` (LocalStack then stops that environment, as it does after any executor
+error). Each fault fired adds :func:`~investmind_emulation.faults.fired_line` to the invocation's log,
+so it reaches the function's CloudWatch Logs group.
 """
 
 from __future__ import annotations
@@ -25,10 +35,20 @@ from pathlib import Path
 
 import requests
 from localstack import config
+from localstack.aws.api.lambda_ import TooManyRequestsException
 from localstack.services.lambda_.invocation.executor_endpoint import ExecutorEndpoint, StatusErrorException
 from localstack.services.lambda_.invocation.lambda_models import FunctionVersion, InvocationResult
 from localstack.services.lambda_.invocation.runtime_executor import LambdaRuntimeException, RuntimeExecutor
 from localstack.utils.net import get_free_tcp_port
+
+from investmind_emulation.faults import (
+    FAULT_TARGET_VARIABLE,
+    FAULTS_VARIABLE,
+    FaultKind,
+    FaultPlan,
+    fired_line,
+    fired_scope,
+)
 
 from . import runtime_client
 from .interpreters import NoInterpreter, interpreter_for
@@ -38,6 +58,29 @@ OUTPUT_LINES = 2000
 """Lines of a process's output kept for ``get_logs`` (LocalStack prints them when a start fails)."""
 # What a process gets from this one besides LocalStack's variables: enough to find programs and decode text.
 PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TMPDIR")
+
+
+_PLANS: dict[str, FaultPlan] = {}
+_PLANS_LOCK = threading.Lock()
+
+
+def _fault_plan(env_vars: dict[str, str]) -> tuple[FaultPlan, str] | None:
+    """The plan in a function's environment and the function's name in it; the same plan text, the same plan."""
+    text = env_vars.get(FAULTS_VARIABLE, "")
+    if not text.strip():
+        return None
+    target = env_vars.get(FAULT_TARGET_VARIABLE)
+    if not target:
+        raise LambdaRuntimeException(
+            f"{FAULTS_VARIABLE} is set without {FAULT_TARGET_VARIABLE}: whose faults are they?"
+        )
+    with _PLANS_LOCK:
+        if text not in _PLANS:
+            try:
+                _PLANS[text] = FaultPlan.from_json(text)
+            except ValueError as exc:
+                raise LambdaRuntimeException(str(exc)) from exc
+        return _PLANS[text], target
 
 
 def _loopback() -> str:
@@ -53,6 +96,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
         self.output: collections.deque[str] = collections.deque(maxlen=OUTPUT_LINES)
         self.env_vars: dict[str, str] = {}
         self._stale = False  # the process timed out or died: start another before the next invocation
+        self.faults: tuple[FaultPlan, str] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------------
     def start(self, env_vars: dict[str, str]) -> None:
@@ -63,6 +107,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
             "LAMBDA_TASK_ROOT": str(code),
             "LAMBDA_RUNTIME_DIR": str(Path(runtime_client.__file__).parent),
         }
+        self.faults = _fault_plan(self.env_vars)
         self.endpoint.start()
         self._spawn()
         self.endpoint.wait_for_startup()
@@ -127,6 +172,34 @@ class HostRuntimeExecutor(RuntimeExecutor):
 
     # --- invocations ----------------------------------------------------------------------------------
     def invoke(self, payload: dict[str, str]) -> InvocationResult:
+        if self.faults is None:
+            return self._run(payload)
+        plan, target = self.faults
+        event = json.loads(payload.get("payload") or "null")
+        firing = plan.take(target, event)
+        if firing is None:
+            return self._run(payload)
+        line = fired_line(target, firing.rule.error, fired_scope(event, firing))
+        LOG.warning("%s: %s", self.function_version.qualified_arn, line)
+        logs = ""
+        if firing.runs_handler:
+            ran = self._run({**payload, "payload": json.dumps(firing.event_for_handler(event))})
+            if firing.rule.error is FaultKind.undecodable:
+                ran.logs = f"{line}\n{ran.logs or ''}"
+                return ran
+            self._stale = True  # a crash: the process dies after the handler ran, and its answer is lost
+            self._kill()
+            logs = ran.logs or ""
+        answer = firing.answer(float(self.function_version.config.timeout))
+        if answer.api_status is not None:
+            raise TooManyRequestsException(
+                answer.message, Type="User", Reason="ReservedFunctionConcurrentInvocationLimitExceeded"
+            )
+        error = {"errorType": answer.error_type, "errorMessage": answer.message}
+        return InvocationResult(payload["invoke-id"], json.dumps(error).encode(), is_error=True, logs=f"{logs}{line}\n")
+
+    def _run(self, payload: dict[str, str]) -> InvocationResult:
+        """The invocation, by the process."""
         if self._stale or self.process is None:
             self._restart()
         timeout_s = float(self.function_version.config.timeout)

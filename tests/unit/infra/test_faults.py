@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from infra.faults import FaultKind, FaultPlan
 from infra.lambdas import LocalFunction, LocalLambda
+from investmind_emulation.faults import FaultKind, FaultPlan
 
 from . import functions
 
+ROOT = Path(__file__).resolve().parents[3]
 AGENT_EVENT = {"context": {"task_id": "t-1", "symbol": "000858.SZ", "as_of": "2024-01-02"}}
 START_EVENT = {"task_id": "t-1", "owner": "local", "symbol": "000858.SZ"}
 
@@ -214,3 +216,11 @@ def test_an_undecodable_record_is_garbled_alone_and_the_handler_answers_for_the_
         event_from_item(delivered[1]["dynamodb"]["NewImage"])
     assert batch_lambdas.invoke("stack-ProgressFunction", _stream_batch(("a", 2, None))).payload == {"ran": True}
     assert functions.calls[1] == _stream_batch(("a", 2, None))  # a batch without the symbol is untouched
+
+
+def test_the_plans_error_names_are_the_ones_the_functions_raise_and_the_state_machine_matches():
+    from investmind.errors import AgentError, TransientAgentError
+    from investmind_emulation import faults
+
+    assert (faults.TRANSIENT_ERROR, faults.PERMANENT_ERROR) == (TransientAgentError.__name__, AgentError.__name__)
+    assert faults.TRANSIENT_ERROR in (ROOT / "orchestration" / "analysis.asl.json").read_text()

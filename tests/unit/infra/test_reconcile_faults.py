@@ -8,9 +8,10 @@ import json
 
 import pytest
 
-from infra.faults import API_SEND, ApiCrash, CrashingQueue, FaultPlan
+from infra.faults import ApiCrash, CrashingQueue
 from infra.pollers import rate_seconds
 from investmind.models import StartRequest
+from investmind_emulation.faults import API_SEND, FaultPlan
 
 
 def plan(*rules: dict) -> FaultPlan:

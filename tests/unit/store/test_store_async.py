@@ -26,8 +26,13 @@ async def test_async_store_create_get_list_save_round_trip(async_stores):
     tasks, _ = async_stores
     task = new_task(owner=f"caller-{uuid.uuid4().hex[:6]}")
 
-    stored = task.model_copy(update={"applied_seq": 1, "agents": initial_agents(task.agents_requested),
-                                     "progress": Progress(total=len(AGENTS))})  # its first event folded in
+    stored = task.model_copy(
+        update={
+            "applied_seq": 1,
+            "agents": initial_agents(task.agents_requested),
+            "progress": Progress(total=len(AGENTS)),
+        }
+    )  # its first event folded in
     assert await tasks.create(task, EventDraft(type=EventType.task_queued), idempotency_key="k") == (stored, True)
     assert await tasks.create(new_task(task.owner), EventDraft(type=EventType.task_queued), idempotency_key="k") == (
         stored,
