@@ -1,4 +1,6 @@
-"""A Query on a table's own key reads its partition, not the whole table sorted.
+"""A Query on a table's own key reads its partition, not the whole table sorted (the wrapper is
+``investmind_emulation.moto_fixes.partitioned``, which LocalStack's moto gets too; here, the internals it
+relies on are checked first).
 
 moto's ``Table.query`` finds a base-table query's items by walking ``Table.all_items()``, which
 collects and sorts every item of the table, and then keeping those of the queried hash key: each
@@ -15,10 +17,7 @@ Written against moto 5.2.5.
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable
-from typing import Any
+from investmind_emulation.moto_fixes import partitioned
 
 from .internals import Internal, SetAttr, check
 
@@ -48,26 +47,6 @@ RELIES_ON = (
     Internal("moto.dynamodb.models.table", "Table.__init__", source=("self.items = defaultdict(dict)",)),
     Internal("moto.dynamodb.models.table", "Table.all_items", params=("self",)),
 )
-
-
-def partitioned(query: Callable[..., Any]) -> Callable[..., Any]:
-    signature = inspect.signature(query)
-
-    @functools.wraps(query)
-    def partition_query(self: Any, *args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(self, *args, **kwargs)
-        hash_key, index_name = bound.arguments.get("hash_key"), bound.arguments.get("index_name")
-        # Already handed its partition (the patch applied twice in one process, as tests do): as it is.
-        if index_name or hash_key is None or not self.range_key_attr or "all_items" in vars(self):
-            return query(self, *args, **kwargs)
-        partition = list(self.items[hash_key].values()) if hash_key in self.items else []
-        self.all_items = lambda: partition
-        try:
-            return query(self, *args, **kwargs)
-        finally:
-            del self.all_items
-
-    return partition_query
 
 
 def apply(set_attr: SetAttr = setattr) -> None:

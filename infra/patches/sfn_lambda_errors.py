@@ -1,4 +1,6 @@
-"""Name a failed Lambda Invoke in Step Functions as AWS does: ``Lambda.<error code>``.
+"""Name a failed Lambda Invoke in Step Functions as AWS does: ``Lambda.<error code>`` (the wrapper is
+``investmind_emulation.sfn_fixes``, which LocalStack's Step Functions gets too; here, the internals it
+relies on are checked first).
 
 When Lambda's Invoke API itself fails (throttled: ``TooManyRequestsException``; a service
 error), Step Functions reports the task's error as ``Lambda.TooManyRequestsException``,
@@ -13,9 +15,11 @@ Written against moto 5.2.5.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
+
+from investmind_emulation.sfn_fixes import Interpreter
+from investmind_emulation.sfn_fixes import lambda_error_names as shared_lambda_error_names
 
 from .internals import Internal, SetAttr, check
 
@@ -37,28 +41,8 @@ RELIES_ON = (
 
 
 def lambda_error_names(original: Callable[..., Any]) -> Callable[..., Any]:
-    from botocore.exceptions import ClientError
-    from moto.stepfunctions.parser.api import HistoryEventType, LambdaFunctionFailedEventDetails
-    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-
-    @functools.wraps(original)
-    def from_error(self: Any, env: Any, ex: Exception) -> Any:
-        if not isinstance(ex, ClientError):
-            return original(self, env, ex)
-        error = f"Lambda.{ex.response['Error']['Code']}"
-        cause = ex.response["Error"].get("Message") or error
-        return FailureEvent(
-            env=env,
-            error_name=CustomErrorName(error),
-            event_type=HistoryEventType.LambdaFunctionFailed,
-            event_details=EventDetails(
-                lambdaFunctionFailedEventDetails=LambdaFunctionFailedEventDetails(error=error, cause=cause)
-            ),
-        )
-
-    return from_error
+    interpreter = Interpreter.at(root="moto.stepfunctions.parser", api="moto.stepfunctions.parser.api")
+    return shared_lambda_error_names(original, interpreter)
 
 
 def apply(set_attr: SetAttr = setattr) -> None:

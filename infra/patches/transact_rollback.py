@@ -1,4 +1,6 @@
-"""A cheap, in-place rollback for moto's ``TransactWriteItems``.
+"""A cheap, in-place rollback for moto's ``TransactWriteItems`` (the wrapper is
+``investmind_emulation.moto_fixes.with_rollback_points``, which LocalStack's moto gets too; here, the
+internals it relies on are checked first).
 
 moto's ``DynamoDBBackend.transact_write_items`` deep-copies every table a transaction touches
 before it runs (O(table) per event append: the events table grows with every analysis) and,
@@ -17,11 +19,9 @@ Written against moto 5.2.5.
 
 from __future__ import annotations
 
-import copy
-import functools
 import types
-from collections.abc import Callable
-from typing import Any
+
+from investmind_emulation.moto_fixes import with_rollback_points
 
 from .internals import Internal, SetAttr, check
 
@@ -48,65 +48,6 @@ RELIES_ON = (
     ),
     Internal("moto.dynamodb.models.table", "StreamShard.__init__", source=("self.items: list[StreamRecord] = []",)),
 )
-
-
-class RollbackPoint:
-    """What a transaction may change in one table: its item map (Puts and Deletes replace
-    entries), pre-images of the items it updates (Updates mutate in place), its stream length."""
-
-    def __init__(self, backend: Any, table: Any, update_keys: list[dict]) -> None:
-        self.table = table
-        self.items = copy.copy(table.items)
-        if table.range_key_attr is not None:
-            self.items.update({h: dict(bucket) for h, bucket in table.items.items()})
-        self.pre_images = []
-        for key in update_keys:
-            item = backend.get_item(table.name, key)
-            if item is not None:
-                self.pre_images.append((backend.get_keys_value(table, key), copy.deepcopy(item)))
-        self.stream_length = len(table.stream_shard.items) if table.stream_shard else None
-
-    def restore(self) -> None:
-        for (hash_key, range_key), item in self.pre_images:
-            if range_key is None:
-                self.items[hash_key] = item
-            else:
-                self.items[hash_key][range_key] = item
-        self.table.items = self.items
-        if self.stream_length is not None:
-            del self.table.stream_shard.items[self.stream_length :]
-
-
-class _NoDeepCopy:
-    """Stands in for the ``copy`` module inside moto's transact_write_items: its own backup becomes free."""
-
-    deepcopy = staticmethod(lambda value, memo=None: value)
-
-
-def with_rollback_points(original: Callable[..., Any]) -> Callable[..., Any]:
-    import moto.dynamodb.models as models
-
-    @functools.wraps(original)
-    def transact(self: Any, transact_items: list[dict[str, Any]]) -> Any:
-        updates: dict[str, list[dict]] = {}
-        for entry in transact_items:
-            op_type, op = next(iter(entry.items()))
-            if op.get("TableName") in self.tables:
-                updates.setdefault(op["TableName"], [])
-                if op_type == "Update":
-                    updates[op["TableName"]].append(op["Key"])
-        points = [RollbackPoint(self, self.tables[name], keys) for name, keys in updates.items()]
-        models.copy = _NoDeepCopy  # safe: every DynamoDB request runs under dynamodb_lock.LOCK
-        try:
-            return original(self, transact_items)
-        except Exception:
-            for point in points:
-                point.restore()
-            raise
-        finally:
-            models.copy = copy
-
-    return transact
 
 
 def apply(set_attr: SetAttr = setattr) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import inspect
 
 import boto3
-from localstack_host.moto_partition import partitioned
 from moto import mock_aws
 from moto.dynamodb.models.table import Table
+
+from investmind_emulation.moto_fixes import partitioned
 
 # moto's own query, whatever another test of this process (the embedded runtime's patches) put in its place.
 MOTO_QUERY = inspect.unwrap(Table.query)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from localstack_host.moto_rollback import with_rollback_points
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from test_moto_streams import MOTO_TRANSACT, _events_after_a_cancelled_transaction
+
+from investmind_emulation.moto_fixes import with_rollback_points
 
 
 def test_a_cancelled_transaction_leaves_the_table_as_it_was_in_place(monkeypatch):

@@ -109,13 +109,17 @@ def _stack_outputs(stack: str) -> dict[str, str]:
             f"{local.scheme}://{api_id}.execute-api.localhost.localstack.cloud:{local.port or 4566}"
         )
         outputs["AwsEndpoint"] = endpoint
-        names = _set_test_settings(session, endpoint, stack)
+        # The host executor (localstack_host) applies a fault plan; LocalStack's Docker executor has no such hook.
+        with_faults = os.environ.get("LOCALSTACK_RUNNER", "host") == "host"
+        names = _set_test_settings(session, endpoint, stack, with_faults)
         outputs["FunctionNames"] = json.dumps(names)
+        if with_faults:
+            outputs["FaultPlan"] = "applied by LocalStack's host executor"
         _warm(session, endpoint, names)
     return outputs
 
 
-def _set_test_settings(session: boto3.session.Session, endpoint: str, stack: str) -> dict[str, str]:
+def _set_test_settings(session: boto3.session.Session, endpoint: str, stack: str, with_faults: bool) -> dict[str, str]:
     """On LocalStack, the session's test settings go where the embedded runtime puts them: into every
     function's environment (the stack is this suite's own; a stack on AWS is never changed). Returns the
     functions' names by logical id."""
@@ -125,7 +129,8 @@ def _set_test_settings(session: boto3.session.Session, endpoint: str, stack: str
     )
     # The fault plan among them, with the name each function has in it: LocalStack's host executor applies
     # it (localstack_host/executor.py); the functions ignore both variables.
-    settings = {"INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS), **QUOTAS, FAULTS_VARIABLE: json.dumps(FAULTS),
+    settings = {"INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS), **QUOTAS,
+                FAULTS_VARIABLE: json.dumps(FAULTS) if with_faults else "",
                 "INVESTMIND_SSE_BOUNDED_WAIT_S": LOCALSTACK_SSE_BOUNDED_WAIT_S}  # fmt: skip
     resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
     names = {

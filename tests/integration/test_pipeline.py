@@ -19,8 +19,11 @@ pytestmark = pytest.mark.integration
 def fault_plan(stack_outputs) -> None:
     """The session's fault plan (conftest.FAULTS) is in force: the embedded runtime's invoker applies it, and
     on LocalStack the host executor, from the functions' environments. A stack on AWS has no such hook."""
-    if "MotoEndpoint" not in stack_outputs and "FunctionNames" not in stack_outputs:
-        pytest.skip("needs a fault plan applied by what invokes the functions: the embedded runtime's or LocalStack's")
+    if "MotoEndpoint" not in stack_outputs and "FaultPlan" not in stack_outputs:
+        pytest.skip(
+            "needs a fault plan applied by what invokes the functions: the embedded runtime's invoker or "
+            "LocalStack's host executor (localstack_host); LocalStack's Docker executor and AWS have no such hook"
+        )
 
 
 def submit(api, symbol: str, **body) -> str:
@@ -147,11 +150,6 @@ def test_agent_timeout_degrades_the_analysis_with_the_timeout_as_its_reason(api,
 def test_throttled_agent_is_retried_as_lambda_throttling_and_the_analysis_is_not_degraded(
     api, aws_client, stack_outputs, fault_plan
 ):
-    if "MotoEndpoint" not in stack_outputs:
-        pytest.skip(
-            "LocalStack 4.14's Step Functions names an Invoke API error of a Lambda task `Exception` "
-            "(state_task_lambda.py), where AWS names it `Lambda.TooManyRequestsException`, which the Retry matches"
-        )
     task_id = submit(api, "300027")  # Lambda throttles `macro` once for this symbol
     events = read_stream(api, task_id)
 

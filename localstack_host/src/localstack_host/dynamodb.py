@@ -5,8 +5,8 @@ LocalStack's own DynamoDB downloads Java and DynamoDB Local at run time; this se
 from the moto backend LocalStack already bundles. moto's DynamoDB backend is not thread-safe (concurrent
 ``TransactWriteItems`` crashed it and lost writes) and its streams read the same tables, so every
 request of both services runs under one lock, a transaction rolls back in place instead of deep-copying
-its tables first (``moto_rollback``), cancelled transactions keep stream iterators alive (``moto_streams``),
-and a Query reads its partition rather than the whole table sorted (``moto_partition``).
+its tables first and a Query reads its partition rather than the whole table sorted (``moto_fixes``), and
+cancelled transactions keep stream iterators alive (``moto_streams``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from localstack.aws.forwarder import ForwardingFallbackDispatcher
 from localstack.services.moto import call_moto
 from localstack.services.plugins import Service
 
-from . import moto_partition, moto_rollback, moto_streams
+from . import moto_fixes, moto_streams
 
 LOCK = threading.RLock()
 
@@ -39,9 +39,8 @@ def _locked_moto(context: Any, request: Any) -> Any:
 
 
 def service(provider: Any) -> Service:
-    moto_rollback.patch()  # innermost: the stream fix then wraps it
+    moto_fixes.patch()  # the rollback innermost: the stream fix then wraps it
     moto_streams.patch()
-    moto_partition.patch()
     return Service.for_provider(
         provider, dispatch_table_factory=lambda p: ForwardingFallbackDispatcher(p, _locked_moto)
     )

@@ -48,3 +48,15 @@ def cloudformation_legacy():
     recursion_guard.patch()
     condition_split.patch()
     return Service.for_provider(CloudformationProvider())
+
+
+@aws_provider(api="stepfunctions", name="host")
+def stepfunctions_host():
+    """LocalStack's Step Functions, naming a failed Lambda Invoke ``Lambda.<code>`` as AWS does (sfn_errors.py)."""
+    from localstack.services.plugins import Service
+    from localstack.services.stepfunctions.provider import StepFunctionsProvider
+
+    from . import sfn_errors
+
+    sfn_errors.patch()
+    return Service.for_provider(StepFunctionsProvider())
