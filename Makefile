@@ -248,15 +248,21 @@ LAMBDA_PYTHON313 ?= $(shell for p in python3.13 $(wildcard $(PYENV_VERSIONS)/3.1
 # The event source mappings poll every second, as LocalStack's do while busy: after an empty poll they
 # otherwise back off up to 10 s, so each submission and each quiet moment of the stream waited that long
 # (AWS long-polls SQS and reads a stream several times a second). On the host, an idle execution
-# environment (a process of about 150 MB) is stopped after 2 minutes, not LocalStack's 10: the extra ones
-# that concurrent analyses start would otherwise hold over 3 GB between the tests that need them.
+# environment (a process forked from a warm one: localstack_host/forks.py, ~80 MB of its own once it has
+# run) is stopped after 30 s, not LocalStack's 10 minutes: the extra ones that concurrent analyses start
+# would otherwise hold over 3 GB between the tests that need them, and a new one starts in a second.
+# What the host executor's fork servers import before forking environments (localstack_host/forks.py): the
+# libraries the functions ship, and the bundled market data, which every agent reads whole and none writes
+# (~40 MB a process otherwise). None of these reads a function's environment at import.
+HOST_LAMBDA_PRELOAD := numpy,pandas,ta,pydantic,boto3,botocore.session,aiobotocore.session,aws_lambda_powertools,fastapi,mangum,httpx,jwt,investmind.market.bundled_store:store
 LOCALSTACK_SETTINGS = GATEWAY_LISTEN=127.0.0.1:$(LOCALSTACK_PORT) LOCALSTACK_HOST=127.0.0.1:$(LOCALSTACK_PORT) \
 	PERSISTENCE=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
 	LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC=1
 LOCALSTACK_HOST_SETTINGS = $(LOCALSTACK_SETTINGS) DNS_ADDRESS=0 \
 	PROVIDER_OVERRIDE_DYNAMODB=moto PROVIDER_OVERRIDE_DYNAMODBSTREAMS=moto PROVIDER_OVERRIDE_CLOUDFORMATION=engine-legacy-host \
+	PROVIDER_OVERRIDE_STEPFUNCTIONS=host \
 	LAMBDA_RUNTIME_EXECUTOR=host HOST_LAMBDA_PYTHON3_13=$(LAMBDA_PYTHON313) LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT=90 \
-	LAMBDA_KEEPALIVE_MS=120000 \
+	LAMBDA_KEEPALIVE_MS=30000 HOST_LAMBDA_PRELOAD=$(HOST_LAMBDA_PRELOAD) \
 	TMPDIR=$(abspath $(LOCALSTACK_DIR))/tmp
 LOCALSTACK_ANSWERS = $(PY) -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + '/_localstack/health', timeout=3)" \
 	$(LOCALSTACK_ENDPOINT) 2>/dev/null
@@ -331,4 +337,5 @@ test-localstack: setup
 		--stack $(LOCALSTACK_STACK) --endpoint $(LOCALSTACK_ENDPOINT) --url-file $(LOCALSTACK_DIR)/api-url && \
 	key=$$($(LOCALSTACK_ADMIN_KEY) --name integration-tests | tail -n 1) && \
 	AWS_SAM_STACK_NAME=$(LOCALSTACK_STACK) LOCALSTACK_ENDPOINT=$(LOCALSTACK_ENDPOINT) LOCALSTACK_API_URL=$$(cat $(LOCALSTACK_DIR)/api-url) \
+		LOCALSTACK_RUNNER=$(LOCALSTACK_RUNNER) \
 		INVESTMIND_API_KEY=$$key $(PY) -m pytest tests/integration -rs -p no:cacheprovider --durations=15

@@ -2,8 +2,9 @@
 
 LocalStack 4.14 runs functions only in Docker. This executor keeps LocalStack's whole Lambda service
 (versions, concurrency, environments kept warm, event source mappings, logs) and replaces only the
-container: each execution environment is one ``runtime_client`` process, started with the interpreter
-of the function's runtime and LocalStack's environment for it, in the function's unpacked code.
+container: each execution environment is one ``runtime_client`` process, forked from a warm process of the
+interpreter of the function's runtime (``forks``), with LocalStack's environment for it, in the function's
+unpacked code.
 
 It enforces the function's timeout itself, as Lambda's sandbox does: an invocation still running at
 its timeout is answered ``Sandbox.Timedout`` and its process is killed; the environment starts a fresh
@@ -26,8 +27,6 @@ import collections
 import json
 import logging
 import os
-import signal
-import subprocess
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -50,7 +49,7 @@ from investmind_emulation.faults import (
     fired_scope,
 )
 
-from . import runtime_client
+from . import forks, runtime_client
 from .interpreters import NoInterpreter, interpreter_for
 
 LOG = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
     def __init__(self, id: str, function_version: FunctionVersion) -> None:
         super().__init__(id=id, function_version=function_version)
         self.endpoint = ExecutorEndpoint(id, container_address="127.0.0.1")
-        self.process: subprocess.Popen | None = None
+        self.process: forks.ForkedProcess | None = None
         self.output: collections.deque[str] = collections.deque(maxlen=OUTPUT_LINES)
         self.env_vars: dict[str, str] = {}
         self._stale = False  # the process timed out or died: start another before the next invocation
@@ -102,7 +101,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
     def start(self, env_vars: dict[str, str]) -> None:
         code = self.function_version.config.code.get_unzipped_code_location()
         self.env_vars = {
-            **{k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
+            **self._passed_through(),
             **{k: str(v) for k, v in env_vars.items()},
             "LAMBDA_TASK_ROOT": str(code),
             "LAMBDA_RUNTIME_DIR": str(Path(runtime_client.__file__).parent),
@@ -114,21 +113,21 @@ class HostRuntimeExecutor(RuntimeExecutor):
 
     def _spawn(self) -> None:
         self.endpoint.container_port = get_free_tcp_port()
+        code = self.env_vars["LAMBDA_TASK_ROOT"]
         interpreter = interpreter_for(self.function_version.config.runtime)
-        self.process = subprocess.Popen(
-            [interpreter, "-I", runtime_client.__file__, "--port", str(self.endpoint.container_port)],
-            cwd=self.env_vars["LAMBDA_TASK_ROOT"],
-            env=self.env_vars,
-            stdin=subprocess.PIPE,  # never written: the process exits when it closes, with LocalStack
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            start_new_session=True,  # its own process group: stop() ends whatever the handler started too
-        )
+        try:
+            server = forks.fork_server(interpreter, code, self._passed_through())
+            self.process = server.spawn(self.env_vars, code, self.endpoint.container_port)
+        except OSError:  # that server was retired (a new version) as it was asked: its successor forks
+            server = forks.fork_server(interpreter, code, self._passed_through())
+            self.process = server.spawn(self.env_vars, code, self.endpoint.container_port)
         threading.Thread(target=self._watch, args=(self.process,), name=f"lambda-{self.id}", daemon=True).start()
 
-    def _watch(self, process: subprocess.Popen) -> None:
+    @staticmethod
+    def _passed_through() -> dict[str, str]:
+        return {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ}
+
+    def _watch(self, process: forks.ForkedProcess) -> None:
         """Keep the process's output; when it exits, fail whatever was waiting on it."""
         for line in process.stdout:
             self.output.append(line)
@@ -136,7 +135,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
         if process is not self.process:
             return
         self._stale = True
-        detail = f"exit status {process.returncode}"
+        detail = "killed or exited" if process.returncode is None else f"exit status {process.returncode}"
         if self.endpoint.startup_future and not self.endpoint.startup_future.done():
             error = {"errorType": "Runtime.ExitError", "errorMessage": f"Runtime exited during init: {detail}"}
             self.endpoint.startup_future.set_exception(
@@ -150,10 +149,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
     def _kill(self) -> None:
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            process.kill()
             process.wait()
 
     def _restart(self) -> None:
@@ -246,6 +242,7 @@ class HostRuntimeExecutor(RuntimeExecutor):
             raise LambdaRuntimeException(str(exc)) from exc
         if function_version.config.code:
             function_version.config.code.prepare_for_execution()
+            forks.retire(str(function_version.config.code.get_unzipped_code_location()))
 
     @classmethod
     def cleanup_version(cls, function_version: FunctionVersion) -> None:
