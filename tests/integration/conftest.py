@@ -350,8 +350,8 @@ def _no_execution_outlives_its_test(stack_outputs: dict[str, str], aws_client) -
 
     Several tests submit analyses they do not follow to the end. The embedded runtime runs those on as
     cheap threads; LocalStack runs every concurrent invocation of a function in a process of its own
-    (about 150 MB, started from cold), so leftovers of earlier tests piled up to dozens of processes, over
-    4 GB and functions timing out on a 2-core machine. Stopping them is what an operator's cleanup would
+    (about 150 MB when each started from cold), so leftovers of earlier tests piled up to dozens of
+    processes, over 4 GB and functions timing out on a 2-core machine. Stopping them is what an operator's cleanup would
     do; every assertion of the test has run by then.
     """
     yield
@@ -365,12 +365,14 @@ def _no_execution_outlives_its_test(stack_outputs: dict[str, str], aws_client) -
         sfn.stop_execution(executionArn=execution["executionArn"], error="TestEnded", cause="stopped after its test")
 
 
-# Beyond what LocalStack's host executor can run here: it starts a process of about 150 MB for every
-# concurrent invocation of a function, so ten analyses at once need some 50 of them (over 7 GB on a
-# machine budgeted 3 GB). The load run stays on the embedded runtime and in `make bench`.
+# Beyond what LocalStack's host executor can run here: every concurrent invocation of a function is a
+# process of its own (~50 MB once forked from its warm server, localstack_host/forks.py, 53 MB on average
+# over the suite's peak), and ten analyses at once need some 80 (50 analysts of stage 1 at once, 20 bounded
+# SSE responses each holding an ApiFunction environment): over 4 GB on a machine budgeted 3 GB. The load
+# run stays on the embedded runtime and in `make bench`.
 LOCALSTACK_TOO_LARGE = {
     "test_load.py": "ten analyses at once: LocalStack's host executor runs each concurrent invocation in a "
-    "process of its own (~150 MB), some 50 processes, beyond this machine's 3 GB budget for it"
+    "process of its own (~50 MB), some 80 processes, over 4 GB, beyond this machine's 3 GB budget for it"
 }
 
 
