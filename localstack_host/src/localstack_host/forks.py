@@ -57,7 +57,6 @@ class ForkServer:
             text=True,
             errors="replace",
         )  # fmt: skip
-        self._lock = threading.Lock()
         said = _until_ready(self.process.stdout, READY_TIMEOUT_S)
         if said is not None:
             self.process.kill()
@@ -104,28 +103,26 @@ class ForkedProcess:
             self._pidfd: int | None = os.pidfd_open(pid)
         except ProcessLookupError:
             self._pidfd = None  # already gone
-        self._lock = threading.Lock()  # the executor's watcher and its kill may both wait
+        self._closing = threading.Lock()
 
     def poll(self) -> int | None:
         """None while it runs, as ``Popen.poll``; 0 once it has exited (its status is not known here)."""
-        with self._lock:
-            if self._pidfd is not None and select.select([self._pidfd], [], [], 0)[0]:
-                self._closed()
-            return 0 if self._pidfd is None else None
+        return 0 if self._exited(timeout=0) else None
 
     def wait(self) -> int:
-        pidfd = self._pidfd
-        if pidfd is not None:
-            select.select([pidfd], [], [])  # readable once the process has exited
-        with self._lock:
-            if self._pidfd is not None:
-                self._closed()
+        """Once it has exited (the executor's watcher and its kill may both wait, at once)."""
+        self._exited(timeout=None)
+        with self._closing:
+            self.stdin.close()
         return 0
 
-    def _closed(self) -> None:
-        os.close(self._pidfd)
-        self._pidfd = None
-        self.stdin.close()
+    def _exited(self, timeout: float | None) -> bool:
+        # The pidfd stays open as long as this handle lives: closed under a waiter, its number could be reused.
+        return self._pidfd is None or bool(select.select([self._pidfd], [], [], timeout)[0])
+
+    def __del__(self) -> None:
+        if self._pidfd is not None:
+            os.close(self._pidfd)
 
     def kill(self) -> None:
         try:
