@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 from ..market import Snapshot
 from ..models import AgentResult
-from . import fundamental, funds, industry, macro, narratives, technical
+from . import fundamental, funds, industry, macro, technical
 from .directors import fundamental_director, momentum_director
 from .manager import investment_gm
 from .risk import portfolio_risk_director, systemic_risk_director
@@ -27,6 +27,7 @@ from .signals import (
     SystemicRiskSignals,
     TechnicalSignals,
 )
+from .wording import speaking
 
 __all__ = ["ANALYSTS", "Analyst", "analyze"]
 
@@ -89,14 +90,9 @@ def analyze(
     Raises ``errors.AgentError`` when the role's required data or inputs are missing.
     """
     run = ANALYSTS[agent_id].run
-    if language not in narratives.LANGUAGES:
-        raise ValueError(f"unknown narrative language {language!r} (choose from {', '.join(narratives.LANGUAGES)})")
     started = time.perf_counter()
-    token = narratives.LANGUAGE.set(language)
-    try:
+    with speaking(language):
         result = run(snapshot, upstream, list(selected))
-    finally:
-        narratives.LANGUAGE.reset(token)
     logger.debug(
         "agent analysed",
         extra={"agent_id": agent_id, "symbol": snapshot.symbol, "ms": round((time.perf_counter() - started) * 1000, 1)},

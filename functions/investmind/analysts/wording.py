@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -86,6 +87,18 @@ ZH = {
 
 NOT_AVAILABLE = "无数据"
 """What a Chinese sentence writes for a value that is ``n/a`` (missing) in the English."""
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """What is written inside is in ``language`` (``en`` or ``zh``); a ``ValueError`` names any other."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown narrative language {language!r} (choose from {', '.join(LANGUAGES)})")
+    token = LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        LANGUAGE.reset(token)
 
 
 def language() -> str:

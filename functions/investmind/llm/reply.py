@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..analysts import ANALYSTS
 from ..analysts.common import grade_for, headline, settle, stance_for
 from ..analysts.manager import action_for
+from ..analysts.wording import speaking
 from ..models import Action, AgentResult, Decision, Rating, Score, Stance, Unit
 
 MAX_SCORE_SHIFT = 10.0
@@ -88,6 +89,8 @@ def merge(quant: AgentResult, data: Any, language: str, provider: str) -> AgentR
     if problems:
         raise InvalidReply("; ".join(problems))
     score, confidence = settle(opinion.score), round(opinion.confidence, 2)
+    with speaking(language):  # the headline is the analysts' own, in the run's language
+        title = headline(quant.agent_id, opinion.stance, score, confidence)
     signals = dict(quant.signals)
     if "grade" in signals:  # the grade is the score's band (S..D), so it follows the adjusted score
         signals["grade"] = grade_for(score)
@@ -95,7 +98,7 @@ def merge(quant: AgentResult, data: Any, language: str, provider: str) -> AgentR
     update: dict[str, Any] = {
         "score": score,
         "confidence": confidence,
-        "summary": f"{headline(quant.agent_id, opinion.stance, score, confidence)}\n\n{opinion.narrative.strip()}",
+        "summary": f"{title}\n\n{opinion.narrative.strip()}",
         "evidence": list(opinion.evidence),
         "signals": signals,
         "provider": provider,

@@ -56,6 +56,17 @@ def test_merge_recomputes_the_grade_from_the_adjusted_score(results) -> None:
     assert out.signals["trend"] == quant.signals["trend"]
 
 
+@pytest.mark.parametrize(("language", "stance_word", "label"), [("en", "bullish", "score"), ("zh", "看多", "评分")])
+def test_merged_headline_is_in_the_runs_language(results, language, stance_word, label) -> None:
+    quant = results["fundamental_director"]  # bullish
+    reply = opinion(quant, shift=2, narrative=f"{stance_word}: the numbers computed above support this view.")
+
+    out = merge(quant, reply, language, "openai:m")
+
+    title = out.summary.split("\n\n", 1)[0]
+    assert stance_word in title and label in title and f"{out.score:+.1f}" in title
+
+
 def test_merge_rejects_unknown_fields_and_lists_every_problem(results) -> None:
     quant = results["technical"]
     with pytest.raises(InvalidReply, match="extra_field: Extra inputs are not permitted"):
