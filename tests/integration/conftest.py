@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ import httpx
 import pytest
 
 from infra.emulator import free_port
+from infra.local_identity import JWKS_PATH, LocalIssuer
 from investmind_emulation.faults import FAULT_TARGET_VARIABLE, FAULTS_VARIABLE, fault_target
 from tests.load import QUOTAS
 
@@ -60,8 +62,9 @@ VISIBILITY_TIMEOUT_S = 35
 # request within the bridge's 30 s integration limit (on AWS, another environment would take it at once).
 LOCALSTACK_SSE_BOUNDED_WAIT_S = "10"
 EMBEDDED_ONLY = {
-    "IssuerKeyPath": "the embedded runtime's local issuer (the tests pin its key and the API serves its JWKS); "
-    "a deployed stack trusts its JwtIssuer's tokens only",
+    "IssuerKeyPath": "a local issuer whose key the tests pin: the embedded runtime's, or on LocalStack's host "
+    "executor one the suite serves on loopback; a stack on AWS, or in LocalStack's Docker containers (which "
+    "cannot reach the suite's loopback), trusts its JwtIssuer's tokens only",
     "LogPath": "the embedded runtime's whole log in one file; a deployed stack logs to CloudWatch Logs",
 }
 
@@ -90,7 +93,7 @@ def _localstack_endpoint() -> str | None:
     return endpoint
 
 
-def _stack_outputs(stack: str) -> dict[str, str]:
+def _stack_outputs(stack: str, directory: Path) -> dict[str, str]:
     endpoint = _localstack_endpoint()
     session = boto3.session.Session(
         region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
@@ -109,20 +112,26 @@ def _stack_outputs(stack: str) -> dict[str, str]:
             f"{local.scheme}://{api_id}.execute-api.localhost.localstack.cloud:{local.port or 4566}"
         )
         outputs["AwsEndpoint"] = endpoint
-        # The host executor (localstack_host) applies a fault plan; LocalStack's Docker executor has no such hook.
-        with_faults = os.environ.get("LOCALSTACK_RUNNER", "host") == "host"
-        names = _set_test_settings(session, endpoint, stack, with_faults)
+        # The host executor (localstack_host) applies a fault plan, and its functions reach this process's
+        # loopback, where an issuer the suite holds the key of serves its JWKS; in LocalStack's Docker
+        # containers neither holds.
+        on_host = os.environ.get("LOCALSTACK_RUNNER", "host") == "host"
+        issuer = _loopback_issuer(directory) if on_host else None
+        names = _set_test_settings(session, endpoint, stack, on_host, issuer.environment() if issuer else {})
         outputs["FunctionNames"] = json.dumps(names)
-        if with_faults:
+        if on_host:
             outputs["FaultPlan"] = "applied by LocalStack's host executor"
+            outputs["IssuerKeyPath"], outputs["IssuerUrl"] = str(directory / "issuer.pem"), issuer.issuer
         _warm(session, endpoint, names)
     return outputs
 
 
-def _set_test_settings(session: boto3.session.Session, endpoint: str, stack: str, with_faults: bool) -> dict[str, str]:
+def _set_test_settings(
+    session: boto3.session.Session, endpoint: str, stack: str, with_faults: bool, api_settings: dict[str, str]
+) -> dict[str, str]:
     """On LocalStack, the session's test settings go where the embedded runtime puts them: into every
-    function's environment (the stack is this suite's own; a stack on AWS is never changed). Returns the
-    functions' names by logical id."""
+    function's environment, ``api_settings`` into ApiFunction's (the stack is this suite's own; a stack on
+    AWS is never changed). Returns the functions' names by logical id."""
     cloudformation, lambdas = (
         session.client("cloudformation", endpoint_url=endpoint),
         session.client("lambda", endpoint_url=endpoint),
@@ -141,12 +150,40 @@ def _set_test_settings(session: boto3.session.Session, endpoint: str, stack: str
     for logical_id, name in names.items():
         variables = lambdas.get_function_configuration(FunctionName=name).get("Environment", {}).get("Variables", {})
         wanted = settings | {FAULT_TARGET_VARIABLE: fault_target(logical_id, variables)}
+        if logical_id == "ApiFunction":
+            wanted |= api_settings
         if any(variables.get(k) != v for k, v in wanted.items()):
             lambdas.update_function_configuration(FunctionName=name, Environment={"Variables": variables | wanted})
     _shorten_visibility(session, endpoint, resources)
     for name in names.values():
         lambdas.get_waiter("function_updated_v2").wait(FunctionName=name)
     return names
+
+
+def _loopback_issuer(directory: Path) -> LocalIssuer:
+    """An ES256 issuer on loopback whose JWKS this process serves for the session, its key at
+    ``directory/issuer.pem`` (the tests mint its tokens, as with the embedded runtime's issuer)."""
+    port = free_port()
+    issuer = LocalIssuer(f"http://127.0.0.1:{port}", _issuer_key(directory / "issuer.pem"))
+    body = json.dumps(issuer.jwks()).encode()
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if self.path != JWKS_PATH:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Jwks)
+    threading.Thread(target=server.serve_forever, name="issuer-jwks", daemon=True).start()
+    return issuer
 
 
 def _shorten_visibility(session: boto3.session.Session, endpoint: str, resources: list[dict]) -> None:
@@ -204,7 +241,7 @@ def _warm(session: boto3.session.Session, endpoint: str, names: dict[str, str]) 
 def stack_outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     stack = os.environ.get("AWS_SAM_STACK_NAME")
     if stack:
-        yield _stack_outputs(stack)
+        yield _stack_outputs(stack, tmp_path_factory.mktemp("stack"))
         return
     settings = {"INVESTMIND_SIMULATED_LLM_MS": str(SIMULATED_LLM_MS), "INVESTMIND_FAULTS": json.dumps(FAULTS)}
     with embedded_runtime(tmp_path_factory.mktemp("runtime"), settings) as outputs:
@@ -254,6 +291,7 @@ def embedded_runtime(directory: Path, settings: dict[str, str]) -> Iterator[dict
             threading.Thread(target=_drain, args=(process.stdout, log), daemon=True).start()
             yield {**json.loads(outputs_path.read_text()), "AdminApiKey": admin_key,
                    "IssuerKeyPath": env["INVESTMIND_LOCAL_ISSUER_KEY"], "LogPath": str(log_path),
+                   "IssuerUrl": json.loads(outputs_path.read_text())["ApiUrl"].rstrip("/"),  # the API serves its JWKS
                    "RuntimePid": str(process.pid)}  # fmt: skip
         finally:
             process.terminate()

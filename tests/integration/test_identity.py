@@ -156,8 +156,8 @@ def _issuer_key(stack_outputs) -> ec.EllipticCurvePrivateKey:
     return serialization.load_pem_private_key(Path(stack_outputs["IssuerKeyPath"]).read_bytes(), password=None)
 
 
-def _kid(api_url: str) -> str:
-    return httpx.get(f"{api_url}/.well-known/jwks.json").json()["keys"][0]["kid"]
+def _kid(issuer: str) -> str:
+    return httpx.get(f"{issuer}/.well-known/jwks.json").json()["keys"][0]["kid"]
 
 
 def _token(key, kid: str, issuer: str, **overrides) -> str:
@@ -168,8 +168,9 @@ def _token(key, kid: str, issuer: str, **overrides) -> str:
 
 
 def test_jwt_of_the_local_issuer_is_its_subs_identity(api_url, stack_outputs):
+    key, issuer = _issuer_key(stack_outputs), stack_outputs["IssuerUrl"]
     sub = f"jwt-{uuid.uuid4().hex[:6]}"
-    token = _token(_issuer_key(stack_outputs), _kid(api_url), api_url, sub=sub)
+    token = _token(key, _kid(issuer), issuer, sub=sub)
     with _client(api_url, token) as caller:
         task_id = _submit(caller)
         assert caller.get(f"/v1/analyses/{task_id}").json()["owner"] == sub
@@ -177,22 +178,23 @@ def test_jwt_of_the_local_issuer_is_its_subs_identity(api_url, stack_outputs):
 
 
 def test_refused_tokens_are_401_with_the_error_shape(api_url, stack_outputs):
-    key, kid, now = _issuer_key(stack_outputs), _kid(api_url), int(time.time())
+    key, issuer, now = _issuer_key(stack_outputs), stack_outputs["IssuerUrl"], int(time.time())
+    kid = _kid(issuer)
     foreign = ec.generate_private_key(ec.SECP256R1())
-    unsigned = jwt.encode({"iss": api_url, "aud": AUDIENCE, "sub": "mallory", "exp": now + 600}, None, algorithm="none")
+    unsigned = jwt.encode({"iss": issuer, "aud": AUDIENCE, "sub": "mallory", "exp": now + 600}, None, algorithm="none")
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     refused = {
-        "expired": _token(key, kid, api_url, iat=now - 7200, nbf=now - 7200, exp=now - 3600),
-        "not yet valid": _token(key, kid, api_url, nbf=now + 3600),
-        "wrong audience": _token(key, kid, api_url, aud="someone-else"),
+        "expired": _token(key, kid, issuer, iat=now - 7200, nbf=now - 7200, exp=now - 3600),
+        "not yet valid": _token(key, kid, issuer, nbf=now + 3600),
+        "wrong audience": _token(key, kid, issuer, aud="someone-else"),
         "wrong issuer": _token(key, kid, "https://issuer.example"),
-        "no expiry": _token(key, kid, api_url, exp=None),
+        "no expiry": _token(key, kid, issuer, exp=None),
         "alg none": unsigned,
-        "foreign key, same kid": _token(foreign, kid, api_url),
-        "foreign key, unknown kid": _token(foreign, "not-a-kid", api_url),
-        "HS256 keyed with the public key": _hs256({"iss": api_url, "aud": AUDIENCE, "sub": "mallory",
+        "foreign key, same kid": _token(foreign, kid, issuer),
+        "foreign key, unknown kid": _token(foreign, "not-a-kid", issuer),
+        "HS256 keyed with the public key": _hs256({"iss": issuer, "aud": AUDIENCE, "sub": "mallory",
                                                      "exp": now + 600}, public_pem, kid),
         "garbage": "not.a.jwt",
     }  # fmt: skip
