@@ -51,22 +51,27 @@ class Report:
     def add(
         self, key: str, title: str, header: list[str], rows: list[list[Any]], notes: str = "", data: Any = None
     ) -> None:
-        self.sections[key] = {"title": title, "header": header, "rows": rows, "notes": notes, "data": data}
+        self.sections[key] = {"title": title, "header": header, "rows": rows, "notes": notes, "data": data,
+                              "measured": f"on {_now()}"}  # fmt: skip
 
     def write(self) -> None:
         machine = {
             "cpus": os.cpu_count(),
             "cpu_model": _cpu_model(),
             "python": platform.python_version(),
-            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "date": _now(),
         }
         previous = json.loads((DOCS / "benchmarks.json").read_text()) if (DOCS / "benchmarks.json").exists() else {}
-        sections = {**previous.get("sections", {}), **self.sections}
+        # A run of some benchmarks keeps the others' figures; each section says when its own were measured
+        # (one written before sections carried their date: on or before the previous report's).
+        earlier = f"on or before {previous.get('machine', {}).get('date', 'an earlier run')}"
+        kept = {key: {"measured": earlier, **section} for key, section in previous.get("sections", {}).items()}
+        sections = {**kept, **self.sections}
         (DOCS / "benchmarks.json").write_text(json.dumps({"machine": machine, "sections": sections}, indent=2) + "\n")
         lines = [
             "# Benchmarks",
             "",
-            f"Written by `make bench` on {machine['date']}: {machine['cpus']} CPUs ({machine['cpu_model']}), "
+            f"Written by `make bench`, last on {machine['date']}: {machine['cpus']} CPUs ({machine['cpu_model']}), "
             f"Python {machine['python']}, the embedded runtime (moto server, in-process Lambdas) on loopback. "
             "The machine is shared and noisy: figures are medians and percentiles over repeated runs. Agents are "
             "made slow by `INVESTMIND_SIMULATED_LLM_MS` (L), which simulates an LLM call's wait on top of the real "
@@ -74,7 +79,7 @@ class Report:
             "",
         ]
         for section in sorted(sections.values(), key=lambda section: section["title"]):
-            lines += [f"## {section['title']}", ""]
+            lines += [f"## {section['title']}", "", f"_Measured {section['measured']}._", ""]
             lines.append("| " + " | ".join(section["header"]) + " |")
             lines.append("|" + "---|" * len(section["header"]))
             lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in section["rows"]]
@@ -82,6 +87,10 @@ class Report:
                 lines += ["", section["notes"]]
             lines.append("")
         (DOCS / "benchmarks.md").write_text("\n".join(lines))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _cell(value: Any) -> str:

@@ -66,7 +66,7 @@ def typical_reply(result: AgentResult) -> str:
 
 def agent_tokens(symbol: str, as_of: dt.date, language: str) -> dict[str, dict[str, int]]:
     """Per agent: the request's system, user and schema tokens and a typical reply's tokens."""
-    analysis = analyse(symbol, as_of, load_snapshot)
+    analysis = analyse(symbol, as_of, load_snapshot, language=language)  # the results in the prompts' language
     context = _context(analysis)
     out = {}
     for agent_id, result in analysis.results.items():

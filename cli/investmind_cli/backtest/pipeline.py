@@ -9,6 +9,7 @@ before it, a failed agent becomes the failed result its Catch records, and the d
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -106,8 +107,11 @@ def _loaded_once(load: Loader) -> tuple[Loader, dict[tuple[str, dt.date | None],
     return cached, seen
 
 
-def analyse(symbol: str, as_of: dt.date, load: Loader, agents: Sequence[str] = STAGE1_IDS) -> Analysis:
-    """The whole pipeline on ``symbol`` at ``as_of``; ``DataUnavailable`` when prepare would fail the task."""
+def analyse(
+    symbol: str, as_of: dt.date, load: Loader, agents: Sequence[str] = STAGE1_IDS, language: str = "en"
+) -> Analysis:
+    """The whole pipeline on ``symbol`` at ``as_of``, its texts in ``language``; ``DataUnavailable`` when
+    prepare would fail the task."""
     log = _CapturingLog()
     cached, seen = _loaded_once(load)
     start = StartRequest(
@@ -127,8 +131,9 @@ def analyse(symbol: str, as_of: dt.date, load: Loader, agents: Sequence[str] = S
             agent_input = AgentInput.model_validate(state)
             try:
                 outcome = run_agent(
-                    spec.agent_id, agent_input, log, kept, load_snapshot=cached, analyze=analysts.analyze
-                )
+                    spec.agent_id, agent_input, log, kept, load_snapshot=cached,
+                    analyze=functools.partial(analysts.analyze, language=language),
+                )  # fmt: skip
             except Exception as exc:  # the per-agent Catch is States.ALL: any error fails the agent only
                 failure = AgentFailure(agent_id=spec.agent_id, state=agent_input, error=_caught(exc))
                 outcome = record_agent_failure(failure, log)
