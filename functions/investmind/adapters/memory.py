@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import Conflict, NotFound
-from ..models import AgentResult, Event, EventDraft, ResultRef, Task, TaskStatus
+from ..models import AgentResult, Event, EventDraft, ResultRef, Task
 from ..projection import CATCH_UP_EVENTS, caught_up, result_seqs, results_of, with_results
-from ..store import LogHead, notify
+from ..store import LogHead, TaskQuery, notify
 from .dynamodb import codec
 
 
@@ -77,14 +77,8 @@ class MemoryTaskStore:
         with self.tables.lock:
             return codec.visible_task(task_id, self.tables.tasks.get(task_id), None)
 
-    def list(
-        self,
-        owner: str,
-        status: TaskStatus | None = None,
-        limit: int = 20,
-        cursor: str | None = None,
-        symbol: str | None = None,
-    ) -> tuple[list[Task], str | None]:
+    def list(self, query: TaskQuery) -> tuple[list[Task], str | None]:
+        owner, status, limit, cursor, symbol = query.owner, query.status, query.limit, query.cursor, query.symbol
         codec.check_limit(limit)
         start = codec.decode_cursor(cursor, owner) if cursor is not None else None
         with self.tables.lock:
@@ -212,15 +206,8 @@ class AsyncMemoryTaskStore:
     async def get_projection(self, task_id: str) -> Task:
         return self.sync.get_projection(task_id)
 
-    async def list(
-        self,
-        owner: str,
-        status: TaskStatus | None = None,
-        limit: int = 20,
-        cursor: str | None = None,
-        symbol: str | None = None,
-    ) -> tuple[list[Task], str | None]:
-        return self.sync.list(owner, status, limit, cursor, symbol)
+    async def list(self, query: TaskQuery) -> tuple[list[Task], str | None]:
+        return self.sync.list(query)
 
     async def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         return self.sync.save_projection(task, expected_applied_seq, before)

@@ -28,7 +28,7 @@ from ..models import (
     utc_now_iso,
 )
 from ..roster import STAGE1_IDS
-from .ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue
+from .ports import AsyncEventLog, AsyncTaskStore, ExecutionStopper, StartQueue, TaskQuery
 from .quotas import Quota, check_quota
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,8 @@ class Analyses:
                 symbol = normalize_symbol(symbol)
             except ValueError as exc:
                 raise InvalidRequest(str(exc), {"symbol": symbol}) from exc
-        tasks, next_cursor = await self.tasks.list(owner, status=status, limit=limit, cursor=cursor, symbol=symbol)
+        query = TaskQuery(owner, status=status, limit=limit, cursor=cursor, symbol=symbol)
+        tasks, next_cursor = await self.tasks.list(query)
         return [TaskSummary.of(task) for task in tasks], next_cursor
 
     async def cancel(self, owner: str, task_id: str) -> Submitted:

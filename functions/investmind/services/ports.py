@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..models import AgentResult, ResultRef, StartRequest
-from ..store import AsyncEventLog, AsyncTaskStore, EventLog, LogHead, TaskStore
+from ..store import AsyncEventLog, AsyncTaskStore, EventLog, LogHead, TaskQuery, TaskStore
 
 __all__ = [
     "AsyncEventLog",
@@ -26,6 +26,7 @@ __all__ = [
     "SnapshotLoader",
     "StartQueue",
     "StreamLeases",
+    "TaskQuery",
     "TaskStore",
 ]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import TooManyRequests
 from ..models import Task, TaskStatus
-from .ports import AsyncTaskStore
+from .ports import AsyncTaskStore, TaskQuery
 
 _DAY = dt.timedelta(days=1)
 _ACTIVE_RETRY_S = 60
@@ -34,7 +34,7 @@ async def check_quota(tasks: AsyncTaskStore, owner: str, quota: Quota) -> None:
     recent: list[Task] = []
     cursor: str | None = None
     while len(recent) < quota.daily:
-        page, cursor = await tasks.list(owner, limit=min(100, quota.daily - len(recent) + 1), cursor=cursor)
+        page, cursor = await tasks.list(TaskQuery(owner, limit=min(100, quota.daily - len(recent) + 1), cursor=cursor))
         recent += [task for task in page if task.created_at >= since]
         if cursor is None or (page and page[-1].created_at < since):
             break

@@ -21,6 +21,18 @@ class LogHead:
     """The ``once`` markers of earlier appends (``stage:N``, ``agent:<id>:attempt:<n>``, ``agent:<id>:done``)."""
 
 
+@dataclass(frozen=True, slots=True)
+class TaskQuery:
+    """Which of an owner's tasks a list page holds: newest first, ``status`` on the settled status, ``symbol``
+    on the canonical symbol, ``limit`` at most, after ``cursor`` (a page's opaque continuation)."""
+
+    owner: str
+    status: TaskStatus | None = None
+    limit: int = 20
+    cursor: str | None = None
+    symbol: str | None = None
+
+
 class EventLog(Protocol):
     """A task's ordered event log (invariants 1 and 6 of docs/architecture.md §4)."""
 
@@ -76,16 +88,9 @@ class TaskStore(Protocol):
         """The stored projection alone, as ProgressFunction folds it (never settled by the log head)."""
         ...
 
-    def list(
-        self,
-        owner: str,
-        status: TaskStatus | None = None,
-        limit: int = 20,
-        cursor: str | None = None,
-        symbol: str | None = None,
-    ) -> tuple[list[Task], str | None]:
-        """The owner's tasks, newest first, each settled as ``get`` settles it (``status`` filters on the
-        settled status, ``symbol`` on the canonical symbol), and an opaque cursor for the next page (or None)."""
+    def list(self, query: TaskQuery) -> tuple[list[Task], str | None]:
+        """The query's page of tasks, each settled as ``get`` settles it, and an opaque cursor for the next
+        page (or None)."""
         ...
 
     def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
@@ -120,11 +125,4 @@ class AsyncTaskStore(Protocol):
 
     async def get(self, task_id: str, owner: str | None = None, *, results: bool = True) -> Task: ...
 
-    async def list(
-        self,
-        owner: str,
-        status: TaskStatus | None = None,
-        limit: int = 20,
-        cursor: str | None = None,
-        symbol: str | None = None,
-    ) -> tuple[list[Task], str | None]: ...
+    async def list(self, query: TaskQuery) -> tuple[list[Task], str | None]: ...

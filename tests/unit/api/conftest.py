@@ -15,6 +15,7 @@ from investmind.api import create_app
 from investmind.api.deps import get_caller, get_catalog, get_stream_owner
 from investmind.models import EventDraft, EventType, StartRequest, Task, TaskStatus, utc_now_iso
 from investmind.settings import Settings, get_settings
+from investmind.store import TaskQuery
 
 CATALOG = {"600519.SH": object(), "000001.SZ": object()}
 """Symbols the tests may submit (the real catalog is checked in test_analyses.py)."""
@@ -93,7 +94,7 @@ class World:
         self.tasks.save_projection(task.model_copy(update={"status": status, "applied_seq": last}), task.applied_seq)
 
     def task_count(self, owner: str | None = None) -> int:
-        return len(self.tasks.list(owner or self.caller, limit=100)[0])
+        return len(self.tasks.list(TaskQuery(owner or self.caller, limit=100))[0])
 
 
 FAST_SSE = {"sse_poll_ms": 10, "sse_heartbeat_s": 5.0, "sse_bounded_wait_s": 2.0, "sse_linger_s": 0.05}

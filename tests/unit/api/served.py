@@ -17,6 +17,7 @@ from investmind.api import create_app
 from investmind.auth import ApiKeys, Caller
 from investmind.models import EventDraft, EventType, Task, utc_now_iso
 from investmind.settings import Settings, get_settings
+from investmind.store import TaskQuery
 
 from .conftest import FakeExecutions, FakeQueue
 
@@ -46,7 +47,7 @@ class Served:
         return {"Authorization": f"Bearer {self.key}"}
 
     def task_count(self) -> int:
-        return len(self.tasks.list(self.owner, limit=100)[0])
+        return len(self.tasks.list(TaskQuery(self.owner, limit=100))[0])
 
 
 def served(owner: str = "served-owner", **settings: Any) -> Served:

@@ -9,6 +9,7 @@ import pytest
 from investmind.errors import NotFound
 from investmind.models import AgentResult, AgentState, AgentStatus, Decision, EventDraft, EventType, TaskStatus
 from investmind.services.progress import apply_events
+from investmind.store import TaskQuery
 
 from .test_store_contract import created
 
@@ -73,9 +74,9 @@ def test_list_reads_terminal_and_filters_on_it_before_any_fold(backend):
     ended, still_running = running(backend, owner), running(backend, owner)
     backend.log.append(ended.task_id, [completed()])
 
-    page, _ = backend.tasks.list(owner, limit=10)
-    succeeded, _ = backend.tasks.list(owner, status=TaskStatus.SUCCEEDED, limit=10)
-    in_progress, _ = backend.tasks.list(owner, status=TaskStatus.RUNNING, limit=10)
+    page, _ = backend.tasks.list(TaskQuery(owner, limit=10))
+    succeeded, _ = backend.tasks.list(TaskQuery(owner, status=TaskStatus.SUCCEEDED, limit=10))
+    in_progress, _ = backend.tasks.list(TaskQuery(owner, status=TaskStatus.RUNNING, limit=10))
 
     statuses = {task.task_id: (task.status, task.decision) for task in page}
     assert statuses == {ended.task_id: (TaskStatus.SUCCEEDED, decision()), still_running.task_id: ("RUNNING", None)}
@@ -91,7 +92,7 @@ def test_status_filtered_pages_skip_nothing_when_settled_tasks_drop_out(backend)
 
     seen, cursor = [], None
     for _ in range(5):
-        page, cursor = backend.tasks.list(owner, status=TaskStatus.RUNNING, limit=1, cursor=cursor)
+        page, cursor = backend.tasks.list(TaskQuery(owner, status=TaskStatus.RUNNING, limit=1, cursor=cursor))
         seen += [task.task_id for task in page]
         if cursor is None:
             break

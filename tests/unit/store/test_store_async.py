@@ -11,6 +11,7 @@ from investmind.errors import NotFound, TaskEnded
 from investmind.models import EventDraft, EventType, Progress, Task, TaskStatus
 from investmind.projection import initial_agents
 from investmind.roster import AGENTS
+from investmind.store import TaskQuery
 
 pytestmark = pytest.mark.anyio
 
@@ -41,7 +42,8 @@ async def test_async_store_create_get_list_save_round_trip(async_stores):
     assert await tasks.save_projection(task.model_copy(update={"status": TaskStatus.RUNNING, "applied_seq": 2}), 1)
 
     assert (await tasks.get(task.task_id, task.owner)).status == TaskStatus.RUNNING
-    assert [t.task_id for t in (await tasks.list(task.owner, status=TaskStatus.RUNNING))[0]] == [task.task_id]
+    page, _ = await tasks.list(TaskQuery(task.owner, status=TaskStatus.RUNNING))
+    assert [t.task_id for t in page] == [task.task_id]
     with pytest.raises(NotFound):
         await tasks.get(task.task_id, "intruder")
 

@@ -11,6 +11,7 @@ import pytest
 
 from investmind.errors import TaskEnded
 from investmind.models import EventDraft, EventType, Task
+from investmind.store import TaskQuery
 
 WRITERS = 5
 APPENDS = 20
@@ -122,4 +123,4 @@ def test_create_racing_same_idempotency_key_creates_one_task(backend):
 
     assert len({task_id for task_id, _ in results}) == 1
     assert sorted(is_new for _, is_new in results) == [False] * (WRITERS - 1) + [True]
-    assert [t.task_id for t in backend.tasks.list(owner)[0]] == [results[0][0]]
+    assert [t.task_id for t in backend.tasks.list(TaskQuery(owner))[0]] == [results[0][0]]

@@ -11,6 +11,7 @@ import pytest
 from investmind.errors import Conflict, IdempotencyKeyReused, InvalidRequest, NotFound, TaskEnded
 from investmind.models import EventDraft, EventType, Progress, Task, TaskStatus
 from investmind.projection import initial_agents
+from investmind.store import TaskQuery
 
 
 def new_task(owner: str | None = None, created_at: str = "2025-01-02T03:04:05.000Z") -> Task:
@@ -68,7 +69,7 @@ def test_create_same_idempotency_key_returns_existing_task(backend):
     with pytest.raises(NotFound):
         backend.tasks.get(second.task_id)
     assert backend.log.read(second.task_id) == []
-    assert [t.task_id for t in backend.tasks.list(first.owner)[0]] == [first.task_id]
+    assert [t.task_id for t in backend.tasks.list(TaskQuery(first.owner))[0]] == [first.task_id]
 
 
 def test_create_same_idempotency_key_other_fingerprint_raises_and_writes_nothing(backend):
@@ -83,7 +84,7 @@ def test_create_same_idempotency_key_other_fingerprint_raises_and_writes_nothing
     assert again == (stored(first), False)
     with pytest.raises(NotFound):
         backend.tasks.get(second.task_id)
-    assert [t.task_id for t in backend.tasks.list(first.owner)[0]] == [first.task_id]
+    assert [t.task_id for t in backend.tasks.list(TaskQuery(first.owner))[0]] == [first.task_id]
 
 
 def test_create_same_idempotency_key_other_owner_creates_new_task(backend):
@@ -219,7 +220,7 @@ def test_list_pages_newest_first_until_no_cursor(backend):
 
     seen, cursor, pages = [], None, 0
     while True:
-        page, cursor = backend.tasks.list(owner, limit=2, cursor=cursor)
+        page, cursor = backend.tasks.list(TaskQuery(owner, limit=2, cursor=cursor))
         seen += [t.task_id for t in page]
         pages += 1
         if cursor is None:
@@ -236,8 +237,8 @@ def test_list_status_filter_fills_short_pages(backend):
     for task in running:
         assert backend.tasks.save_projection(task.model_copy(update={"status": TaskStatus.RUNNING}), 1)
 
-    page, cursor = backend.tasks.list(owner, status=TaskStatus.RUNNING, limit=2)
-    rest, end = backend.tasks.list(owner, status=TaskStatus.RUNNING, limit=2, cursor=cursor)
+    page, cursor = backend.tasks.list(TaskQuery(owner, status=TaskStatus.RUNNING, limit=2))
+    rest, end = backend.tasks.list(TaskQuery(owner, status=TaskStatus.RUNNING, limit=2, cursor=cursor))
 
     assert [t.task_id for t in page + rest] == [t.task_id for t in running[::-1]]
     assert all(t.status == TaskStatus.RUNNING for t in page + rest)
@@ -255,12 +256,12 @@ def test_list_symbol_filter_pages_through_other_symbols_and_combines_with_status
 
     seen, cursor = [], None
     while True:
-        page, cursor = backend.tasks.list(owner, symbol="600036.SH", limit=2, cursor=cursor)
+        page, cursor = backend.tasks.list(TaskQuery(owner, symbol="600036.SH", limit=2, cursor=cursor))
         seen += page
         if cursor is None:
             break
-    running, _ = backend.tasks.list(owner, status=TaskStatus.RUNNING, symbol="600036.SH")
-    none, end = backend.tasks.list(owner, symbol="601318.SH")
+    running, _ = backend.tasks.list(TaskQuery(owner, status=TaskStatus.RUNNING, symbol="600036.SH"))
+    none, end = backend.tasks.list(TaskQuery(owner, symbol="601318.SH"))
 
     assert [t.task_id for t in seen] == [t.task_id for t in tasks[::-1] if t.symbol == "600036.SH"]
     assert [t.task_id for t in running] == [tasks[3].task_id]
@@ -277,17 +278,17 @@ def test_list_symbol_filter_pages_through_other_symbols_and_combines_with_status
 )
 def test_list_malformed_cursor_raises_invalid_request(backend, cursor):
     with pytest.raises(InvalidRequest):
-        backend.tasks.list("caller", cursor=cursor)
+        backend.tasks.list(TaskQuery("caller", cursor=cursor))
 
 
 def test_list_cursor_of_other_owner_raises_invalid_request(backend):
     owner = f"caller-{uuid.uuid4().hex[:8]}"
     for i in range(3):
         created(backend, owner, _created_at(i))
-    _, cursor = backend.tasks.list(owner, limit=1)
+    _, cursor = backend.tasks.list(TaskQuery(owner, limit=1))
 
     with pytest.raises(InvalidRequest):
-        backend.tasks.list("intruder", cursor=cursor)
+        backend.tasks.list(TaskQuery("intruder", cursor=cursor))
 
 
 # --- save_projection ---------------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ...models import AgentResult, Event, EventDraft, ResultRef, Task, TaskStatus
+from ...models import AgentResult, Event, EventDraft, ResultRef, Task
 from ...projection import results_of
-from ...store import LogHead, notify
+from ...store import LogHead, TaskQuery, notify
 from .. import aws
 from .log_steps import append_steps, events_at_steps, head_steps, read_steps
 from .steps import Sleep, Steps, T, Tables
@@ -98,15 +98,8 @@ class DynamoTaskStore:
     def get_projection(self, task_id: str) -> Task:
         return run(self._client, get_projection_steps(self._tables, task_id))
 
-    def list(
-        self,
-        owner: str,
-        status: TaskStatus | None = None,
-        limit: int = 20,
-        cursor: str | None = None,
-        symbol: str | None = None,
-    ) -> tuple[list[Task], str | None]:
-        return run(self._client, list_steps(self._tables, owner, status, limit, cursor, symbol))
+    def list(self, query: TaskQuery) -> tuple[list[Task], str | None]:
+        return run(self._client, list_steps(self._tables, query))
 
     def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         return run(self._client, save_projection_steps(self._tables, task, expected_applied_seq, before))

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from ...models import Event, EventDraft, Task, TaskStatus
-from ...store import LogHead, notify
+from ...models import Event, EventDraft, Task
+from ...store import LogHead, TaskQuery, notify
 from .log_steps import append_steps, head_steps, read_steps
 from .steps import Sleep, Steps, Tables
 from .task_steps import create_steps, get_projection_steps, get_steps, list_steps, save_projection_steps
@@ -72,15 +72,8 @@ class AsyncDynamoTaskStore:
     async def get_projection(self, task_id: str) -> Task:
         return await arun(self._client, get_projection_steps(self._tables, task_id))
 
-    async def list(
-        self,
-        owner: str,
-        status: TaskStatus | None = None,
-        limit: int = 20,
-        cursor: str | None = None,
-        symbol: str | None = None,
-    ) -> tuple[list[Task], str | None]:
-        return await arun(self._client, list_steps(self._tables, owner, status, limit, cursor, symbol))
+    async def list(self, query: TaskQuery) -> tuple[list[Task], str | None]:
+        return await arun(self._client, list_steps(self._tables, query))
 
     async def save_projection(self, task: Task, expected_applied_seq: int, before: Task | None = None) -> bool:
         return await arun(self._client, save_projection_steps(self._tables, task, expected_applied_seq, before))

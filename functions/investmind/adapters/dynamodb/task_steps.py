@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from ...errors import Conflict, NotFound
 from ...models import TERMINAL_STATUSES, Event, EventDraft, Task, TaskStatus
 from ...projection import CATCH_UP_EVENTS, caught_up, result_seqs, with_results
+from ...store import TaskQuery
 from . import codec
 from .log_steps import events_at_steps, read_steps
 from .steps import (
@@ -132,9 +133,8 @@ def settle_steps(t: Tables, tasks: list[Task]) -> Steps[list[Task]]:
     return [codec.settled(task, heads.get(codec.log_head_id(task.task_id))) for task in tasks]
 
 
-def list_steps(
-    t: Tables, owner: str, status: TaskStatus | None, limit: int, cursor: str | None, symbol: str | None = None
-) -> Steps[tuple[list[Task], str | None]]:
+def list_steps(t: Tables, query: TaskQuery) -> Steps[tuple[list[Task], str | None]]:
+    owner, status, limit, cursor, symbol = query.owner, query.status, query.limit, query.cursor, query.symbol
     codec.check_limit(limit)
     params: dict[str, Any] = {
         "TableName": t.tasks,
