@@ -115,12 +115,14 @@ class HostRuntimeExecutor(RuntimeExecutor):
         self.endpoint.container_port = get_free_tcp_port()
         code = self.env_vars["LAMBDA_TASK_ROOT"]
         interpreter = interpreter_for(self.function_version.config.runtime)
-        try:
+        for attempt in (1, 2):
             server = forks.fork_server(interpreter, code, self._passed_through())
-            self.process = server.spawn(self.env_vars, code, self.endpoint.container_port)
-        except OSError:  # that server was retired (a new version) as it was asked: its successor forks
-            server = forks.fork_server(interpreter, code, self._passed_through())
-            self.process = server.spawn(self.env_vars, code, self.endpoint.container_port)
+            try:
+                self.process = server.spawn(self.env_vars, code, self.endpoint.container_port)
+                break
+            except OSError:  # that server was retired (a new version) as it was asked: its successor forks
+                if attempt == 2:
+                    raise
         threading.Thread(target=self._watch, args=(self.process,), name=f"lambda-{self.id}", daemon=True).start()
 
     @staticmethod
@@ -135,15 +137,14 @@ class HostRuntimeExecutor(RuntimeExecutor):
         if process is not self.process:
             return
         self._stale = True
-        detail = "killed or exited" if process.returncode is None else f"exit status {process.returncode}"
         if self.endpoint.startup_future and not self.endpoint.startup_future.done():
-            error = {"errorType": "Runtime.ExitError", "errorMessage": f"Runtime exited during init: {detail}"}
+            error = {"errorType": "Runtime.ExitError", "errorMessage": "Runtime exited during init"}
             self.endpoint.startup_future.set_exception(
                 StatusErrorException("Environment startup failed", payload=json.dumps(error).encode())
             )
         invocation = self.endpoint.invocation_future
         if invocation is not None and not invocation.done():
-            error = {"errorType": "Runtime.ExitError", "errorMessage": f"Runtime exited: {detail}"}
+            error = {"errorType": "Runtime.ExitError", "errorMessage": "Runtime exited"}
             invocation.set_result(InvocationResult("", json.dumps(error).encode(), is_error=True, logs=self.get_logs()))
 
     def _kill(self) -> None:

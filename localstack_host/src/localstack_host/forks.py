@@ -93,9 +93,7 @@ class ForkServer:
 
 class ForkedProcess:
     """What the executor needs of a ``Popen`` for a process that is not its child: ``pid``, ``stdout``,
-    ``poll()``, ``wait()``; ``returncode`` stays None (the server's kernel reaps it; nobody gets its status)."""
-
-    returncode = None
+    ``poll()``, ``wait()``, ``kill()``; no exit status (the server's kernel reaps it, nobody gets its status)."""
 
     def __init__(self, pid: int, stdin: IO[str], stdout: IO[str]) -> None:
         self.pid, self.stdin, self.stdout = pid, stdin, stdout
