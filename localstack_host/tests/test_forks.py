@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -82,14 +83,17 @@ def test_each_forked_environment_has_its_own_variables_over_the_servers_imports(
     finally:
         for process in (first, second):
             process.kill()
-            process.wait()
+            process.wait(timeout=30)
 
 
 def test_a_killed_environment_is_seen_to_end_and_the_server_serves_on(server, recorder, tmp_path):
     process, _ = spawn(server, recorder, tmp_path, "one")
     assert process.poll() is None
+    with pytest.raises(subprocess.TimeoutExpired):
+        process.wait(timeout=0.2)
     process.kill()
-    assert process.wait() == 0 and process.poll() == 0
+    process.wait(timeout=30)  # raises if it is still running
+    assert process.poll() == 0
     assert process.stdout.read() == ""  # its end of the pipe closed with it
 
     again, port = spawn(server, recorder, tmp_path, "two")
@@ -97,13 +101,14 @@ def test_a_killed_environment_is_seen_to_end_and_the_server_serves_on(server, re
         assert result(recorder, port, "r3")["mark"] == "two"
     finally:
         again.kill()
-        again.wait()
+        again.wait(timeout=30)
 
 
 def test_an_environment_ends_when_its_executor_lets_go_of_its_stdin(server, recorder, tmp_path):
     process, _ = spawn(server, recorder, tmp_path, "one")
     process.stdin.close()  # what the kernel does when LocalStack exits
-    assert process.wait() == 0 and process.poll() == 0
+    process.wait(timeout=30)  # raises if it is still running
+    assert process.poll() == 0
 
 
 def test_the_server_ends_when_its_stdin_closes(tmp_path, monkeypatch):

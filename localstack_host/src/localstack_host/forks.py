@@ -107,9 +107,11 @@ class ForkedProcess:
         """None while it runs, as ``Popen.poll``; 0 once it has exited (its status is not known here)."""
         return 0 if self._exited(timeout=0) else None
 
-    def wait(self) -> int:
-        """Once it has exited (the executor's watcher and its kill may both wait, at once)."""
-        self._exited(timeout=None)
+    def wait(self, timeout: float | None = None) -> int:
+        """Once it has exited (the executor's watcher and its kill may both wait, at once); as ``Popen.wait``,
+        ``subprocess.TimeoutExpired`` when it still runs after ``timeout`` seconds."""
+        if not self._exited(timeout):
+            raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout or 0.0)
         with self._closing:
             self.stdin.close()
         return 0
